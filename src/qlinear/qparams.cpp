@@ -1,0 +1,172 @@
+#include "qlinear/qparams.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "qlinear/error.hpp"
+#include "qlinear/observer.hpp"
+
+namespace qlinear {
+
+std::string to_string(QuantDtype dtype) { return dtype == QuantDtype::qint8 ? "qint8" : "quint8"; }
+
+std::string to_string(QScheme scheme) {
+  switch (scheme) {
+    case QScheme::per_tensor_affine: return "per_tensor_affine";
+    case QScheme::per_tensor_symmetric: return "per_tensor_symmetric";
+    case QScheme::per_channel_affine: return "per_channel_affine";
+    case QScheme::per_channel_symmetric: return "per_channel_symmetric";
+  }
+  return "unknown";
+}
+
+std::string to_string(RangeVariant range) { return range == RangeVariant::full ? "full" : "restricted"; }
+
+QuantDtype parse_dtype(const std::string& name) {
+  if (name == "qint8" || name == "int8") return QuantDtype::qint8;
+  if (name == "quint8" || name == "uint8") return QuantDtype::quint8;
+  throw Error("unknown dtype '" + name + "': expected 'qint8' or 'quint8'");
+}
+
+QScheme parse_qscheme(const std::string& name) {
+  for (QScheme s : {QScheme::per_tensor_affine, QScheme::per_tensor_symmetric,
+                    QScheme::per_channel_affine, QScheme::per_channel_symmetric})
+    if (name == to_string(s)) return s;
+  throw Error("unknown qscheme '" + name +
+              "': expected per_tensor_affine, per_tensor_symmetric, per_channel_affine or "
+              "per_channel_symmetric");
+}
+
+RangeVariant parse_range_variant(const std::string& name) {
+  if (name == "full") return RangeVariant::full;
+  if (name == "restricted") return RangeVariant::restricted;
+  throw Error("unknown range variant '" + name + "': expected 'full' or 'restricted'");
+}
+
+bool is_symmetric(QScheme scheme) {
+  return scheme == QScheme::per_tensor_symmetric || scheme == QScheme::per_channel_symmetric;
+}
+
+bool is_per_channel(QScheme scheme) {
+  return scheme == QScheme::per_channel_affine || scheme == QScheme::per_channel_symmetric;
+}
+
+QScheme make_qscheme(bool symmetric, bool per_channel) {
+  if (per_channel) return symmetric ? QScheme::per_channel_symmetric : QScheme::per_channel_affine;
+  return symmetric ? QScheme::per_tensor_symmetric : QScheme::per_tensor_affine;
+}
+
+IntRange storage_range(QuantDtype dtype) {
+  return dtype == QuantDtype::qint8 ? IntRange{-128, 127} : IntRange{0, 255};
+}
+
+namespace {
+// Python's floor division, which PyTorch uses to halve a customised range.
+int32_t floor_div2(int32_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+}  // namespace
+
+IntRange observer_range(QuantDtype dtype, QScheme scheme, bool reduce_range, RangeVariant range) {
+  if (dtype == QuantDtype::quint8 && is_symmetric(scheme) && reduce_range)
+    throw Error("Cannot reduce range for symmetric quantization for quint8 (PyTorch refuses it too)");
+  if (range == RangeVariant::restricted) {
+    if (dtype != QuantDtype::qint8)
+      throw Error("the restricted range [-127, 127] exists for qint8 only; use range 'full' with quint8");
+    // PyTorch: a customised range is halved with floor division -> [-64, 63].
+    if (reduce_range) return {floor_div2(-127), floor_div2(127)};
+    return {-127, 127};
+  }
+  if (dtype == QuantDtype::qint8) return reduce_range ? IntRange{-64, 63} : IntRange{-128, 127};
+  return reduce_range ? IntRange{0, 127} : IntRange{0, 255};
+}
+
+void validate(const QParams& qparams, const Shape& shape) {
+  const std::size_t channels = qparams.scale.size();
+  if (channels == 0) throw Error("qparams have no scale");
+  if (qparams.zero_point.size() != channels)
+    throw Error("qparams have " + std::to_string(channels) + " scales but " +
+                std::to_string(qparams.zero_point.size()) + " zero points");
+  if (qparams.qmin > qparams.qmax)
+    throw Error("qparams range is empty: qmin " + std::to_string(qparams.qmin) + " > qmax " +
+                std::to_string(qparams.qmax));
+  const IntRange storage = storage_range(qparams.dtype);
+  for (std::size_t c = 0; c < channels; ++c) {
+    const float s = qparams.scale[c];
+    if (!(std::isfinite(s) && s > 0.0f && std::isfinite(1.0f / s)))
+      throw Error("scale " + std::to_string(s) + " of channel " + std::to_string(c) +
+                  " must be positive, finite and have a finite reciprocal");
+    const int32_t z = qparams.zero_point[c];
+    if (z < storage.min || z > storage.max)
+      throw Error("zero point " + std::to_string(z) + " of channel " + std::to_string(c) +
+                  " does not fit " + to_string(qparams.dtype));
+  }
+  if (is_per_channel(qparams.scheme)) {
+    const ChannelLayout layout = per_channel_layout(shape, qparams.axis);
+    if (layout.channels != channels)
+      throw Error("qparams have " + std::to_string(channels) + " channels but axis " +
+                  std::to_string(qparams.axis) + " of shape " + to_string(shape) + " has " +
+                  std::to_string(layout.channels));
+  } else if (channels != 1) {
+    throw Error("per-tensor qparams must have exactly one scale, got " + std::to_string(channels));
+  }
+}
+
+ChannelQParams compute_channel_qparams(float min_val, float max_val, QScheme scheme,
+                                       QuantDtype dtype, IntRange range, RangeVariant variant) {
+  // PyTorch: the range always contains 0.
+  const float min_neg = std::min(min_val, 0.0f);
+  const float max_pos = std::max(max_val, 0.0f);
+  ChannelQParams out{1.0f, 0};
+  if (is_symmetric(scheme)) {
+    const float absmax = std::max(-min_neg, max_pos);
+    // (qmax - qmin) / 2 is 127.5 for qint8: PyTorch divides by it (a true float32 division,
+    // not a multiply by its reciprocal; the fixtures tell the two apart).
+    const float denominator = static_cast<float>(range.max - range.min) / 2.0f;
+    out.scale = std::max(absmax / denominator, kScaleEps);
+    if (dtype == QuantDtype::quint8)
+      // A customised range would use its floored midpoint; quint8 has no restricted variant.
+      out.zero_point = variant == RangeVariant::full ? 128 : (range.min + range.max) / 2;
+  } else {
+    out.scale = std::max((max_pos - min_neg) / static_cast<float>(range.max - range.min), kScaleEps);
+    // torch.round is round-half-to-even: nearbyint under the default rounding mode.
+    const float shifted = std::nearbyint(min_neg / out.scale);
+    const float zp = static_cast<float>(range.min) - shifted;
+    out.zero_point = static_cast<int32_t>(
+        std::min(std::max(zp, static_cast<float>(range.min)), static_cast<float>(range.max)));
+  }
+  return out;
+}
+
+namespace {
+QParams observe_once(Span<const float> values, const Shape& shape, const QuantOptions& options,
+                     bool symmetric) {
+  if (options.per_channel) {
+    PerChannelMinMaxObserver::Options o;
+    o.dtype = options.dtype;
+    o.qscheme = make_qscheme(symmetric, true);
+    o.reduce_range = options.reduce_range;
+    o.ch_axis = options.axis;
+    o.range = options.range;
+    PerChannelMinMaxObserver observer(o);
+    observer.observe(values, shape);
+    return observer.calculate_qparams();
+  }
+  MinMaxObserver::Options o;
+  o.dtype = options.dtype;
+  o.qscheme = make_qscheme(symmetric, false);
+  o.reduce_range = options.reduce_range;
+  o.range = options.range;
+  MinMaxObserver observer(o);
+  observer.observe(values, shape);
+  return observer.calculate_qparams();
+}
+}  // namespace
+
+QParams get_symmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
+  return observe_once(values, shape, options, true);
+}
+
+QParams get_asymmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
+  return observe_once(values, shape, options, false);
+}
+
+}  // namespace qlinear

@@ -1,0 +1,86 @@
+// Bad input gets a qlinear::Error whose message names the problem.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "qlinear/qlinear.hpp"
+
+using namespace qlinear;
+using Catch::Contains;
+
+TEST_CASE("empty tensors are refused", "[bad-input]") {
+  const std::vector<float> empty;
+  CHECK_THROWS_AS(get_symmetric_qparams(empty), Error);
+  CHECK_THROWS_WITH(get_asymmetric_qparams(empty), Contains("empty tensor"));
+  QParams qp;
+  qp.scale = {1.0f};
+  qp.zero_point = {0};
+  CHECK_THROWS_WITH(quantize_tensor(empty, qp), Contains("empty tensor"));
+}
+
+TEST_CASE("a shape that does not hold the values is refused", "[bad-input]") {
+  const std::vector<float> x{1, 2, 3, 4, 5};
+  QuantOptions o;
+  o.per_channel = true;
+  CHECK_THROWS_WITH(get_symmetric_qparams(x, {2, 3}, o),
+                    Contains("shape [2, 3] has 6 elements but 5 values were given"));
+  CHECK_THROWS_WITH(get_symmetric_qparams(x, {-1, -5}, o), Contains("negative dimension"));
+}
+
+TEST_CASE("an axis outside the tensor is refused", "[bad-input]") {
+  const std::vector<float> x{1, 2, 3, 4, 5, 6};
+  QuantOptions o;
+  o.per_channel = true;
+  o.axis = 2;
+  CHECK_THROWS_WITH(get_symmetric_qparams(x, {2, 3}, o), Contains("axis 2 is out of range for a tensor of rank 2"));
+  o.axis = -3;
+  CHECK_THROWS_WITH(get_asymmetric_qparams(x, {2, 3}, o), Contains("axis -3 is out of range"));
+}
+
+TEST_CASE("NaN and infinities are refused with their position", "[bad-input]") {
+  CHECK_THROWS_WITH(get_symmetric_qparams(std::vector<float>{1.0f, NAN}), Contains("NaN at index 1"));
+  CHECK_THROWS_WITH(get_asymmetric_qparams(std::vector<float>{INFINITY}), Contains("+Inf at index 0"));
+  QParams qp;
+  qp.scale = {1.0f};
+  qp.zero_point = {0};
+  CHECK_THROWS_WITH(quantize_tensor(std::vector<float>{0.0f, 1.0f, -INFINITY}, qp), Contains("-Inf at index 2"));
+  CHECK_THROWS_WITH(fake_quantize_tensor(std::vector<float>{NAN}, qp), Contains("NaN"));
+}
+
+TEST_CASE("qparams that cannot be used are refused", "[bad-input]") {
+  const std::vector<float> x{1, 2, 3, 4};
+  QParams qp;
+  qp.zero_point = {0};
+  for (float bad : {0.0f, -1.0f, NAN, INFINITY, 1e-40f}) {
+    qp.scale = {bad};
+    CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("must be positive"));
+  }
+  qp.scale = {1.0f};
+  qp.zero_point = {200};
+  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("zero point 200") && Contains("does not fit qint8"));
+  qp.zero_point = {0, 0};
+  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("2 scales but 2 zero points") || Contains("1 scales but 2 zero points"));
+  qp.scheme = QScheme::per_channel_symmetric;
+  qp.axis = 0;
+  qp.scale = {1.0f, 1.0f, 1.0f};
+  qp.zero_point = {0, 0, 0};
+  CHECK_THROWS_WITH(quantize_tensor(x, qp, {2, 2}), Contains("3 channels but axis 0 of shape [2, 2] has 2"));
+}
+
+TEST_CASE("option combinations without a meaning are refused", "[bad-input]") {
+  const std::vector<float> x{1, 2};
+  QuantOptions o;
+  o.dtype = QuantDtype::quint8;
+  o.range = RangeVariant::restricted;
+  CHECK_THROWS_WITH(get_symmetric_qparams(x, {}, o), Contains("restricted range [-127, 127] exists for qint8 only"));
+  MinMaxObserver::Options per_channel_scheme;
+  per_channel_scheme.qscheme = QScheme::per_channel_affine;
+  CHECK_THROWS_WITH(MinMaxObserver(per_channel_scheme), Contains("use PerChannelMinMaxObserver"));
+  PerChannelMinMaxObserver::Options per_tensor_scheme;
+  per_tensor_scheme.qscheme = QScheme::per_tensor_symmetric;
+  CHECK_THROWS_WITH(PerChannelMinMaxObserver(per_tensor_scheme), Contains("use MinMaxObserver"));
+  CHECK_THROWS_WITH(parse_dtype("int4"), Contains("unknown dtype 'int4'"));
+  CHECK_THROWS_WITH(parse_qscheme("per_row"), Contains("unknown qscheme 'per_row'"));
+  CHECK_THROWS_WITH(parse_range_variant("narrow"), Contains("unknown range variant 'narrow'"));
+}
