@@ -1,0 +1,114 @@
+// Types for qlinear's ES module (web/qlinear.js).
+
+export declare const VERSION: string;
+
+/** Thrown for every bad input qlinear detects; the module stays usable afterwards. */
+export declare class QlinearError extends Error {
+  name: 'QlinearError';
+}
+
+export interface InitOptions {
+  /** Where the .wasm file is, when a bundler or CDN moved it away from qlinear.js. */
+  wasmUrl?: string | URL;
+  /** The .wasm bytes themselves (skips any fetch). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+/** Loads the WebAssembly module; await it once before calling anything else. */
+export declare function init(options?: InitOptions): Promise<{ version: string }>;
+
+export type QuantDtype = 'qint8' | 'quint8';
+export type QScheme = 'per_tensor_affine' | 'per_tensor_symmetric' | 'per_channel_affine' | 'per_channel_symmetric';
+/** 'full': the dtype's range. 'restricted': [-127, 127] (scale = absmax / 127), qint8 only. */
+export type RangeVariant = 'full' | 'restricted';
+
+export interface QParams {
+  /** One scale per channel (length 1 for per-tensor), float32 exactly as PyTorch's. */
+  scale: Float32Array;
+  zeroPoint: Int32Array;
+  /** The integer range the scale was computed for (the observer's quant_min/quant_max). */
+  qmin: number;
+  qmax: number;
+  dtype: QuantDtype;
+  scheme: QScheme;
+  /** Channel axis for per-channel schemes, -1 for per-tensor. */
+  axis: number;
+}
+
+export interface ShapeOptions {
+  /** Row-major shape of the values; defaults to [values.length]. */
+  shape?: readonly number[];
+}
+
+export interface QParamsOptions extends ShapeOptions {
+  /** One scale and zero point per slice along `axis` (default false). */
+  perChannel?: boolean;
+  /** Channel axis for perChannel; negative counts from the end (default 0: rows of a [out, in] weight). */
+  axis?: number;
+  /** Default 'qint8'. */
+  dtype?: QuantDtype;
+  /** Halve the range as PyTorch's reduce_range does (default false). */
+  reduceRange?: boolean;
+  /** Default 'full'. */
+  range?: RangeVariant;
+}
+
+export type FloatInput = Float32Array | readonly number[];
+export type QuantizedValues = Int8Array | Uint8Array;
+
+export declare function getSymmetricQParams(values: FloatInput, options?: QParamsOptions): QParams;
+export declare function getAsymmetricQParams(values: FloatInput, options?: QParamsOptions): QParams;
+/** Int8Array for qint8, Uint8Array for quint8. */
+export declare function quantizeTensor(values: FloatInput, qparams: QParams, options?: ShapeOptions): QuantizedValues;
+export declare function dequantizeTensor(qvalues: QuantizedValues | readonly number[], qparams: QParams, options?: ShapeOptions): Float32Array;
+export declare function fakeQuantize(values: FloatInput, qparams: QParams, options?: ShapeOptions): Float32Array;
+
+export interface ErrorMetrics {
+  maxAbsError: number;
+  mse: number;
+  /** 10·log10(Σref² / Σerr²): Infinity when exact. */
+  sqnrDb: number;
+  cosineSimilarity: number;
+}
+export declare function errorMetrics(reference: FloatInput, approximation: FloatInput): ErrorMetrics;
+
+/** Shared by both observers. They hold wasm memory: call dispose() (or use `using`). */
+declare class Observer {
+  /** PyTorch's forward(): records the running min/max and returns its input unchanged. */
+  forward<T extends FloatInput>(values: T, options?: ShapeOptions): T;
+  calculateQParams(): QParams;
+  /** PyTorch's spelling of calculateQParams(). */
+  calculate_qparams(): QParams;
+  readonly hasObserved: boolean;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface MinMaxObserverOptions {
+  /** Default 'quint8', as in PyTorch. */
+  dtype?: QuantDtype;
+  /** Default 'per_tensor_affine'. */
+  qscheme?: 'per_tensor_affine' | 'per_tensor_symmetric';
+  reduceRange?: boolean;
+  range?: RangeVariant;
+}
+
+export declare class MinMaxObserver extends Observer {
+  constructor(options?: MinMaxObserverOptions);
+  readonly minVal: number;
+  readonly maxVal: number;
+}
+
+export interface PerChannelMinMaxObserverOptions {
+  dtype?: QuantDtype;
+  /** Default 'per_channel_affine'. */
+  qscheme?: 'per_channel_affine' | 'per_channel_symmetric';
+  reduceRange?: boolean;
+  /** Default 0. */
+  chAxis?: number;
+  range?: RangeVariant;
+}
+
+export declare class PerChannelMinMaxObserver extends Observer {
+  constructor(options?: PerChannelMinMaxObserverOptions);
+}
