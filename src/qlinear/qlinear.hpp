@@ -7,3 +7,8 @@
 #include "qlinear/quantize.hpp"
 #include "qlinear/shape.hpp"
 #include "qlinear/span.hpp"
+#include "qlinear/activation.hpp"
+#include "qlinear/linear.hpp"
+#include "qlinear/model.hpp"
+#include "qlinear/quant_linear.hpp"
+#include "qlinear/report.hpp"

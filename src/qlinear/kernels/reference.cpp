@@ -1,0 +1,71 @@
+#include "qlinear/kernels/reference.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "qlinear/qparams.hpp"
+
+namespace qlinear::kernels {
+
+void linear_f32(const float* x, std::size_t batch, const float* weight, const float* bias,
+                std::size_t in_features, std::size_t out_features, float* y) {
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* row = x + b * in_features;
+    for (std::size_t j = 0; j < out_features; ++j) {
+      const float* w = weight + j * in_features;
+      double acc = 0.0;
+      for (std::size_t k = 0; k < in_features; ++k) acc += static_cast<double>(row[k]) * w[k];
+      y[b * out_features + j] = static_cast<float>(acc + (bias ? bias[j] : 0.0f));
+    }
+  }
+}
+
+void linear_w8a32(const float* x, std::size_t batch, const QuantizedWeightsView& w, const float* bias, float* y) {
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* row = x + b * w.in_features;
+    double row_total = 0.0;
+    for (std::size_t k = 0; k < w.in_features; ++k) row_total += row[k];
+    for (std::size_t j = 0; j < w.out_features; ++j) {
+      double acc = 0.0;
+      for (std::size_t k = 0; k < w.in_features; ++k) acc += static_cast<double>(row[k]) * w.at(j, k);
+      const double centred = acc - static_cast<double>(w.row_zero_point[j]) * row_total;
+      y[b * w.out_features + j] =
+          static_cast<float>(static_cast<double>(w.row_scale[j]) * centred + (bias ? bias[j] : 0.0f));
+    }
+  }
+}
+
+void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, const float* bias, float* y) {
+  for (std::size_t b = 0; b < x.batch; ++b) {
+    const uint8_t* xq = x.values + b * x.in_features;
+    const int64_t zx = x.row_zero_point[b];
+    for (std::size_t j = 0; j < w.out_features; ++j) {
+      const int64_t zw = w.row_zero_point[j];
+      int64_t acc = 0;
+      for (std::size_t k = 0; k < w.in_features; ++k) acc += (xq[k] - zx) * (w.at(j, k) - zw);
+      const float scale = x.row_scale[b] * w.row_scale[j];
+      y[b * w.out_features + j] = scale * static_cast<float>(static_cast<int32_t>(acc)) + (bias ? bias[j] : 0.0f);
+    }
+  }
+}
+
+void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q,
+                      float* row_scale, int32_t* row_zero_point) {
+  const IntRange range = storage_range(QuantDtype::quint8);
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* row = x + b * in_features;
+    const auto [lo, hi] = std::minmax_element(row, row + in_features);
+    const ChannelQParams p = compute_channel_qparams(*lo, *hi, QScheme::per_tensor_affine, QuantDtype::quint8,
+                                                     range, RangeVariant::full);
+    const float inv_scale = 1.0f / p.scale;
+    for (std::size_t k = 0; k < in_features; ++k) {
+      const float r = std::nearbyint(row[k] * inv_scale);
+      const int32_t v = p.zero_point + static_cast<int32_t>(std::min(std::max(r, -512.0f), 512.0f));
+      q[b * in_features + k] = static_cast<uint8_t>(std::min(std::max(v, range.min), range.max));
+    }
+    row_scale[b] = p.scale;
+    row_zero_point[b] = p.zero_point;
+  }
+}
+
+}  // namespace qlinear::kernels

@@ -1,0 +1,55 @@
+#pragma once
+// Scalar reference kernels: plain loops, double accumulation where float would lose digits,
+// written to be obviously right. They are the oracle the SIMD kernels are tested against, and
+// the kernels every layer uses until those exist.
+//
+// Shapes: x is row-major [batch, in], weights [out, in], y [batch, out].
+#include <cstddef>
+#include <cstdint>
+
+namespace qlinear::kernels {
+
+// Integer weights with one scale and zero point per output row (a per-tensor scheme repeats
+// its single value). `values` holds qint8 bit patterns or quint8 values per `is_unsigned`.
+struct QuantizedWeightsView {
+  const uint8_t* values;
+  bool is_unsigned;
+  const float* row_scale;
+  const int32_t* row_zero_point;
+  std::size_t out_features;
+  std::size_t in_features;
+
+  int32_t at(std::size_t row, std::size_t k) const {
+    const uint8_t v = values[row * in_features + k];
+    return is_unsigned ? static_cast<int32_t>(v) : static_cast<int32_t>(static_cast<int8_t>(v));
+  }
+};
+
+// Activations quantized per row to quint8 (W8A8): one scale and zero point per batch row.
+struct QuantizedRowsView {
+  const uint8_t* values;
+  const float* row_scale;
+  const int32_t* row_zero_point;
+  std::size_t batch;
+  std::size_t in_features;
+};
+
+// y = x · Wᵀ + b (b may be null).
+void linear_f32(const float* x, std::size_t batch, const float* weight, const float* bias,
+                std::size_t in_features, std::size_t out_features, float* y);
+
+// Weight-only (W8A32): y[b][j] = s_j · (Σ_k x[b][k]·q[j][k] − z_j · Σ_k x[b][k]) + bias_j, which is
+// x · ((q − z)·s)ᵀ + b without ever forming the dequantized matrix.
+void linear_w8a32(const float* x, std::size_t batch, const QuantizedWeightsView& w, const float* bias, float* y);
+
+// Dynamic (W8A8): acc = Σ_k (xq − zx)(wq − zw), exact in integers, then
+// y = (sx · sw_j) · acc + bias_j. Both centred factors are at most 255 in magnitude, so acc fits
+// int32 whenever in_features <= kMaxW8A8InFeatures; callers must not exceed it.
+constexpr std::size_t kMaxW8A8InFeatures = 2147483647 / (255 * 255);  // 33025
+void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, const float* bias, float* y);
+
+// Quantizes each row of x to quint8 with PyTorch's affine MinMaxObserver rule over that row.
+void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q,
+                      float* row_scale, int32_t* row_zero_point);
+
+}  // namespace qlinear::kernels

@@ -1,0 +1,51 @@
+#include "qlinear/linear.hpp"
+
+#include <string>
+
+#include "qlinear/error.hpp"
+#include "qlinear/kernels/reference.hpp"
+#include "qlinear/observer.hpp"
+
+namespace qlinear {
+
+void check_forward_input(Span<const float> x, std::ptrdiff_t batch, std::size_t in_features, const char* layer_kind) {
+  if (batch <= 0) throw Error(std::string(layer_kind) + " forward: batch must be positive, got " + std::to_string(batch));
+  const auto rows = static_cast<std::size_t>(batch);
+  if (x.size() / rows != in_features || x.size() % rows != 0)
+    throw Error(std::string(layer_kind) + " forward: input has " + std::to_string(x.size()) + " values, but batch " +
+                std::to_string(batch) + " x " + std::to_string(in_features) + " features needs " +
+                std::to_string(rows * in_features));
+  require_finite(x, "forward input");
+}
+
+namespace {
+std::size_t positive(std::ptrdiff_t v, const char* name) {
+  if (v <= 0) throw Error(std::string("Linear: ") + name + " must be positive, got " + std::to_string(v));
+  return static_cast<std::size_t>(v);
+}
+}  // namespace
+
+Linear::Linear(std::ptrdiff_t in_features, std::ptrdiff_t out_features, std::vector<float> weight, std::vector<float> bias)
+    : in_features_(positive(in_features, "in_features")),
+      out_features_(positive(out_features, "out_features")),
+      weight_(std::move(weight)),
+      bias_(std::move(bias)) {
+  if (weight_.size() / out_features_ != in_features_ || weight_.size() % out_features_ != 0)
+    throw Error("Linear: weight has " + std::to_string(weight_.size()) + " values, but [" + std::to_string(out_features_) +
+                ", " + std::to_string(in_features_) + "] needs " + std::to_string(out_features_ * in_features_));
+  if (!bias_.empty() && bias_.size() != out_features_)
+    throw Error("Linear: bias has " + std::to_string(bias_.size()) + " values, but out_features is " +
+                std::to_string(out_features_));
+  require_finite(weight_, "Linear weight");
+  require_finite(bias_, "Linear bias");
+}
+
+std::vector<float> Linear::forward(Span<const float> x, std::ptrdiff_t batch) const {
+  check_forward_input(x, batch, in_features_, "Linear");
+  std::vector<float> y(static_cast<std::size_t>(batch) * out_features_);
+  kernels::linear_f32(x.data(), static_cast<std::size_t>(batch), weight_.data(), has_bias() ? bias_.data() : nullptr,
+                      in_features_, out_features_, y.data());
+  return y;
+}
+
+}  // namespace qlinear

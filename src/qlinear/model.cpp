@@ -1,0 +1,121 @@
+#include "qlinear/model.hpp"
+
+#include <algorithm>
+
+#include "qlinear/error.hpp"
+
+namespace qlinear {
+
+std::size_t Layer::in_features() const {
+  return std::visit([](const auto& op) { return op.in_features(); }, op);
+}
+
+std::size_t Layer::out_features() const {
+  return std::visit([](const auto& op) { return op.out_features(); }, op);
+}
+
+std::size_t Layer::parameter_bytes() const {
+  return std::visit([](const auto& op) { return op.parameter_bytes(); }, op);
+}
+
+std::vector<float> Layer::forward(Span<const float> x, std::ptrdiff_t batch) const {
+  std::vector<float> y = std::visit([&](const auto& op) { return op.forward(x, batch); }, op);
+  apply_activation(activation, y, static_cast<std::size_t>(batch), out_features());
+  return y;
+}
+
+Model& Model::add(std::string name, Linear linear, Activation activation) {
+  return add(Layer{std::move(name), std::move(linear), activation, std::nullopt});
+}
+
+Model& Model::add(std::string name, QuantLinear layer, Activation activation, std::optional<ErrorMetrics> weight_error) {
+  return add(Layer{std::move(name), std::move(layer), activation, weight_error});
+}
+
+Model& Model::add(Layer layer) {
+  if (layer.name.empty()) throw Error("a layer needs a name");
+  for (const Layer& existing : layers_)
+    if (existing.name == layer.name) throw Error("the model already has a layer named '" + layer.name + "'");
+  if (!layers_.empty() && layers_.back().out_features() != layer.in_features())
+    throw Error("layer '" + layer.name + "' takes " + std::to_string(layer.in_features()) + " inputs, but '" +
+                layers_.back().name + "' before it gives " + std::to_string(layers_.back().out_features()));
+  layers_.push_back(std::move(layer));
+  return *this;
+}
+
+std::vector<float> Model::forward(Span<const float> x, std::ptrdiff_t batch) const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  std::vector<float> current = layers_.front().forward(x, batch);
+  for (std::size_t i = 1; i < layers_.size(); ++i) current = layers_[i].forward(current, batch);
+  return current;
+}
+
+std::vector<std::vector<float>> Model::forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  std::vector<std::vector<float>> outputs;
+  outputs.reserve(layers_.size());
+  outputs.push_back(layers_.front().forward(x, batch));
+  for (std::size_t i = 1; i < layers_.size(); ++i) outputs.push_back(layers_[i].forward(outputs.back(), batch));
+  return outputs;
+}
+
+Layer* Model::find(const std::string& name) {
+  for (Layer& l : layers_)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+const Layer& Model::layer(const std::string& name) const {
+  for (const Layer& l : layers_)
+    if (l.name == name) return l;
+  throw Error("the model has no layer named '" + name + "'");
+}
+
+std::size_t Model::in_features() const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  return layers_.front().in_features();
+}
+
+std::size_t Model::out_features() const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  return layers_.back().out_features();
+}
+
+std::size_t Model::parameter_bytes() const {
+  std::size_t total = 0;
+  for (const Layer& l : layers_) total += l.parameter_bytes();
+  return total;
+}
+
+void Model::set_forward_mode(const std::string& layer_name, ForwardMode mode) {
+  Layer* target = find(layer_name);
+  if (!target) throw Error("the model has no layer named '" + layer_name + "'");
+  if (!target->is_quantized())
+    throw Error("layer '" + layer_name + "' is fp32: only quantized layers have a forward mode");
+  std::get<QuantLinear>(target->op).set_mode(mode);
+}
+
+Model quantize_model_weights(const Model& model, const QuantLinearOptions& options,
+                             const std::vector<std::string>& modules_to_exclude) {
+  for (const std::string& name : modules_to_exclude) {
+    const auto& layers = model.layers();
+    if (std::none_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == name; }))
+      throw Error("modules_to_exclude names '" + name + "', but the model has no layer of that name");
+  }
+  Model out;
+  for (const Layer& layer : model.layers()) {
+    const bool excluded =
+        std::find(modules_to_exclude.begin(), modules_to_exclude.end(), layer.name) != modules_to_exclude.end();
+    const auto* linear = std::get_if<Linear>(&layer.op);
+    if (excluded || !linear) {  // kept as it is: excluded, or quantized already
+      out.add(layer);
+      continue;
+    }
+    QuantLinear q = QuantLinear::from_linear(*linear, options);
+    const ErrorMetrics error = compute_error_metrics(linear->weight(), q.dequantized_weight());
+    out.add(layer.name, std::move(q), layer.activation, error);
+  }
+  return out;
+}
+
+}  // namespace qlinear

@@ -1,0 +1,66 @@
+#pragma once
+// An MLP: an ordered list of named layers (fp32 Linear or int8 QuantLinear), each followed by
+// an activation, run on row-major [batch, features] input.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "qlinear/activation.hpp"
+#include "qlinear/linear.hpp"
+#include "qlinear/metrics.hpp"
+#include "qlinear/quant_linear.hpp"
+#include "qlinear/span.hpp"
+
+namespace qlinear {
+
+struct Layer {
+  std::string name;
+  std::variant<Linear, QuantLinear> op;
+  Activation activation = Activation::identity;
+  // Set by quantize_model_weights: the quantized weight against the fp32 one it replaced.
+  std::optional<ErrorMetrics> weight_error;
+
+  bool is_quantized() const { return std::holds_alternative<QuantLinear>(op); }
+  std::size_t in_features() const;
+  std::size_t out_features() const;
+  std::size_t parameter_bytes() const;
+  std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;  // activation included
+};
+
+class Model {
+ public:
+  // Appends a layer. Throws on an empty or duplicate name, or when its in_features differ from
+  // the previous layer's out_features (naming both layers).
+  Model& add(std::string name, Linear linear, Activation activation = Activation::identity);
+  Model& add(std::string name, QuantLinear layer, Activation activation = Activation::identity,
+             std::optional<ErrorMetrics> weight_error = std::nullopt);
+  Model& add(Layer layer);
+
+  // Throws on an empty model, batch <= 0, input of the wrong length, or NaN/Inf input.
+  std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
+  // The output of every layer (after its activation), first to last.
+  std::vector<std::vector<float>> forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const;
+
+  const std::vector<Layer>& layers() const { return layers_; }
+  const Layer& layer(const std::string& name) const;  // throws if absent
+  std::size_t in_features() const;
+  std::size_t out_features() const;
+  std::size_t parameter_bytes() const;
+  // Switches one quantized layer between weight-only and dynamic forward.
+  void set_forward_mode(const std::string& layer_name, ForwardMode mode);
+
+ private:
+  Layer* find(const std::string& name);
+  std::vector<Layer> layers_;
+};
+
+// The tutorial's entry point: a copy of `model` with every fp32 Linear not named in
+// `modules_to_exclude` replaced by a QuantLinear. The original is left as it was. A name in
+// `modules_to_exclude` that matches no layer is an error (a typo would otherwise silently keep a
+// layer in fp32).
+Model quantize_model_weights(const Model& model, const QuantLinearOptions& options = {},
+                             const std::vector<std::string>& modules_to_exclude = {});
+
+}  // namespace qlinear

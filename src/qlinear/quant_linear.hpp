@@ -1,0 +1,74 @@
+#pragma once
+// A linear layer with int8 weights: the integers, one scale and zero point per output channel
+// (or one for the tensor), and the fp32 bias. It keeps no fp32 copy of the weights.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "qlinear/kernels/reference.hpp"
+#include "qlinear/linear.hpp"
+#include "qlinear/metrics.hpp"
+#include "qlinear/qparams.hpp"
+#include "qlinear/quantize.hpp"
+#include "qlinear/span.hpp"
+
+namespace qlinear {
+
+enum class ForwardMode {
+  // W8A32: fp32 activations times dequantized weights, y = x · ((q − z)·s)ᵀ + b (the tutorial's).
+  weight_only,
+  // W8A8: each input row quantized to quint8 on the fly, int32 accumulation, one rescale
+  // (PyTorch / ONNX Runtime quantize_dynamic semantics, with per-row activation scales).
+  dynamic,
+};
+
+// The largest in_features dynamic mode accepts: int32 accumulation cannot overflow below it.
+constexpr std::size_t kMaxDynamicInFeatures = kernels::kMaxW8A8InFeatures;
+
+std::string to_string(ForwardMode mode);
+// "weight_only" / "weight-only" / "w8a32", "dynamic" / "w8a8".
+ForwardMode parse_forward_mode(const std::string& name);
+
+struct QuantLinearOptions {
+  bool symmetric = true;
+  bool per_channel = true;  // one scale per output channel (row of the weight)
+  QuantDtype dtype = QuantDtype::qint8;
+  bool reduce_range = false;
+  RangeVariant range = RangeVariant::full;
+  ForwardMode mode = ForwardMode::weight_only;
+};
+
+class QuantLinear {
+ public:
+  // Quantizes `linear`'s weight with the observers of qparams.hpp (PyTorch's rules). Throws
+  // for option combinations PyTorch refuses, and for dynamic mode with more than
+  // kernels::kMaxW8A8InFeatures inputs (int32 accumulation could overflow).
+  static QuantLinear from_linear(const Linear& linear, const QuantLinearOptions& options = {});
+
+  // Rebuilds a layer from stored integers and qparams (e.g. read from a file).
+  QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode);
+
+  std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
+
+  ForwardMode mode() const { return mode_; }
+  void set_mode(ForwardMode mode);
+  std::size_t in_features() const { return in_features_; }
+  std::size_t out_features() const { return out_features_; }
+  const QuantizedTensor& weight() const { return weight_; }
+  const std::vector<float>& bias() const { return bias_; }
+  std::vector<float> dequantized_weight() const { return dequantize_tensor(weight_); }
+  // Bytes held: integers + scales + zero points (int32) + bias.
+  std::size_t parameter_bytes() const;
+
+ private:
+  QuantizedTensor weight_;
+  std::vector<float> bias_;
+  ForwardMode mode_;
+  std::size_t in_features_;
+  std::size_t out_features_;
+  // Per output row, so kernels need not care whether the scheme was per-tensor or per-channel.
+  std::vector<float> row_scale_;
+  std::vector<int32_t> row_zero_point_;
+};
+
+}  // namespace qlinear
