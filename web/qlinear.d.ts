@@ -73,15 +73,13 @@ export interface ErrorMetrics {
 export declare function errorMetrics(reference: FloatInput, approximation: FloatInput): ErrorMetrics;
 
 /** Shared by both observers. They hold wasm memory: call dispose() (or use `using`). */
-declare class Observer {
+declare class Observer extends WasmObject {
   /** PyTorch's forward(): records the running min/max and returns its input unchanged. */
   forward<T extends FloatInput>(values: T, options?: ShapeOptions): T;
   calculateQParams(): QParams;
   /** PyTorch's spelling of calculateQParams(). */
   calculate_qparams(): QParams;
   readonly hasObserved: boolean;
-  dispose(): void;
-  [Symbol.dispose](): void;
 }
 
 export interface MinMaxObserverOptions {
@@ -111,4 +109,128 @@ export interface PerChannelMinMaxObserverOptions {
 
 export declare class PerChannelMinMaxObserver extends Observer {
   constructor(options?: PerChannelMinMaxObserverOptions);
+}
+
+// ---- layers and models -------------------------------------------------------------------
+
+export type ActivationName = 'identity' | 'relu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh' | 'softmax';
+/** 'weight-only': W8A32, fp32 activations (the tutorial's). 'dynamic': W8A8, int8 activations quantized on the fly. */
+export type ForwardMode = 'weight-only' | 'dynamic';
+/** Dynamic mode's activation quantization: a quint8 scale per input row, or PyTorch quantize_dynamic's one 7-bit scale per batch. */
+export type ActivationScheme = 'per-row' | 'pytorch';
+
+export interface LinearInit {
+  inFeatures: number;
+  outFeatures: number;
+  /** Row-major [outFeatures, inFeatures], PyTorch's layout. */
+  weight: FloatInput;
+  bias?: FloatInput | null;
+}
+
+export interface QuantizeOptions {
+  /** Default true. */
+  symmetric?: boolean;
+  /** One scale per output channel (default true). */
+  perChannel?: boolean;
+  dtype?: QuantDtype;
+  reduceRange?: boolean;
+  range?: RangeVariant;
+  /** Default 'weight-only'. */
+  mode?: ForwardMode;
+  /** Default 'per-row' (dynamic mode only). */
+  activations?: ActivationScheme;
+}
+
+/** Shared by every wasm-owning object: call dispose() when done (or use `using`). */
+declare class WasmObject {
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export declare class Linear extends WasmObject {
+  constructor(init: LinearInit);
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Float32Array;
+  readonly bias: Float32Array | null;
+  /** x row-major [batch, inFeatures] → [batch, outFeatures]. */
+  forward(x: FloatInput, batch?: number): Float32Array;
+}
+
+export declare class QuantLinear extends WasmObject {
+  private constructor();
+  static fromLinear(linear: Linear, options?: QuantizeOptions): QuantLinear;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** The integers, row-major [outFeatures, inFeatures]. */
+  readonly weight: QuantizedValues;
+  readonly qparams: QParams;
+  readonly bias: Float32Array | null;
+  /** Bytes held: integers, scales, zero points and bias. */
+  readonly bytes: number;
+  mode: ForwardMode;
+  readonly activations: ActivationScheme;
+  forward(x: FloatInput, batch?: number): Float32Array;
+}
+
+export type LayerSpec =
+  | { name: string; linear: Linear | QuantLinear; activation?: ActivationName }
+  | ({ name: string; activation?: ActivationName } & LinearInit);
+
+export interface LayerReport {
+  name: string;
+  kind: 'linear' | 'quant_linear';
+  activation: ActivationName;
+  inFeatures: number;
+  outFeatures: number;
+  dtype: 'float32' | QuantDtype;
+  scheme: QScheme | null;
+  mode: ForwardMode | null;
+  activations: ActivationScheme | null;
+  /** Weight + bias as fp32. */
+  bytesFp32: number;
+  /** What the layer holds now. */
+  bytes: number;
+  scaleMin: number | null;
+  scaleMax: number | null;
+  /** The quantized weight against the fp32 weight it replaced (null for fp32 layers). */
+  weightError: ErrorMetrics | null;
+}
+
+export interface OutputComparison {
+  batch: number;
+  /** Final outputs of this model against the reference's, all rows together. */
+  outputError: ErrorMetrics;
+  /** Fraction of rows whose argmax is the same. */
+  argmaxAgreement: number;
+  /** Each layer's output (after its activation), errors accumulated from the layers before. */
+  layerError: ErrorMetrics[];
+}
+
+export interface ModelReport {
+  layers: LayerReport[];
+  bytesFp32: number;
+  bytes: number;
+  /** Present when report() was given a reference model and an input. */
+  comparison?: OutputComparison;
+}
+
+export interface ReportOptions {
+  reference?: Model;
+  input?: FloatInput;
+  batch?: number;
+}
+
+export declare class Model extends WasmObject {
+  constructor(layers?: LayerSpec[]);
+  add(spec: LayerSpec): this;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly layerCount: number;
+  forward(x: FloatInput, batch?: number): Float32Array;
+  forwardEachLayer(x: FloatInput, batch?: number): Float32Array[];
+  /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */
+  quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
+  setForwardMode(layerName: string, mode: ForwardMode): this;
+  report(options?: ReportOptions): ModelReport;
 }

@@ -6,12 +6,20 @@
 
 namespace qlinear {
 
-std::string to_string(ForwardMode mode) { return mode == ForwardMode::weight_only ? "weight_only" : "dynamic"; }
+std::string to_string(ForwardMode mode) { return mode == ForwardMode::weight_only ? "weight-only" : "dynamic"; }
 
 ForwardMode parse_forward_mode(const std::string& name) {
   if (name == "weight_only" || name == "weight-only" || name == "w8a32") return ForwardMode::weight_only;
   if (name == "dynamic" || name == "w8a8") return ForwardMode::dynamic;
-  throw Error("unknown forward mode '" + name + "': expected 'weight_only' or 'dynamic'");
+  throw Error("unknown forward mode '" + name + "': expected 'weight-only' or 'dynamic'");
+}
+
+std::string to_string(ActivationScheme scheme) { return scheme == ActivationScheme::per_row ? "per-row" : "pytorch"; }
+
+ActivationScheme parse_activation_scheme(const std::string& name) {
+  if (name == "per-row" || name == "per_row") return ActivationScheme::per_row;
+  if (name == "pytorch") return ActivationScheme::pytorch;
+  throw Error("unknown activation scheme '" + name + "': expected 'per-row' or 'pytorch'");
 }
 
 namespace {
@@ -33,11 +41,12 @@ QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOpti
   const Shape shape{static_cast<int64_t>(linear.out_features()), static_cast<int64_t>(linear.in_features())};
   const QParams qparams = options.symmetric ? get_symmetric_qparams(linear.weight(), shape, q)
                                             : get_asymmetric_qparams(linear.weight(), shape, q);
-  return QuantLinear(quantize_tensor(linear.weight(), qparams, shape), linear.bias(), options.mode);
+  return QuantLinear(quantize_tensor(linear.weight(), qparams, shape), linear.bias(), options.mode, options.activations);
 }
 
-QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode)
-    : weight_(std::move(weight)), bias_(std::move(bias)), mode_(mode) {
+QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode,
+                         ActivationScheme activations)
+    : weight_(std::move(weight)), bias_(std::move(bias)), mode_(mode), activations_(activations) {
   if (weight_.shape.size() != 2 || weight_.shape[0] <= 0 || weight_.shape[1] <= 0)
     throw Error("QuantLinear: weight must be a non-empty [out_features, in_features] matrix, got shape " +
                 to_string(weight_.shape));
@@ -89,7 +98,11 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
   std::vector<uint8_t> xq(rows * in_features_);
   std::vector<float> x_scale(rows);
   std::vector<int32_t> x_zero_point(rows);
-  kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), x_scale.data(), x_zero_point.data());
+  if (activations_ == ActivationScheme::per_row)
+    kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), x_scale.data(), x_zero_point.data());
+  else
+    kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), x_scale.data(),
+                                                     x_zero_point.data());
   kernels::linear_w8a8({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_}, w, bias, y.data());
   return y;
 }

@@ -25,9 +25,22 @@ enum class ForwardMode {
 // The largest in_features dynamic mode accepts: int32 accumulation cannot overflow below it.
 constexpr std::size_t kMaxDynamicInFeatures = kernels::kMaxW8A8InFeatures;
 
+// How dynamic mode quantizes its input.
+enum class ActivationScheme {
+  // Each row with its own quint8 scale and zero point (PyTorch's affine observer rule over the
+  // row): a row's output does not depend on the other rows of the batch, and an outlier row
+  // costs only itself precision.
+  per_row,
+  // One scale for the whole batch, 7-bit, exactly as torch.ao.quantization.quantize_dynamic's
+  // Linear (PyTorch 1.13): for reproducing PyTorch's numbers.
+  pytorch,
+};
+
 std::string to_string(ForwardMode mode);
-// "weight_only" / "weight-only" / "w8a32", "dynamic" / "w8a8".
+// "weight-only" (also "weight_only", "w8a32") or "dynamic" (also "w8a8").
 ForwardMode parse_forward_mode(const std::string& name);
+std::string to_string(ActivationScheme scheme);
+ActivationScheme parse_activation_scheme(const std::string& name);  // "per-row" or "pytorch"
 
 struct QuantLinearOptions {
   bool symmetric = true;
@@ -36,6 +49,7 @@ struct QuantLinearOptions {
   bool reduce_range = false;
   RangeVariant range = RangeVariant::full;
   ForwardMode mode = ForwardMode::weight_only;
+  ActivationScheme activations = ActivationScheme::per_row;  // dynamic mode only
 };
 
 class QuantLinear {
@@ -46,12 +60,15 @@ class QuantLinear {
   static QuantLinear from_linear(const Linear& linear, const QuantLinearOptions& options = {});
 
   // Rebuilds a layer from stored integers and qparams (e.g. read from a file).
-  QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode);
+  QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode,
+              ActivationScheme activations = ActivationScheme::per_row);
 
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
 
   ForwardMode mode() const { return mode_; }
   void set_mode(ForwardMode mode);
+  ActivationScheme activation_scheme() const { return activations_; }
+  void set_activation_scheme(ActivationScheme scheme) { activations_ = scheme; }
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }
   const QuantizedTensor& weight() const { return weight_; }
@@ -64,6 +81,7 @@ class QuantLinear {
   QuantizedTensor weight_;
   std::vector<float> bias_;
   ForwardMode mode_;
+  ActivationScheme activations_;
   std::size_t in_features_;
   std::size_t out_features_;
   // Per output row, so kernels need not care whether the scheme was per-tensor or per-channel.

@@ -21,6 +21,7 @@ struct LayerReport {
   std::string dtype;   // "float32", "qint8" or "quint8"
   std::string scheme;  // qscheme of the weight, empty for fp32
   std::string mode;    // forward mode, empty for fp32
+  std::string activations;  // dynamic mode's activation scheme, empty otherwise
   std::size_t bytes_fp32 = 0;  // weight + bias as fp32
   std::size_t bytes = 0;       // what the layer holds now
   float scale_min = 0.0f;      // over the weight's channels; 0 for fp32

@@ -89,7 +89,7 @@ TEST_CASE("the report: sizes, schemes, scale ranges and output error", "[model][
   CHECK(l2.kind == "quant_linear");
   CHECK(l2.dtype == "qint8");
   CHECK(l2.scheme == "per_channel_affine");
-  CHECK(l2.mode == "weight_only");
+  CHECK(l2.mode == "weight-only");
   CHECK(l2.bytes_fp32 == (128 * 256 + 256) * 4);
   CHECK(l2.bytes == 128 * 256 + 256 * 8 + 256 * 4);
   CHECK(l2.scale_min > 0.0f);

@@ -68,4 +68,64 @@ void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features
   }
 }
 
+namespace {
+
+struct DynamicActivationQParams {
+  double scale;
+  int32_t zero_point;
+};
+
+// PyTorch 1.13 aten/src/ATen/native/quantized/cpu/QuantUtils.h ChooseQuantizationParams, with
+// preserve_sparsity and force_scale_power_of_two off, reduce_range on (as its dynamic Linear).
+DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max) {
+  constexpr int32_t qmin = 0 / 2, qmax = 255 / 2;
+  constexpr float kSmallScaleThreshold = 6.1e-5f;
+  min = std::min(min, 0.0f);
+  max = std::max(max, 0.0f);
+  double scale = (static_cast<double>(max) - min) / (qmax - qmin);
+  if (static_cast<float>(scale) == 0.0f || std::isinf(1.0f / static_cast<float>(scale))) scale = 0.1;
+  if (scale < kSmallScaleThreshold) {
+    const auto original = static_cast<float>(scale);
+    scale = kSmallScaleThreshold;
+    if (min == 0.0f) {
+      max = kSmallScaleThreshold * static_cast<float>(qmax - qmin);
+    } else if (max == 0.0f) {
+      min = -kSmallScaleThreshold * static_cast<float>(qmax - qmin);
+    } else {
+      const float amplifier = kSmallScaleThreshold / original;
+      min *= amplifier;
+      max *= amplifier;
+    }
+  }
+  const double from_min = qmin - min / scale;
+  const double from_max = qmax - max / scale;
+  const double from_min_error = std::abs(qmin) - std::abs(min / scale);
+  const double from_max_error = std::abs(qmax) - std::abs(max / scale);
+  const double initial = from_min_error < from_max_error ? from_min : from_max;
+  int32_t zero_point;
+  if (initial < qmin) zero_point = qmin;
+  else if (initial > qmax) zero_point = qmax;
+  else zero_point = static_cast<int32_t>(std::nearbyint(initial));
+  return {scale, zero_point};
+}
+
+}  // namespace
+
+void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, std::size_t in_features,
+                                             uint8_t* q, float* row_scale, int32_t* row_zero_point) {
+  const std::size_t n = batch * in_features;
+  const auto [lo, hi] = std::minmax_element(x, x + n);
+  const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(*lo, *hi);
+  const auto inv_scale = static_cast<float>(1.0 / p.scale);
+  const auto zero_point = static_cast<float>(p.zero_point);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float r = std::nearbyint(x[i] * inv_scale + zero_point);
+    q[i] = static_cast<uint8_t>(std::min(std::max(r, 0.0f), 255.0f));
+  }
+  for (std::size_t b = 0; b < batch; ++b) {
+    row_scale[b] = static_cast<float>(p.scale);
+    row_zero_point[b] = p.zero_point;
+  }
+}
+
 }  // namespace qlinear::kernels

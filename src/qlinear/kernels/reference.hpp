@@ -52,4 +52,11 @@ void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, cons
 void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q,
                       float* row_scale, int32_t* row_zero_point);
 
+// Quantizes all of x with ONE scale and zero point, exactly as PyTorch 1.13's dynamic Linear
+// does (onednn engine): quant_utils::ChooseQuantizationParams over [0, 127] (reduce_range) in
+// double precision with its 6.1e-5 scale floor, then q = clamp(rint(x·(1/scale) + zp), 0, 255)
+// (the zero point is added before rounding there). Writes the same scale/zero point to every row.
+void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, std::size_t in_features,
+                                             uint8_t* q, float* row_scale, int32_t* row_zero_point);
+
 }  // namespace qlinear::kernels

@@ -1,55 +1,12 @@
-// Embind bindings: the only file that includes <emscripten/bind.h>. It converts between JS
-// values and core types and nothing else; the ergonomics (defaults, option checking, throwing)
-// live in web/qlinear.js, the quantization math in src/qlinear/.
-//
-// Every function that can fail returns either its result or a JS Error *object* (it never
-// throws across the wasm boundary): the C++ exception is caught and fully unwound first, so no
-// destructor is skipped and the module stays usable; web/qlinear.js throws the Error.
-#include <emscripten/bind.h>
-#include <emscripten/val.h>
+// Embind bindings of the quantizers and observers. Like every file in bindings/ (the only
+// place that includes <emscripten/bind.h>), it converts between JS values and core types and
+// nothing else: ergonomics live in web/qlinear.js, the math in src/qlinear/.
+#include "convert.hpp"
 
-#include <exception>
-#include <string>
-#include <vector>
-
-#include "qlinear/qlinear.hpp"
-
-using emscripten::val;
 using namespace qlinear;
+using namespace qlinear::bindings;
 
 namespace {
-
-template <typename Fn>
-val guarded(Fn&& fn) {
-  std::string message;
-  try {
-    return fn();
-  } catch (const std::exception& e) {
-    message = e.what();
-  } catch (...) {
-    message = "unknown C++ exception";
-  }
-  return val::global("Error").new_(val(message));
-}
-
-// Copies a JS array or typed array into a vector (the JS wrapper has checked the element type).
-template <typename T>
-std::vector<T> to_vector(const val& array) {
-  return emscripten::convertJSArrayToNumberVector<T>(array);
-}
-
-// A typed array that owns a copy of `data`: slice() copies out of the wasm heap, so the result
-// stays valid after the vector is freed or memory grows.
-template <typename T>
-val to_typed_array(const std::vector<T>& data) {
-  return val(emscripten::typed_memory_view(data.size(), data.data())).call<val>("slice");
-}
-
-Shape to_shape(const val& array) {
-  Shape shape;
-  for (int32_t d : to_vector<int32_t>(array)) shape.push_back(d);
-  return shape;
-}
 
 QuantOptions to_quant_options(const val& o) {
   QuantOptions out;
@@ -59,38 +16,6 @@ QuantOptions to_quant_options(const val& o) {
   out.reduce_range = o["reduceRange"].as<bool>();
   out.range = parse_range_variant(o["range"].as<std::string>());
   return out;
-}
-
-val from_qparams(const QParams& q) {
-  val out = val::object();
-  out.set("scale", to_typed_array(q.scale));
-  out.set("zeroPoint", to_typed_array(q.zero_point));
-  out.set("qmin", q.qmin);
-  out.set("qmax", q.qmax);
-  out.set("dtype", to_string(q.dtype));
-  out.set("scheme", to_string(q.scheme));
-  out.set("axis", q.axis);
-  return out;
-}
-
-QParams to_qparams(const val& o) {
-  QParams q;
-  q.scale = to_vector<float>(o["scale"]);
-  q.zero_point = to_vector<int32_t>(o["zeroPoint"]);
-  q.qmin = o["qmin"].as<int32_t>();
-  q.qmax = o["qmax"].as<int32_t>();
-  q.dtype = parse_dtype(o["dtype"].as<std::string>());
-  q.scheme = parse_qscheme(o["scheme"].as<std::string>());
-  q.axis = o["axis"].as<int>();
-  return q;
-}
-
-val quantized_values(const QuantizedTensor& t) {
-  if (t.qparams.dtype == QuantDtype::qint8) {
-    const std::vector<int8_t> v(t.storage.begin(), t.storage.end());
-    return to_typed_array(v);
-  }
-  return to_typed_array(t.storage);
 }
 
 val get_qparams(val values, val shape, bool symmetric, val options) {
@@ -123,13 +48,7 @@ val fake_quantize(val values, val shape, val qparams) {
 
 val error_metrics(val reference, val approximation) {
   return guarded([&] {
-    const ErrorMetrics m = compute_error_metrics(to_vector<float>(reference), to_vector<float>(approximation));
-    val out = val::object();
-    out.set("maxAbsError", m.max_abs_error);
-    out.set("mse", m.mse);
-    out.set("sqnrDb", m.sqnr_db);
-    out.set("cosineSimilarity", m.cosine_similarity);
-    return out;
+    return from_metrics(compute_error_metrics(to_vector<float>(reference), to_vector<float>(approximation)));
   });
 }
 

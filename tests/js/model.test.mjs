@@ -1,0 +1,156 @@
+// Linear, QuantLinear and Model through the JS API, against PyTorch's outputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { init, Linear, QuantLinear, Model, errorMetrics, QlinearError } from '../../web/qlinear.js';
+import { mlpFixtures, maxRelativeDifference } from './model-fixtures.mjs';
+import { float32Bits } from './fixtures.mjs';
+
+await init();
+
+function withModel(fixture, fn) {
+  const model = new Model(fixture.layerSpecs);
+  try {
+    return fn(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+test('fp32 forward reproduces PyTorch within 1e-5', () => {
+  for (const f of mlpFixtures)
+    withModel(f, (model) => {
+      for (const input of f.inputs)
+        assert.ok(maxRelativeDifference(model.forward(input.values, input.batch), f.fp32[input.name]) <= 1e-5, `${f.name} ${input.name}`);
+    });
+});
+
+test('weight-only: qparams bit for bit, outputs within float rounding of PyTorch (1e-5), with and without exclusions', () => {
+  let cases = 0;
+  for (const f of mlpFixtures)
+    withModel(f, (model) => {
+      for (const c of f.weight_only) {
+        const q = model.quantize({ symmetric: c.symmetric, perChannel: c.per_channel }, c.exclude);
+        const what = `${f.name} symmetric=${c.symmetric} perChannel=${c.per_channel} exclude=${c.exclude}`;
+        const report = q.report();
+        for (const layer of report.layers) {
+          const expected = c.layers[layer.name];
+          assert.equal(layer.kind, expected ? 'quant_linear' : 'linear', `${what} ${layer.name}`);
+        }
+        for (const input of f.inputs)
+          assert.ok(maxRelativeDifference(q.forward(input.values, input.batch), c.outputs[input.name]) <= 1e-5, `${what} ${input.name}`);
+        q.dispose();
+        cases++;
+      }
+    });
+  assert.equal(cases, 16);
+});
+
+test("dynamic mode with activations: 'pytorch' reproduces quantize_dynamic within 1e-5", () => {
+  for (const f of mlpFixtures)
+    withModel(f, (model) => {
+      for (const c of f.dynamic) {
+        const q = model.quantize({ perChannel: c.per_channel, mode: 'dynamic', activations: 'pytorch' });
+        for (const input of f.inputs)
+          assert.ok(maxRelativeDifference(q.forward(input.values, input.batch), c.outputs[input.name]) <= 1e-5, `${f.name} ${input.name}`);
+        q.dispose();
+      }
+    });
+});
+
+test('dynamic mode with per-row activations is closer to fp32 than PyTorch quantize_dynamic', () => {
+  for (const f of mlpFixtures)
+    withModel(f, (model) => {
+      for (const c of f.dynamic) {
+        const q = model.quantize({ perChannel: c.per_channel, mode: 'dynamic' });
+        for (const input of f.inputs) {
+          const fp32 = f.fp32[input.name];
+          const ours = errorMetrics(fp32, q.forward(input.values, input.batch)).sqnrDb;
+          const pytorch = errorMetrics(fp32, c.outputs[input.name]).sqnrDb;
+          assert.ok(ours >= pytorch, `${f.name} ${input.name}: ${ours} dB vs PyTorch ${pytorch} dB`);
+        }
+        q.dispose();
+      }
+    });
+});
+
+test("the tutorial's FourLayerModel in a few lines, quantized without layer1 and layer5, with a report", () => {
+  const f = mlpFixtures.find((m) => m.name === 'four_layer');
+  const model = new Model(f.layerSpecs);
+  const input = f.inputs.find((i) => i.name === 'batch_8');
+  const before = model.forward(input.values, 8);
+  const q = model.quantize({ symmetric: true, perChannel: true }, ['layer1', 'layer5']);
+  assert.deepEqual(float32Bits(model.forward(input.values, 8)), float32Bits(before), 'the original is left intact');
+  const report = q.report({ reference: model, input: input.values, batch: 8 });
+  assert.deepEqual(report.layers.map((l) => l.kind), ['linear', 'quant_linear', 'quant_linear', 'quant_linear', 'linear']);
+  const layer2 = report.layers[1];
+  assert.equal(layer2.scheme, 'per_channel_symmetric');
+  assert.equal(layer2.mode, 'weight-only');
+  assert.equal(layer2.bytesFp32, (128 * 256 + 256) * 4);
+  assert.equal(layer2.bytes, 128 * 256 + 256 * 8 + 256 * 4);
+  assert.ok(layer2.scaleMin > 0 && layer2.scaleMin <= layer2.scaleMax);
+  assert.ok(layer2.weightError.sqnrDb > 30);
+  assert.equal(report.layers[0].weightError, null);
+  assert.ok(report.bytes < report.bytesFp32);
+  assert.equal(report.comparison.layerError.length, 5);
+  assert.equal(report.comparison.layerError[0].maxAbsError, 0, 'layer1 is excluded: identical output');
+  assert.ok(report.comparison.outputError.sqnrDb > 30);
+  assert.ok(report.comparison.argmaxAgreement >= 0 && report.comparison.argmaxAgreement <= 1);
+  q.dispose();
+  model.dispose();
+});
+
+test('Linear and QuantLinear on their own', () => {
+  const linear = new Linear({ inFeatures: 3, outFeatures: 2, weight: [1, 2, 3, 4, 5, 6], bias: [0.5, -1] });
+  assert.deepEqual(Array.from(linear.forward([1, 0, -1, 2, 1, 0], 2)), [-1.5, -3, 4.5, 12]);
+  assert.equal(linear.bias.length, 2);
+  const q = QuantLinear.fromLinear(linear, { symmetric: false, perChannel: false, dtype: 'quint8' });
+  assert.ok(q.weight instanceof Uint8Array);
+  assert.equal(q.qparams.scheme, 'per_tensor_affine');
+  assert.equal(q.bytes, 6 + 8 + 8);
+  assert.equal(q.mode, 'weight-only');
+  q.mode = 'dynamic';
+  assert.equal(q.mode, 'dynamic');
+  assert.equal(q.activations, 'per-row');
+  const y = q.forward([1, 0, -1, 2, 1, 0], 2);
+  assert.ok(maxRelativeDifference(y, [-1.5, -3, 4.5, 12]) < 0.05);
+  assert.throws(() => new QuantLinear(), /use QuantLinear.fromLinear/);
+  const m = new Model([{ name: 'only', linear: q, activation: 'relu' }]);
+  assert.equal(m.report().layers[0].mode, 'dynamic');
+  m.dispose();
+  q.dispose();
+  linear.dispose();
+});
+
+test('bad input to layers and models: clear errors, and everything keeps working', () => {
+  const f = mlpFixtures.find((m) => m.name === 'four_layer');
+  const model = new Model(f.layerSpecs);
+  const qlinearError = (pattern) => (e) => e instanceof QlinearError && pattern.test(e.message);
+  const typeError = (pattern) => (e) => e instanceof TypeError && pattern.test(e.message);
+  assert.throws(() => model.forward(new Float32Array(63), 1), qlinearError(/input has 63 values, but batch 1 x 64 features needs 64/));
+  assert.throws(() => model.forward(new Float32Array(128), 0), qlinearError(/batch must be positive, got 0/));
+  assert.throws(() => model.forward(new Float32Array(128), -2), qlinearError(/batch must be positive, got -2/));
+  assert.throws(() => model.forward(new Float32Array(128), 1.5), typeError(/batch must be an integer/));
+  assert.throws(() => model.forward(new Float32Array(64).fill(NaN), 1), qlinearError(/forward input contains NaN at index 0/));
+  assert.throws(() => model.quantize({}, ['layer9']), qlinearError(/modules_to_exclude names 'layer9'/));
+  assert.throws(() => model.quantize({ perchannel: true }), typeError(/unknown option 'perchannel'/));
+  assert.throws(() => model.quantize({ mode: 'int4' }), typeError(/mode must be 'weight-only' or 'dynamic'/));
+  assert.throws(() => model.add({ name: 'extra', inFeatures: 5, outFeatures: 2, weight: new Float32Array(10) }),
+    qlinearError(/layer 'extra' takes 5 inputs, but 'layer5' before it gives 9/));
+  assert.equal(model.layerCount, 5, 'a refused layer is not added');
+  assert.throws(() => new Model([{ name: 'a', inFeatures: 2, outFeatures: 1, weight: [1, NaN] }]),
+    qlinearError(/Linear weight contains NaN at index 1/));
+  assert.throws(() => new Model([
+    { name: 'a', inFeatures: 2, outFeatures: 3, weight: new Float32Array(6) },
+    { name: 'b', inFeatures: 4, outFeatures: 1, weight: new Float32Array(4) },
+  ]), qlinearError(/layer 'b' takes 4 inputs, but 'a' before it gives 3/));
+  assert.throws(() => new Model([{ inFeatures: 1, outFeatures: 1, weight: [1] }]), typeError(/needs a name/));
+  assert.throws(() => new Model([{ name: 'a', linear: {} }]), typeError(/must be a Linear or a QuantLinear/));
+  assert.throws(() => model.setForwardMode('layer1', 'dynamic'), qlinearError(/'layer1' is fp32/));
+  assert.throws(() => model.report({ reference: model }), typeError(/input must be/));
+  // Still fine afterwards.
+  const input = f.inputs.find((i) => i.name === 'one_row');
+  assert.ok(maxRelativeDifference(model.forward(input.values, 1), f.fp32.one_row) <= 1e-5);
+  model.dispose();
+  assert.throws(() => model.forward(input.values, 1), qlinearError(/this Model was disposed/));
+});

@@ -1,0 +1,71 @@
+// Argument checking shared by the JS API: wrong types and misspelled options fail here, with
+// a TypeError naming the argument, before anything reaches wasm.
+
+export function checkKeys(options, allowed, where) {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  for (const key of Object.keys(options))
+    if (!allowed.includes(key))
+      throw new TypeError(`${where}: unknown option '${key}' (expected one of ${allowed.join(', ')})`);
+}
+
+export function toFloat32Array(values, name) {
+  if (values instanceof Float32Array) return values;
+  if (ArrayBuffer.isView(values) || Array.isArray(values)) {
+    for (let i = 0; i < values.length; i++)
+      if (typeof values[i] !== 'number')
+        throw new TypeError(`${name}[${i}] is ${typeof values[i]}, expected a number`);
+    return Float32Array.from(values);
+  }
+  throw new TypeError(`${name} must be a Float32Array or an array of numbers`);
+}
+
+export function toShape(shape, length, where) {
+  if (shape === undefined) return Int32Array.of(length);
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape))
+    throw new TypeError(`${where}: shape must be an array of non-negative integers`);
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0 || d > 0x7fffffff)
+      throw new TypeError(`${where}: shape [${Array.from(shape).join(', ')}] must hold non-negative integers`);
+  return Int32Array.from(shape);
+}
+
+export function oneOf(value, allowed, name, where) {
+  if (!allowed.includes(value))
+    throw new TypeError(`${where}: ${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function bool(value, name, where) {
+  if (typeof value !== 'boolean') throw new TypeError(`${where}: ${name} must be true or false`);
+  return value;
+}
+
+export function integer(value, name, where) {
+  if (!Number.isInteger(value)) throw new TypeError(`${where}: ${name} must be an integer`);
+  return value;
+}
+
+export const DTYPES = ['qint8', 'quint8'];
+export const RANGES = ['full', 'restricted'];
+export const SCHEMES = ['per_tensor_affine', 'per_tensor_symmetric', 'per_channel_affine', 'per_channel_symmetric'];
+
+export function checkQParams(qparams, where) {
+  if (qparams === null || typeof qparams !== 'object')
+    throw new TypeError(`${where}: qparams must be the object getSymmetricQParams() and friends return`);
+  return {
+    scale: toFloat32Array(qparams.scale, 'qparams.scale'),
+    zeroPoint: Int32Array.from(qparams.zeroPoint ?? []),
+    qmin: integer(qparams.qmin, 'qparams.qmin', where),
+    qmax: integer(qparams.qmax, 'qparams.qmax', where),
+    dtype: oneOf(qparams.dtype, DTYPES, 'qparams.dtype', where),
+    scheme: oneOf(qparams.scheme, SCHEMES, 'qparams.scheme', where),
+    axis: integer(qparams.axis, 'qparams.axis', where),
+  };
+}
+
+export function shapeOption(options, where) {
+  checkKeys(options, ['shape'], where);
+  return options.shape;
+}
+

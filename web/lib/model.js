@@ -1,0 +1,190 @@
+// Linear, QuantLinear and Model: wasm-owned layers and MLPs with a typed-array API.
+import { checkKeys, toFloat32Array, oneOf, bool, integer, DTYPES, RANGES } from './checks.js';
+import { wasmModule, unwrap, WasmObject, QlinearError } from './runtime.js';
+
+const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
+const MODES = ['weight-only', 'dynamic'];
+const ACTIVATION_SCHEMES = ['per-row', 'pytorch'];
+// Lets the module wrap handles it made itself; users cannot forge it.
+const ADOPT = Symbol('adopt a wasm handle');
+
+function quantizeOptions(options, where) {
+  checkKeys(options, ['symmetric', 'perChannel', 'dtype', 'reduceRange', 'range', 'mode', 'activations'], where);
+  return {
+    symmetric: bool(options.symmetric ?? true, 'symmetric', where),
+    perChannel: bool(options.perChannel ?? true, 'perChannel', where),
+    dtype: oneOf(options.dtype ?? 'qint8', DTYPES, 'dtype', where),
+    reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
+    range: oneOf(options.range ?? 'full', RANGES, 'range', where),
+    mode: oneOf(options.mode ?? 'weight-only', MODES, 'mode', where),
+    activations: oneOf(options.activations ?? 'per-row', ACTIVATION_SCHEMES, 'activations', where),
+  };
+}
+
+export class Linear extends WasmObject {
+  /**
+   * An fp32 layer, y = x·Wᵀ + b, weight row-major [outFeatures, inFeatures] as in PyTorch.
+   * @param {import('../qlinear').LinearInit} init
+   */
+  constructor(init) {
+    const where = 'new Linear()';
+    checkKeys(init ?? {}, ['inFeatures', 'outFeatures', 'weight', 'bias'], where);
+    const { inFeatures, outFeatures, weight, bias } = init ?? {};
+    integer(inFeatures, 'inFeatures', where);
+    integer(outFeatures, 'outFeatures', where);
+    const w = toFloat32Array(weight, 'weight');
+    const b = bias == null ? new Float32Array(0) : toFloat32Array(bias, 'bias');
+    super(unwrap(wasmModule()._makeLinear(inFeatures, outFeatures, w, b)), 'Linear');
+  }
+
+  get inFeatures() { return this.handle()._inFeatures(); }
+  get outFeatures() { return this.handle()._outFeatures(); }
+  /** A copy of the weight. */
+  get weight() { return this.handle()._weight(); }
+  /** A copy of the bias, or null without one. */
+  get bias() { const b = this.handle()._bias(); return b.length ? b : null; }
+
+  /** @param {Float32Array | number[]} x row-major [batch, inFeatures] */
+  forward(x, batch = 1) {
+    return unwrap(this.handle()._forward(toFloat32Array(x, 'x'), integer(batch, 'batch', 'Linear.forward()')));
+  }
+}
+
+export class QuantLinear extends WasmObject {
+  constructor(adopt) {
+    if (!adopt?.[ADOPT]) throw new TypeError('use QuantLinear.fromLinear(linear, options) to make a QuantLinear');
+    super(adopt[ADOPT], 'QuantLinear');
+  }
+
+  /**
+   * Quantizes a Linear's weight (PyTorch's observers) and keeps the integers, scales, zero
+   * points and fp32 bias; no fp32 weight is kept.
+   * @param {Linear} linear
+   * @param {import('../qlinear').QuantizeOptions} [options]
+   */
+  static fromLinear(linear, options = {}) {
+    if (!(linear instanceof Linear)) throw new TypeError('QuantLinear.fromLinear() takes a Linear');
+    const opts = quantizeOptions(options, 'QuantLinear.fromLinear()');
+    return new QuantLinear({ [ADOPT]: unwrap(wasmModule()._quantLinearFromLinear(linear.handle(), opts)) });
+  }
+
+  get inFeatures() { return this.handle()._inFeatures(); }
+  get outFeatures() { return this.handle()._outFeatures(); }
+  /** The integers (Int8Array for qint8, Uint8Array for quint8), row-major [out, in]. */
+  get weight() { return this.handle()._weight(); }
+  get qparams() { return this.handle()._qparams(); }
+  get bias() { const b = this.handle()._bias(); return b.length ? b : null; }
+  /** Bytes held in wasm: integers, scales, zero points and bias. */
+  get bytes() { return this.handle()._bytes(); }
+  /** 'weight-only' (W8A32) or 'dynamic' (W8A8). */
+  get mode() { return this.handle()._mode(); }
+  set mode(mode) {
+    unwrap(this.handle()._setMode(oneOf(mode, MODES, 'mode', 'QuantLinear.mode')));
+  }
+  /** Dynamic mode's activation quantization: 'per-row' or 'pytorch'. */
+  get activations() { return this.handle()._activations(); }
+
+  forward(x, batch = 1) {
+    return unwrap(this.handle()._forward(toFloat32Array(x, 'x'), integer(batch, 'batch', 'QuantLinear.forward()')));
+  }
+}
+
+export class Model extends WasmObject {
+  /**
+   * An MLP: named layers in order, each followed by an activation.
+   * @param {import('../qlinear').LayerSpec[]} [layers]
+   */
+  constructor(layers = [], adopt = undefined) {
+    super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
+    if (!Array.isArray(layers)) throw new TypeError('new Model() takes an array of layer specs');
+    try {
+      for (const spec of layers) this.add(spec);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * Appends a layer: `{ name, linear, activation }` with a Linear or QuantLinear (copied), or
+   * `{ name, inFeatures, outFeatures, weight, bias, activation }`. Returns the model.
+   * @param {import('../qlinear').LayerSpec} spec
+   */
+  add(spec) {
+    const where = 'Model.add()';
+    checkKeys(spec ?? {}, ['name', 'activation', 'linear', 'inFeatures', 'outFeatures', 'weight', 'bias'], where);
+    if (typeof spec.name !== 'string') throw new TypeError(`${where}: every layer needs a name (a string)`);
+    const activation = oneOf(spec.activation ?? 'identity', ACTIVATIONS, 'activation', where);
+    const model = this.handle();
+    if (spec.linear instanceof QuantLinear) {
+      unwrap(model._addQuantLinear(spec.name, spec.linear.handle(), activation));
+    } else if (spec.linear instanceof Linear) {
+      unwrap(model._addLinear(spec.name, spec.linear.handle(), activation));
+    } else if (spec.linear !== undefined) {
+      throw new TypeError(`${where}: 'linear' must be a Linear or a QuantLinear`);
+    } else {
+      const { inFeatures, outFeatures, weight, bias } = spec;
+      const linear = new Linear({ inFeatures, outFeatures, weight, bias });
+      try {
+        unwrap(model._addLinear(spec.name, linear.handle(), activation));
+      } finally {
+        linear.dispose();
+      }
+    }
+    return this;
+  }
+
+  get inFeatures() { return this.handle()._inFeatures(); }
+  get outFeatures() { return this.handle()._outFeatures(); }
+  get layerCount() { return this.handle()._layerCount(); }
+
+  /** @param {Float32Array | number[]} x row-major [batch, inFeatures] → Float32Array [batch, outFeatures] */
+  forward(x, batch = 1) {
+    return unwrap(this.handle()._forward(toFloat32Array(x, 'x'), integer(batch, 'batch', 'Model.forward()')));
+  }
+
+  /** Every layer's output (after its activation), first to last. */
+  forwardEachLayer(x, batch = 1) {
+    return unwrap(this.handle()._forwardEachLayer(toFloat32Array(x, 'x'), integer(batch, 'batch', 'Model.forwardEachLayer()')));
+  }
+
+  /**
+   * The tutorial's quantize_model_weights: a new model with every fp32 layer not in `exclude`
+   * replaced by a QuantLinear. This model is left as it is. Unknown names in `exclude` throw.
+   * @param {import('../qlinear').QuantizeOptions} [options]
+   * @param {string[]} [exclude]
+   */
+  quantize(options = {}, exclude = []) {
+    const where = 'Model.quantize()';
+    const opts = quantizeOptions(options, where);
+    if (!Array.isArray(exclude) || exclude.some((n) => typeof n !== 'string'))
+      throw new TypeError(`${where}: exclude must be an array of layer names`);
+    return new Model([], { [ADOPT]: unwrap(this.handle()._quantize(opts, exclude)) });
+  }
+
+  /** Switches one quantized layer between 'weight-only' and 'dynamic'. */
+  setForwardMode(layerName, mode) {
+    unwrap(this.handle()._setForwardMode(String(layerName), oneOf(mode, MODES, 'mode', 'Model.setForwardMode()')));
+    return this;
+  }
+
+  /**
+   * Per layer: shape, dtype, scheme, mode, bytes before/after, scale range, weight error; per
+   * model: bytes. With `{ reference, input, batch }` also how far this model's outputs are from
+   * the reference model's on that input (per layer and final: error, SQNR, argmax agreement).
+   * @param {import('../qlinear').ReportOptions} [options]
+   */
+  report(options = {}) {
+    const where = 'Model.report()';
+    checkKeys(options, ['reference', 'input', 'batch'], where);
+    const report = unwrap(this.handle()._report());
+    if (options.reference === undefined) return report;
+    if (!(options.reference instanceof Model)) throw new TypeError(`${where}: reference must be a Model`);
+    const batch = integer(options.batch ?? 1, 'batch', where);
+    const input = toFloat32Array(options.input, 'input');
+    report.comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
+    return report;
+  }
+}
+
+export { QlinearError };

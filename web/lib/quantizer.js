@@ -1,0 +1,151 @@
+// The tutorial's quantizer functions and PyTorch's observers.
+import {
+  checkKeys, toFloat32Array, toShape, oneOf, bool, integer, checkQParams, shapeOption, DTYPES, RANGES, SCHEMES,
+} from './checks.js';
+import { wasmModule, unwrap, WasmObject } from './runtime.js';
+
+function qparamsOptions(options, where) {
+  checkKeys(options, ['shape', 'perChannel', 'axis', 'dtype', 'reduceRange', 'range'], where);
+  return {
+    perChannel: bool(options.perChannel ?? false, 'perChannel', where),
+    axis: integer(options.axis ?? 0, 'axis', where),
+    dtype: oneOf(options.dtype ?? 'qint8', DTYPES, 'dtype', where),
+    reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
+    range: oneOf(options.range ?? 'full', RANGES, 'range', where),
+  };
+}
+
+// ---- the tutorial's functions ------------------------------------------------------------
+
+/**
+ * Symmetric qparams as PyTorch's MinMaxObserver / PerChannelMinMaxObserver compute them.
+ * @param {Float32Array | number[]} values
+ * @param {import('../qlinear').QParamsOptions} [options]
+ */
+export function getSymmetricQParams(values, options = {}) {
+  return getQParams(values, options, true, 'getSymmetricQParams()');
+}
+
+/** Affine (asymmetric) qparams; see getSymmetricQParams. */
+export function getAsymmetricQParams(values, options = {}) {
+  return getQParams(values, options, false, 'getAsymmetricQParams()');
+}
+
+function getQParams(values, options, symmetric, where) {
+  const x = toFloat32Array(values, 'values');
+  const opts = qparamsOptions(options, where);
+  return unwrap(wasmModule()._getQParams(x, toShape(options.shape, x.length, where), symmetric, opts));
+}
+
+/** Integer values (Int8Array for qint8, Uint8Array for quint8), as torch.quantize_per_tensor/channel. */
+export function quantizeTensor(values, qparams, options = {}) {
+  const where = 'quantizeTensor()';
+  const x = toFloat32Array(values, 'values');
+  const shape = toShape(shapeOption(options, where), x.length, where);
+  return unwrap(wasmModule()._quantize(x, shape, checkQParams(qparams, where)));
+}
+
+/** Float32Array of (q - zero_point) * scale, as Tensor.dequantize(). */
+export function dequantizeTensor(qvalues, qparams, options = {}) {
+  const where = 'dequantizeTensor()';
+  if (!ArrayBuffer.isView(qvalues) && !Array.isArray(qvalues))
+    throw new TypeError(`${where}: quantized values must be an Int8Array, a Uint8Array or an array of integers`);
+  for (let i = 0; i < qvalues.length; i++)
+    if (!Number.isInteger(qvalues[i]))
+      throw new TypeError(`${where}: quantized value ${qvalues[i]} at index ${i} is not an integer`);
+  const shape = toShape(shapeOption(options, where), qvalues.length, where);
+  return unwrap(wasmModule()._dequantize(Int32Array.from(qvalues), shape, checkQParams(qparams, where)));
+}
+
+/** quantize then dequantize in one step, clamped to [qmin, qmax] as torch.fake_quantize_per_*_affine. */
+export function fakeQuantize(values, qparams, options = {}) {
+  const where = 'fakeQuantize()';
+  const x = toFloat32Array(values, 'values');
+  const shape = toShape(shapeOption(options, where), x.length, where);
+  return unwrap(wasmModule()._fakeQuantize(x, shape, checkQParams(qparams, where)));
+}
+
+/** Max abs error, MSE, SQNR (dB) and cosine similarity of an approximation against its reference. */
+export function errorMetrics(reference, approximation) {
+  return unwrap(wasmModule()._errorMetrics(toFloat32Array(reference, 'reference'), toFloat32Array(approximation, 'approximation')));
+}
+
+// ---- PyTorch-style observers ---------------------------------------------------------------
+
+class Observer extends WasmObject {
+  #name;
+
+  constructor(handle, name) {
+    super(handle, name);
+    this.#name = name;
+  }
+
+  /**
+   * PyTorch's forward(): records the running min/max and returns its input unchanged.
+   * @param {Float32Array | number[]} values
+   * @param {{ shape?: number[] }} [options]
+   */
+  forward(values, options = {}) {
+    const where = `${this.#name}.forward()`;
+    const x = toFloat32Array(values, 'values');
+    unwrap(this.handle()._observe(x, toShape(shapeOption(options, where), x.length, where)));
+    return values;
+  }
+
+  /** The qparams for everything observed so far (scale 1, zero point 0 before any data). */
+  calculateQParams() {
+    return unwrap(this.handle()._calculateQParams());
+  }
+
+  /** PyTorch's spelling of calculateQParams(). */
+  calculate_qparams() {
+    return this.calculateQParams();
+  }
+
+  get hasObserved() {
+    return this.handle().hasObserved();
+  }
+}
+
+export class MinMaxObserver extends Observer {
+  /** @param {import('../qlinear').MinMaxObserverOptions} [options] PyTorch's defaults: quint8, per_tensor_affine. */
+  constructor(options = {}) {
+    const where = 'new MinMaxObserver()';
+    checkKeys(options, ['dtype', 'qscheme', 'reduceRange', 'range'], where);
+    const opts = {
+      dtype: oneOf(options.dtype ?? 'quint8', DTYPES, 'dtype', where),
+      qscheme: oneOf(options.qscheme ?? 'per_tensor_affine', SCHEMES, 'qscheme', where),
+      reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
+      range: oneOf(options.range ?? 'full', RANGES, 'range', where),
+    };
+    const m = wasmModule();
+    unwrap(m._checkMinMaxObserverOptions(opts));
+    super(new m.MinMaxObserver(opts), 'MinMaxObserver');
+  }
+
+  get minVal() {
+    return this.handle().minVal();
+  }
+
+  get maxVal() {
+    return this.handle().maxVal();
+  }
+}
+
+export class PerChannelMinMaxObserver extends Observer {
+  /** @param {import('../qlinear').PerChannelMinMaxObserverOptions} [options] PyTorch's defaults: quint8, per_channel_affine, chAxis 0. */
+  constructor(options = {}) {
+    const where = 'new PerChannelMinMaxObserver()';
+    checkKeys(options, ['dtype', 'qscheme', 'reduceRange', 'chAxis', 'range'], where);
+    const opts = {
+      dtype: oneOf(options.dtype ?? 'quint8', DTYPES, 'dtype', where),
+      qscheme: oneOf(options.qscheme ?? 'per_channel_affine', SCHEMES, 'qscheme', where),
+      reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
+      chAxis: integer(options.chAxis ?? 0, 'chAxis', where),
+      range: oneOf(options.range ?? 'full', RANGES, 'range', where),
+    };
+    const m = wasmModule();
+    unwrap(m._checkPerChannelMinMaxObserverOptions(opts));
+    super(new m.PerChannelMinMaxObserver(opts), 'PerChannelMinMaxObserver');
+  }
+}
