@@ -3,6 +3,7 @@
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,
   errorMetrics, MinMaxObserver, PerChannelMinMaxObserver, QlinearError, type QParams,
+  Linear, QuantLinear, Model, type ModelReport,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -31,4 +32,23 @@ export async function example(): Promise<number> {
   // @ts-expect-error MinMaxObserver takes per-tensor schemes only
   new MinMaxObserver({ qscheme: 'per_channel_affine' });
   return errorMetrics(weights, back).sqnrDb + fq.length + fromObserver.scale[0];
+}
+
+export function modelExample(weight: Float32Array, bias: Float32Array, x: Float32Array): number {
+  const model = new Model([
+    { name: 'layer1', inFeatures: 64, outFeatures: 128, weight, bias, activation: 'relu' },
+    { name: 'head', linear: new Linear({ inFeatures: 128, outFeatures: 9, weight, bias: null }) },
+  ]);
+  const q: Model = model.quantize({ symmetric: false, perChannel: true, mode: 'dynamic', activations: 'pytorch' }, ['head']);
+  const y: Float32Array = q.forward(x, 2);
+  const report: ModelReport = q.report({ reference: model, input: x, batch: 2 });
+  const layer = QuantLinear.fromLinear(new Linear({ inFeatures: 2, outFeatures: 1, weight: [1, 2] }));
+  layer.mode = 'dynamic';
+  // @ts-expect-error modes are 'weight-only' | 'dynamic'
+  layer.mode = 'w4a16';
+  // @ts-expect-error QuantLinear has no public constructor
+  new QuantLinear();
+  q.dispose();
+  model.dispose();
+  return y[0] + (report.comparison?.outputError.sqnrDb ?? 0) + report.layers.length;
 }
