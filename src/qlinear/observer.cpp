@@ -5,6 +5,7 @@
 #include <string>
 
 #include "qlinear/error.hpp"
+#include "qlinear/kernels/elementwise.hpp"
 
 namespace qlinear {
 
@@ -40,9 +41,9 @@ void MinMaxObserver::observe(Span<const float> values, const Shape& shape) {
   require_non_empty(values);
   checked_shape(shape, values.size());
   require_finite(values, "input");
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  min_val_ = has_observed_ ? std::min(min_val_, *lo) : *lo;
-  max_val_ = has_observed_ ? std::max(max_val_, *hi) : *hi;
+  const kernels::MinMax m = kernels::minmax(values.data(), values.size());
+  min_val_ = has_observed_ ? std::min(min_val_, m.min) : m.min;
+  max_val_ = has_observed_ ? std::max(max_val_, m.max) : m.max;
   has_observed_ = true;
 }
 
@@ -92,14 +93,10 @@ void PerChannelMinMaxObserver::observe(Span<const float> values, const Shape& sh
   std::vector<float> hi(layout.channels, -INFINITY);
   const float* p = values.data();
   for (std::size_t o = 0; o < layout.outer; ++o) {
-    for (std::size_t c = 0; c < layout.channels; ++c) {
-      float l = lo[c], h = hi[c];
-      for (std::size_t i = 0; i < layout.inner; ++i, ++p) {
-        l = std::min(l, *p);
-        h = std::max(h, *p);
-      }
-      lo[c] = l;
-      hi[c] = h;
+    for (std::size_t c = 0; c < layout.channels; ++c, p += layout.inner) {
+      const kernels::MinMax m = kernels::minmax(p, layout.inner);
+      lo[c] = std::min(lo[c], m.min);
+      hi[c] = std::max(hi[c], m.max);
     }
   }
   if (!has_observed()) {

@@ -4,21 +4,12 @@
 #include <cmath>
 
 #include "qlinear/error.hpp"
+#include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/observer.hpp"
 
 namespace qlinear {
 
 namespace {
-
-// round_half_even(x * inv_scale), kept in a float range wide enough that adding any zero point
-// and clamping to any int8/uint8 range gives the same result as PyTorch's int64 arithmetic, and
-// narrow enough that the conversion to int32 is always defined.
-inline int32_t rounded_steps(float x, float inv_scale) {
-  const float r = std::nearbyint(x * inv_scale);
-  return static_cast<int32_t>(std::min(std::max(r, -1024.0f), 1024.0f));
-}
-
-inline int32_t clamp_to(int32_t v, int32_t lo, int32_t hi) { return std::min(std::max(v, lo), hi); }
 
 ChannelLayout layout_for(const QParams& qparams, const Shape& shape) {
   return is_per_channel(qparams.scheme) ? per_channel_layout(shape, qparams.axis)
@@ -56,13 +47,15 @@ QuantizedTensor quantize_tensor(Span<const float> values, const QParams& qparams
   out.qparams = qparams;
   out.storage.resize(values.size());
   const IntRange storage = storage_range(qparams.dtype);
-  std::vector<float> inv_scale(qparams.scale.size());
-  for (std::size_t c = 0; c < inv_scale.size(); ++c) inv_scale[c] = 1.0f / qparams.scale[c];
-  for_each_by_channel(layout_for(qparams, out.shape), [&](std::size_t i, std::size_t c) {
-    const int32_t q = clamp_to(qparams.zero_point[c] + rounded_steps(values[i], inv_scale[c]),
-                               storage.min, storage.max);
-    out.storage[i] = static_cast<uint8_t>(q);  // int8 values keep their two's-complement bits
-  });
+  const ChannelLayout layout = layout_for(qparams, out.shape);
+  std::size_t offset = 0;
+  for (std::size_t o = 0; o < layout.outer; ++o) {
+    for (std::size_t c = 0; c < layout.channels; ++c, offset += layout.inner) {
+      // int8 values keep their two's-complement bits in the byte storage.
+      kernels::quantize(values.data() + offset, layout.inner, 1.0f / qparams.scale[c], qparams.zero_point[c],
+                        storage.min, storage.max, out.storage.data() + offset);
+    }
+  }
   return out;
 }
 
@@ -82,15 +75,18 @@ std::vector<float> dequantize_tensor(const QuantizedTensor& tensor) {
 
 std::vector<float> fake_quantize_tensor(Span<const float> values, const QParams& qparams, const Shape& shape) {
   const Shape full = checked_input(values, qparams, shape);
-  std::vector<float> out(values.size());
-  std::vector<float> inv_scale(qparams.scale.size());
-  for (std::size_t c = 0; c < inv_scale.size(); ++c) inv_scale[c] = 1.0f / qparams.scale[c];
-  for_each_by_channel(layout_for(qparams, full), [&](std::size_t i, std::size_t c) {
-    const int32_t z = qparams.zero_point[c];
-    const int32_t q = clamp_to(z + rounded_steps(values[i], inv_scale[c]), qparams.qmin, qparams.qmax);
-    out[i] = static_cast<float>(q - z) * qparams.scale[c];
-  });
-  return out;
+  // Quantize clamped to the observer's [qmin, qmax] (not the dtype), then dequantize.
+  QuantizedTensor q;
+  q.shape = full;
+  q.qparams = qparams;
+  q.storage.resize(values.size());
+  const ChannelLayout layout = layout_for(qparams, full);
+  std::size_t offset = 0;
+  for (std::size_t o = 0; o < layout.outer; ++o)
+    for (std::size_t c = 0; c < layout.channels; ++c, offset += layout.inner)
+      kernels::quantize(values.data() + offset, layout.inner, 1.0f / qparams.scale[c], qparams.zero_point[c],
+                        qparams.qmin, qparams.qmax, q.storage.data() + offset);
+  return dequantize_tensor(q);
 }
 
 }  // namespace qlinear

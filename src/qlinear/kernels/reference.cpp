@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/qparams.hpp"
 
 namespace qlinear::kernels {
@@ -54,15 +55,10 @@ void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features
   const IntRange range = storage_range(QuantDtype::quint8);
   for (std::size_t b = 0; b < batch; ++b) {
     const float* row = x + b * in_features;
-    const auto [lo, hi] = std::minmax_element(row, row + in_features);
-    const ChannelQParams p = compute_channel_qparams(*lo, *hi, QScheme::per_tensor_affine, QuantDtype::quint8,
+    const MinMax m = minmax(row, in_features);
+    const ChannelQParams p = compute_channel_qparams(m.min, m.max, QScheme::per_tensor_affine, QuantDtype::quint8,
                                                      range, RangeVariant::full);
-    const float inv_scale = 1.0f / p.scale;
-    for (std::size_t k = 0; k < in_features; ++k) {
-      const float r = std::nearbyint(row[k] * inv_scale);
-      const int32_t v = p.zero_point + static_cast<int32_t>(std::min(std::max(r, -512.0f), 512.0f));
-      q[b * in_features + k] = static_cast<uint8_t>(std::min(std::max(v, range.min), range.max));
-    }
+    quantize(row, in_features, 1.0f / p.scale, p.zero_point, range.min, range.max, q + b * in_features);
     row_scale[b] = p.scale;
     row_zero_point[b] = p.zero_point;
   }

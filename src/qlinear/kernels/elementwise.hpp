@@ -1,0 +1,37 @@
+#pragma once
+// Element-wise kernels of the quantizers: the min/max an observer needs and the
+// float -> integer step of quantize. Each has a scalar reference and an xsimd version (SSE4.1
+// natively; WASM SIMD128 in the wasm build, where Emscripten maps the SSE4.1 intrinsics xsimd
+// uses). The two give bit-identical results: no rounding differs (min/max are exact, and
+// x * inv_scale, round-half-even and the clamps are the same IEEE operations lane by lane).
+#include <cstddef>
+#include <cstdint>
+
+namespace qlinear::kernels {
+
+struct MinMax {
+  float min;
+  float max;
+};
+
+// n >= 1, no NaN (callers reject NaN first).
+MinMax minmax_reference(const float* x, std::size_t n);
+MinMax minmax_simd(const float* x, std::size_t n);
+
+// q[i] = clamp(zero_point + round_half_even(x[i] * inv_scale), lo, hi), written as the low byte
+// (two's complement for qint8). PyTorch's quantize_val, with the rounded value first clamped to
+// ±1024 so that huge x (or inv_scale) cannot overflow the conversion; the result is unchanged
+// because every int8/uint8 range and zero point lies well inside that.
+void quantize_reference(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
+                        uint8_t* q);
+void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
+                   uint8_t* q);
+
+// The versions the library uses.
+inline MinMax minmax(const float* x, std::size_t n) { return minmax_simd(x, n); }
+inline void quantize(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
+                     uint8_t* q) {
+  quantize_simd(x, n, inv_scale, zero_point, lo, hi, q);
+}
+
+}  // namespace qlinear::kernels

@@ -1,0 +1,70 @@
+// Every SIMD kernel against its scalar reference, bit for bit, on odd sizes (so the vector body
+// and the scalar tail both run) and on values that stress rounding and clamping.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "qlinear/kernels/elementwise.hpp"
+
+using namespace qlinear::kernels;
+using fixtures::bits;
+
+namespace {
+
+const std::size_t kOddSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 255, 1000};
+
+std::vector<float> test_values(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  // Exact .5 ties at inv_scale 1, huge magnitudes and signed zeros where there is room.
+  const float specials[] = {0.5f, -0.5f, 1.5f, -2.5f, 127.5f, -128.5f, 1e30f, -1e30f, 0.0f, -0.0f};
+  for (std::size_t i = 0; i < n && i < std::size(specials); ++i) v[(i * 7919) % n] = specials[i];
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("minmax_simd equals minmax_reference on odd sizes", "[kernels]") {
+  for (std::size_t n : kOddSizes) {
+    for (unsigned seed = 0; seed < 4; ++seed) {
+      const std::vector<float> x = test_values(n, seed);
+      const MinMax a = minmax_reference(x.data(), n), b = minmax_simd(x.data(), n);
+      INFO("n " << n << " seed " << seed);
+      CHECK(a.min == b.min);
+      CHECK(a.max == b.max);
+    }
+  }
+}
+
+TEST_CASE("quantize_simd equals quantize_reference on odd sizes, scales and ranges", "[kernels]") {
+  struct Range {
+    int32_t zero_point, lo, hi;
+  };
+  const Range ranges[] = {{0, -128, 127}, {-17, -128, 127}, {128, 0, 255}, {3, 0, 255}, {0, -127, 127}, {0, -64, 63}};
+  for (std::size_t n : kOddSizes) {
+    const std::vector<float> x = test_values(n, static_cast<unsigned>(n));
+    for (float inv_scale : {1.0f, 1.0f / 0.0470588244497776f, 3.7f, 1e-3f, 8388608.0f}) {
+      for (const Range& r : ranges) {
+        std::vector<uint8_t> a(n), b(n);
+        quantize_reference(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, a.data());
+        quantize_simd(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, b.data());
+        INFO("n " << n << " inv_scale " << inv_scale << " zero point " << r.zero_point);
+        CHECK(a == b);
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize_reference rounds half to even and clamps", "[kernels]") {
+  const std::vector<float> x{0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 1e30f, -1e30f};
+  std::vector<uint8_t> q(x.size());
+  quantize_reference(x.data(), x.size(), 1.0f, 0, -128, 127, q.data());
+  std::vector<int> values(q.begin(), q.end());
+  for (int& v : values) v = static_cast<int8_t>(v);
+  CHECK(values == std::vector<int>{0, 2, 2, 0, -2, 127, -128});
+}
