@@ -246,7 +246,9 @@ def main():
         "first_test_predictions": [int(v) for v in logits.argmax(dim=1)],
         "safetensors_sha256": hashlib.sha256(OUT_MODEL.read_bytes()).hexdigest(),
     }
-    OUT_META.write_text(json.dumps(meta, indent=1) + "\n")
+    # One key per line, values compact: small, readable, diff-friendly.
+    lines = [f" {json.dumps(k)}: {json.dumps(v)}" for k, v in meta.items()]
+    OUT_META.write_text("{\n" + ",\n".join(lines) + "\n}\n")
     print(f"wrote {OUT_MODEL} ({OUT_MODEL.stat().st_size} bytes) and {OUT_META}")
 
 

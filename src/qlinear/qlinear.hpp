@@ -12,3 +12,5 @@
 #include "qlinear/model.hpp"
 #include "qlinear/quant_linear.hpp"
 #include "qlinear/report.hpp"
+#include "qlinear/model_io.hpp"
+#include "qlinear/safetensors.hpp"

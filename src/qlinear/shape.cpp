@@ -19,6 +19,9 @@ std::size_t element_count(const Shape& shape) {
   std::size_t count = 1;
   for (int64_t dim : shape) {
     if (dim < 0) throw Error("shape " + to_string(shape) + " has a negative dimension");
+    // size_t is 32 bits in wasm: a dimension must fit it before it is multiplied.
+    if (static_cast<uint64_t>(dim) > std::numeric_limits<std::size_t>::max())
+      throw Error("shape " + to_string(shape) + " has too many elements");
     const auto d = static_cast<std::size_t>(dim);
     if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d)
       throw Error("shape " + to_string(shape) + " has too many elements");

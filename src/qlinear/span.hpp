@@ -1,6 +1,7 @@
 #pragma once
 // A minimal C++17 stand-in for std::span: a pointer and a length, nothing owned.
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 namespace qlinear {
@@ -10,9 +11,10 @@ class Span {
  public:
   constexpr Span() = default;
   constexpr Span(T* data, std::size_t size) : data_(data), size_(size) {}
-  template <typename U>
+  // From a vector of the same element type (const added as needed), like std::span.
+  template <typename U, typename = std::enable_if_t<std::is_convertible_v<const U (*)[], T (*)[]>>>
   Span(const std::vector<U>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT: implicit on purpose
-  template <typename U>
+  template <typename U, typename = std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>>>
   Span(std::vector<U>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT: implicit on purpose
 
   constexpr T* data() const { return data_; }

@@ -1,0 +1,278 @@
+#include "qlinear/model_io.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "qlinear/error.hpp"
+#include "qlinear/observer.hpp"
+
+namespace qlinear {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kModelKey = "qlinear.model";
+constexpr const char* kFormatVersion = "1";
+
+// Records which tensors the layers used, so leftovers can be reported.
+class TensorReader {
+ public:
+  explicit TensorReader(const SafetensorsFile& file) : file_(file) {}
+
+  bool has(const std::string& name) const { return file_.contains(name); }
+
+  const TensorInfo& take(const std::string& name) {
+    const TensorInfo& t = file_.tensor(name);
+    used_.insert(name);
+    return t;
+  }
+
+  std::vector<float> take_floats(const std::string& name) {
+    const TensorInfo& t = take(name);
+    std::vector<float> values = file_.to_float32(t);
+    require_finite(values, ("tensor '" + name + "'").c_str());
+    return values;
+  }
+
+  void require_all_used() const {
+    for (const TensorInfo& t : file_.tensors())
+      if (!used_.count(t.name)) throw Error("tensor '" + t.name + "' is not used by any layer of the model");
+  }
+
+  const SafetensorsFile& file() const { return file_; }
+
+ private:
+  const SafetensorsFile& file_;
+  std::set<std::string> used_;
+};
+
+std::vector<float> optional_bias(TensorReader& reader, const std::string& layer, std::size_t out_features) {
+  const std::string name = layer + ".bias";
+  if (!reader.has(name)) return {};
+  const TensorInfo& info = reader.file().tensor(name);
+  if (info.shape.size() != 1 || static_cast<std::size_t>(info.shape[0]) != out_features)
+    throw Error("tensor '" + name + "' has shape " + to_string(info.shape) + ", expected [" +
+                std::to_string(out_features) + "]");
+  return reader.take_floats(name);
+}
+
+Linear read_linear(TensorReader& reader, const std::string& layer) {
+  const std::string name = layer + ".weight";
+  if (!reader.has(name)) throw Error("layer '" + layer + "' has no tensor '" + name + "'");
+  const TensorInfo& info = reader.file().tensor(name);
+  if (info.shape.size() != 2 || info.shape[0] == 0 || info.shape[1] == 0)
+    throw Error("tensor '" + name + "' has shape " + to_string(info.shape) + ", expected [out_features, in_features]");
+  std::vector<float> weight = reader.take_floats(name);
+  const auto out = static_cast<std::ptrdiff_t>(info.shape[0]), in = static_cast<std::ptrdiff_t>(info.shape[1]);
+  return Linear(in, out, std::move(weight), optional_bias(reader, layer, static_cast<std::size_t>(out)));
+}
+
+QuantLinear read_quant_linear(TensorReader& reader, const std::string& layer, const Json& meta) {
+  const std::string name = layer + ".weight";
+  const TensorInfo& info = reader.take(name);
+  QParams qp;
+  qp.dtype = parse_dtype(meta.at("dtype").get<std::string>());
+  qp.scheme = parse_qscheme(meta.at("scheme").get<std::string>());
+  qp.qmin = meta.at("qmin").get<int32_t>();
+  qp.qmax = meta.at("qmax").get<int32_t>();
+  qp.axis = is_per_channel(qp.scheme) ? 0 : -1;
+  const SafetensorsDtype expected = qp.dtype == QuantDtype::qint8 ? SafetensorsDtype::I8 : SafetensorsDtype::U8;
+  if (info.dtype != expected)
+    throw Error("tensor '" + name + "' is " + to_string(info.dtype) + ", but the metadata says " + to_string(qp.dtype));
+  if (info.shape.size() != 2)
+    throw Error("tensor '" + name + "' has shape " + to_string(info.shape) + ", expected [out_features, in_features]");
+  qp.scale = reader.file().to_float32(reader.take(layer + ".weight_scale"));
+  qp.zero_point = reader.file().to_int32(reader.take(layer + ".weight_zero_point"));
+  QuantizedTensor weight;
+  weight.shape = info.shape;
+  weight.qparams = qp;
+  const Span<const uint8_t> raw = reader.file().raw(info);
+  weight.storage.assign(raw.begin(), raw.end());
+  const auto out_features = static_cast<std::size_t>(info.shape[0]);
+  return QuantLinear(std::move(weight), optional_bias(reader, layer, out_features),
+                     parse_forward_mode(meta.at("mode").get<std::string>()),
+                     parse_activation_scheme(meta.value("activations", std::string("per-row"))));
+}
+
+Model load_qlinear_layout(TensorReader& reader, const std::string& description) {
+  Json layers;
+  try {
+    layers = Json::parse(description);
+  } catch (const Json::exception& e) {
+    throw Error(std::string("__metadata__ '") + kModelKey + "' is not valid JSON: " + e.what());
+  }
+  if (!layers.is_array()) throw Error(std::string("__metadata__ '") + kModelKey + "' must be a JSON array of layers");
+  Model model;
+  try {
+    for (const Json& l : layers) {
+      const std::string name = l.at("name").get<std::string>();
+      const Activation activation = parse_activation(l.at("activation").get<std::string>());
+      const std::string kind = l.at("kind").get<std::string>();
+      if (kind == "linear") model.add(name, read_linear(reader, name), activation);
+      else if (kind == "quant_linear") model.add(name, read_quant_linear(reader, name, l), activation);
+      else throw Error("layer '" + name + "' has unknown kind '" + kind + "'");
+    }
+  } catch (const Json::exception& e) {
+    throw Error(std::string("__metadata__ '") + kModelKey + "' is malformed: " + e.what());
+  }
+  return model;
+}
+
+// "12.weight" -> 12; -1 if the name is not <index>.weight / <index>.bias.
+long sequential_index(const std::string& name) {
+  const auto dot = name.find('.');
+  if (dot == std::string::npos || dot == 0 || dot > 9) return -1;
+  const std::string suffix = name.substr(dot + 1);
+  if (suffix != "weight" && suffix != "bias") return -1;
+  for (std::size_t i = 0; i < dot; ++i)
+    if (name[i] < '0' || name[i] > '9') return -1;
+  return std::stol(name.substr(0, dot));
+}
+
+ModelSpec infer_sequential(const SafetensorsFile& file, const LoadOptions& options) {
+  std::set<long> indices;
+  for (const TensorInfo& t : file.tensors()) {
+    const long index = sequential_index(t.name);
+    if (index < 0)
+      throw Error("cannot infer the architecture: tensor '" + t.name +
+                  "' is not named like an nn.Sequential entry ('<index>.weight' / '<index>.bias'); "
+                  "pass a JSON spec that lists the layers");
+    if (t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0) indices.insert(index);
+  }
+  if (indices.empty()) throw Error("the file holds no '<index>.weight' tensor: there is no layer to load");
+  ModelSpec spec;
+  for (auto it = indices.begin(); it != indices.end(); ++it) {
+    const auto next = std::next(it);
+    // nn.Sequential numbers every module: a gap between two Linear indices is an activation.
+    const Activation activation = next == indices.end() ? options.output_activation
+                                  : *next - *it >= 2    ? options.hidden_activation
+                                                        : Activation::identity;
+    spec.layers.push_back({std::to_string(*it), activation});
+  }
+  return spec;
+}
+
+Json layer_description(const Layer& layer) {
+  Json l = {{"name", layer.name}, {"activation", to_string(layer.activation)}};
+  if (!layer.is_quantized()) {
+    l["kind"] = "linear";
+    return l;
+  }
+  const auto& q = std::get<QuantLinear>(layer.op);
+  const QParams& qp = q.weight().qparams;
+  l["kind"] = "quant_linear";
+  l["dtype"] = to_string(qp.dtype);
+  l["scheme"] = to_string(qp.scheme);
+  l["granularity"] = is_per_channel(qp.scheme) ? "per_channel" : "per_tensor";
+  l["symmetric"] = is_symmetric(qp.scheme);
+  l["qmin"] = qp.qmin;
+  l["qmax"] = qp.qmax;
+  l["mode"] = to_string(q.mode());
+  l["activations"] = to_string(q.activation_scheme());
+  return l;
+}
+
+}  // namespace
+
+ModelSpec parse_model_spec(const std::string& text) {
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw Error(std::string("model spec is not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("layers") || !doc["layers"].is_array() || doc["layers"].empty())
+    throw Error("model spec must be {\"layers\": [{\"name\": ..., \"activation\": ...}, ...]} with at least one layer");
+  ModelSpec spec;
+  for (const Json& l : doc["layers"]) {
+    if (!l.is_object() || !l.contains("name") || !l["name"].is_string())
+      throw Error("every layer of the model spec needs a \"name\" string, got " + l.dump());
+    for (const auto& [key, value] : l.items()) {
+      (void)value;
+      if (key != "name" && key != "activation") throw Error("model spec layer has an unexpected key '" + key + "'");
+    }
+    ModelSpec::Entry e{l["name"].get<std::string>(), Activation::identity};
+    if (l.contains("activation")) {
+      if (!l["activation"].is_string()) throw Error("activation of layer '" + e.name + "' must be a string");
+      e.activation = parse_activation(l["activation"].get<std::string>());
+    }
+    spec.layers.push_back(e);
+  }
+  return spec;
+}
+
+Model load_model(const SafetensorsFile& file, const LoadOptions& options) {
+  TensorReader reader(file);
+  Model model;
+  const auto described = file.metadata().find(kModelKey);
+  if (described != file.metadata().end()) {
+    model = load_qlinear_layout(reader, described->second);
+  } else {
+    const ModelSpec spec = options.spec ? *options.spec : infer_sequential(file, options);
+    for (const ModelSpec::Entry& e : spec.layers) model.add(e.name, read_linear(reader, e.name), e.activation);
+  }
+  reader.require_all_used();
+  return model;
+}
+
+std::vector<uint8_t> save_model(const Model& model) {
+  if (model.layers().empty()) throw Error("the model has no layers to save");
+  std::vector<TensorToWrite> tensors;
+  Json description = Json::array();
+  for (const Layer& layer : model.layers()) {
+    description.push_back(layer_description(layer));
+    if (const auto* linear = std::get_if<Linear>(&layer.op)) {
+      tensors.push_back({layer.name + ".weight", SafetensorsDtype::F32,
+                         {static_cast<int64_t>(linear->out_features()), static_cast<int64_t>(linear->in_features())},
+                         to_bytes(linear->weight())});
+      if (linear->has_bias())
+        tensors.push_back({layer.name + ".bias", SafetensorsDtype::F32,
+                           {static_cast<int64_t>(linear->out_features())}, to_bytes(linear->bias())});
+      continue;
+    }
+    const auto& q = std::get<QuantLinear>(layer.op);
+    const QParams& qp = q.weight().qparams;
+    const auto channels = static_cast<int64_t>(qp.channel_count());
+    tensors.push_back({layer.name + ".weight",
+                       qp.dtype == QuantDtype::qint8 ? SafetensorsDtype::I8 : SafetensorsDtype::U8, q.weight().shape,
+                       q.weight().storage});
+    tensors.push_back({layer.name + ".weight_scale", SafetensorsDtype::F32, {channels}, to_bytes(qp.scale)});
+    tensors.push_back({layer.name + ".weight_zero_point", SafetensorsDtype::I32, {channels}, to_bytes(qp.zero_point)});
+    if (!q.bias().empty())
+      tensors.push_back({layer.name + ".bias", SafetensorsDtype::F32, {static_cast<int64_t>(q.out_features())},
+                         to_bytes(q.bias())});
+  }
+  return write_safetensors(tensors, {{"format", "qlinear"},
+                                     {"qlinear.format_version", kFormatVersion},
+                                     {kModelKey, description.dump()}});
+}
+
+std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
+  std::map<std::string, std::string> quantized;  // layer name -> "qint8 per_channel_symmetric"
+  const auto described = file.metadata().find(kModelKey);
+  if (described != file.metadata().end()) {
+    const Json layers = Json::parse(described->second, nullptr, /*allow_exceptions=*/false);
+    if (layers.is_array())
+      for (const Json& l : layers)
+        if (l.is_object() && l.value("kind", "") == "quant_linear")
+          quantized[l.value("name", "")] = l.value("dtype", "") + " " + l.value("scheme", "") + " " + l.value("mode", "");
+  }
+  std::vector<TensorSummary> rows;
+  for (const TensorInfo& t : file.tensors()) {
+    TensorSummary row{t.name, to_string(t.dtype), t.shape, t.byte_size(), ""};
+    const auto dot = t.name.rfind('.');
+    if (dot != std::string::npos && t.name.compare(dot, std::string::npos, ".weight") == 0) {
+      const auto q = quantized.find(t.name.substr(0, dot));
+      if (q != quantized.end()) row.quantization = q->second;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace qlinear

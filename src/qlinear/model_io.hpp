@@ -1,0 +1,57 @@
+#pragma once
+// Models to and from safetensors files.
+//
+// Loading understands three layouts:
+//  1. files qlinear wrote (fp32 or quantized): the layer list is in __metadata__["qlinear.model"];
+//  2. a PyTorch nn.Sequential MLP state_dict (0.weight, 0.bias, 2.weight, ...): the layers are
+//     the indices in order, and a gap in the indices is an activation module (ReLU by default);
+//  3. any other naming, with a ModelSpec that lists the layer names and activations in order.
+// Saving writes quantized layers as <layer>.weight (I8/U8), <layer>.weight_scale (F32),
+// <layer>.weight_zero_point (I32) and <layer>.bias (F32), the compressed-tensors naming, and
+// fp32 layers as <layer>.weight / <layer>.bias (F32).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qlinear/activation.hpp"
+#include "qlinear/model.hpp"
+#include "qlinear/safetensors.hpp"
+
+namespace qlinear {
+
+struct ModelSpec {
+  struct Entry {
+    std::string name;
+    Activation activation = Activation::identity;
+  };
+  std::vector<Entry> layers;
+};
+
+// {"layers": [{"name": "fc1", "activation": "relu"}, {"name": "out"}]}; activation defaults to
+// identity. Throws with a clear message on anything else.
+ModelSpec parse_model_spec(const std::string& json);
+
+struct LoadOptions {
+  std::optional<ModelSpec> spec;              // required for layout 3, ignored for layout 1
+  Activation hidden_activation = Activation::relu;  // layout 2: the activation modules in the gaps
+  Activation output_activation = Activation::identity;  // layout 2: after the last layer
+};
+
+// Throws if the architecture cannot be found, a layer's tensors are missing or have the wrong
+// shapes or dtypes, tensors are left over that no layer uses, or weights hold NaN/Inf.
+Model load_model(const SafetensorsFile& file, const LoadOptions& options = {});
+
+std::vector<uint8_t> save_model(const Model& model);
+
+// One row per tensor for `qlinear inspect`: the equivalent of printing named_parameters() dtypes.
+struct TensorSummary {
+  std::string name;
+  std::string dtype;
+  Shape shape;
+  std::size_t bytes = 0;
+  std::string quantization;  // e.g. "qint8 per_channel_symmetric" for a quantized weight, else empty
+};
+std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file);
+
+}  // namespace qlinear
