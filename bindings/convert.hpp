@@ -5,6 +5,7 @@
 #include <emscripten/val.h>
 
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ val guarded(Fn&& fn) {
   std::string message;
   try {
     return fn();
+  } catch (const std::bad_alloc&) {
+    message = "out of WebAssembly memory: the wasm heap could not grow for this operation";
   } catch (const std::exception& e) {
     message = e.what();
   } catch (...) {

@@ -136,6 +136,13 @@ val model_compare_outputs(const Model& reference, const Model& candidate, val x,
   });
 }
 
+val model_layer_qparams(const Model& self, std::string name) {
+  return guarded([&] {
+    const Layer& layer = self.layer(name);
+    return layer.is_quantized() ? from_qparams(std::get<QuantLinear>(layer.op).weight().qparams) : val::null();
+  });
+}
+
 int model_in(const Model& self) { return self.layers().empty() ? 0 : static_cast<int>(self.in_features()); }
 int model_out(const Model& self) { return self.layers().empty() ? 0 : static_cast<int>(self.out_features()); }
 int model_layer_count(const Model& self) { return static_cast<int>(self.layers().size()); }
@@ -173,6 +180,7 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_quantize", &model_quantize)
       .function("_setForwardMode", &model_set_forward_mode)
       .function("_report", &model_report)
+      .function("_layerQParams", &model_layer_qparams)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &model_layer_count);

@@ -1,7 +1,7 @@
 // Serves web/ (the demo page and the npm package's files) on http://127.0.0.1:8080.
 // Used by `npm start` and, with port 0, by the browser tests.
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import sirv from 'sirv';
 
 const webRoot = fileURLToPath(new URL('../web', import.meta.url));
@@ -29,7 +29,7 @@ export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const port = Number(process.env.PORT ?? 8080);
   try {
     const { url } = await startServer({ port });

@@ -2,7 +2,10 @@
 
 export declare const VERSION: string;
 
-/** Thrown for every bad input qlinear detects; the module stays usable afterwards. */
+/**
+ * Thrown for bad values qlinear detects (NaN, shapes that do not fit, malformed files, ...);
+ * wrong argument types and unknown options throw TypeError. Either way the module stays usable.
+ */
 export declare class QlinearError extends Error {
   name: 'QlinearError';
 }
@@ -227,6 +230,8 @@ export declare class Model extends WasmObject {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly layerCount: number;
+  /** The weight qparams of a quantized layer, null for an fp32 one; throws for an unknown name. */
+  qparams(layerName: string): QParams | null;
   forward(x: FloatInput, batch?: number): Float32Array;
   forwardEachLayer(x: FloatInput, batch?: number): Float32Array[];
   /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */

@@ -4,7 +4,7 @@
 
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/reference.hpp"
-#include "qlinear/observer.hpp"
+#include "qlinear/checks.hpp"
 
 namespace qlinear {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "qlinear/error.hpp"
-#include "qlinear/observer.hpp"
+#include "qlinear/checks.hpp"
 
 namespace qlinear {
 

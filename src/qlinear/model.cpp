@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
 
 namespace qlinear {
@@ -21,6 +22,9 @@ std::size_t Layer::parameter_bytes() const {
 std::vector<float> Layer::forward(Span<const float> x, std::ptrdiff_t batch) const {
   std::vector<float> y = std::visit([&](const auto& op) { return op.forward(x, batch); }, op);
   apply_activation(activation, y, static_cast<std::size_t>(batch), out_features());
+  // Finite weights and inputs can still overflow float32; say where, rather than let the next
+  // layer blame its input or return Inf to the caller.
+  require_finite(y, ("output of layer '" + name + "'").c_str());
   return y;
 }
 

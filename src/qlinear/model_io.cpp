@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qlinear/error.hpp"
-#include "qlinear/observer.hpp"
+#include "qlinear/checks.hpp"
 
 namespace qlinear {
 

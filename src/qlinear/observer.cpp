@@ -4,20 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 
 namespace qlinear {
-
-void require_finite(Span<const float> values, const char* what) {
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i])) {
-      const char* kind = std::isnan(values[i]) ? "NaN" : (values[i] > 0 ? "+Inf" : "-Inf");
-      throw Error(std::string(what) + " contains " + kind + " at index " + std::to_string(i) +
-                  ": qlinear only quantizes finite numbers");
-    }
-  }
-}
 
 namespace {
 void require_non_empty(Span<const float> values) {
@@ -25,17 +16,14 @@ void require_non_empty(Span<const float> values) {
 }
 }  // namespace
 
-void MinMaxObserver::validate(const Options& options) {
+IntRange MinMaxObserver::validate(const Options& options) {
   if (is_per_channel(options.qscheme))
     throw Error("MinMaxObserver takes a per-tensor qscheme, got " + to_string(options.qscheme) +
                 "; use PerChannelMinMaxObserver");
-  observer_range(options.dtype, options.qscheme, options.reduce_range, options.range);
+  return observer_range(options.dtype, options.qscheme, options.reduce_range, options.range);
 }
 
-MinMaxObserver::MinMaxObserver(const Options& options)
-    : options_(options),
-      range_((validate(options),
-              observer_range(options.dtype, options.qscheme, options.reduce_range, options.range))) {}
+MinMaxObserver::MinMaxObserver(const Options& options) : options_(options), range_(validate(options)) {}
 
 void MinMaxObserver::observe(Span<const float> values, const Shape& shape) {
   require_non_empty(values);
@@ -66,17 +54,15 @@ QParams MinMaxObserver::calculate_qparams() const {
   return q;
 }
 
-void PerChannelMinMaxObserver::validate(const Options& options) {
+IntRange PerChannelMinMaxObserver::validate(const Options& options) {
   if (!is_per_channel(options.qscheme))
     throw Error("PerChannelMinMaxObserver takes a per-channel qscheme, got " +
                 to_string(options.qscheme) + "; use MinMaxObserver");
-  observer_range(options.dtype, options.qscheme, options.reduce_range, options.range);
+  return observer_range(options.dtype, options.qscheme, options.reduce_range, options.range);
 }
 
 PerChannelMinMaxObserver::PerChannelMinMaxObserver(const Options& options)
-    : options_(options),
-      range_((validate(options),
-              observer_range(options.dtype, options.qscheme, options.reduce_range, options.range))) {}
+    : options_(options), range_(validate(options)) {}
 
 void PerChannelMinMaxObserver::observe(Span<const float> values, const Shape& shape) {
   require_non_empty(values);

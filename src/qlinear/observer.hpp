@@ -19,8 +19,9 @@ class MinMaxObserver {
     RangeVariant range = RangeVariant::full;
   };
 
-  // Throws for options PyTorch refuses (symmetric quint8 with reduce_range, ...).
-  static void validate(const Options& options);
+  // Throws for options PyTorch refuses (symmetric quint8 with reduce_range, ...); returns the
+  // integer range the scale will be computed for.
+  static IntRange validate(const Options& options);
 
   MinMaxObserver() : MinMaxObserver(Options{}) {}
   explicit MinMaxObserver(const Options& options);
@@ -56,7 +57,7 @@ class PerChannelMinMaxObserver {
     RangeVariant range = RangeVariant::full;
   };
 
-  static void validate(const Options& options);
+  static IntRange validate(const Options& options);
 
   PerChannelMinMaxObserver() : PerChannelMinMaxObserver(Options{}) {}
   explicit PerChannelMinMaxObserver(const Options& options);
@@ -80,9 +81,5 @@ class PerChannelMinMaxObserver {
   std::vector<float> min_vals_;
   std::vector<float> max_vals_;
 };
-
-// Throws a clear error naming the first NaN or infinity in `values` (qlinear's policy: it
-// refuses non-finite numbers rather than producing PyTorch's NaN/inf scales).
-void require_finite(Span<const float> values, const char* what);
 
 }  // namespace qlinear

@@ -14,3 +14,4 @@
 #include "qlinear/report.hpp"
 #include "qlinear/model_io.hpp"
 #include "qlinear/safetensors.hpp"
+#include "qlinear/checks.hpp"

@@ -85,19 +85,21 @@ void validate(const QParams& qparams, const Shape& shape) {
   if (qparams.zero_point.size() != channels)
     throw Error("qparams have " + std::to_string(channels) + " scales but " +
                 std::to_string(qparams.zero_point.size()) + " zero points");
-  if (qparams.qmin > qparams.qmax)
-    throw Error("qparams range is empty: qmin " + std::to_string(qparams.qmin) + " > qmax " +
-                std::to_string(qparams.qmax));
   const IntRange storage = storage_range(qparams.dtype);
+  if (qparams.qmin > qparams.qmax || qparams.qmin < storage.min || qparams.qmax > storage.max)
+    throw Error("qparams range [" + std::to_string(qparams.qmin) + ", " + std::to_string(qparams.qmax) +
+                "] is not a range inside " + to_string(qparams.dtype) + " [" + std::to_string(storage.min) + ", " +
+                std::to_string(storage.max) + "]");
   for (std::size_t c = 0; c < channels; ++c) {
     const float s = qparams.scale[c];
     if (!(std::isfinite(s) && s > 0.0f && std::isfinite(1.0f / s)))
       throw Error("scale " + std::to_string(s) + " of channel " + std::to_string(c) +
                   " must be positive, finite and have a finite reciprocal");
     const int32_t z = qparams.zero_point[c];
-    if (z < storage.min || z > storage.max)
-      throw Error("zero point " + std::to_string(z) + " of channel " + std::to_string(c) +
-                  " does not fit " + to_string(qparams.dtype));
+    if (z < qparams.qmin || z > qparams.qmax)
+      throw Error("zero point " + std::to_string(z) + " of channel " + std::to_string(c) + " lies outside [" +
+                  std::to_string(qparams.qmin) + ", " + std::to_string(qparams.qmax) + "] (" +
+                  to_string(qparams.dtype) + ")");
   }
   if (is_per_channel(qparams.scheme)) {
     const ChannelLayout layout = per_channel_layout(shape, qparams.axis);
@@ -122,11 +124,16 @@ ChannelQParams compute_channel_qparams(float min_val, float max_val, QScheme sch
     // not a multiply by its reciprocal; the fixtures tell the two apart).
     const float denominator = static_cast<float>(range.max - range.min) / 2.0f;
     out.scale = std::max(absmax / denominator, kScaleEps);
+    if (!std::isfinite(out.scale)) throw Error("values span more than a float32 scale can represent");
     if (dtype == QuantDtype::quint8)
       // A customised range would use its floored midpoint; quint8 has no restricted variant.
       out.zero_point = variant == RangeVariant::full ? 128 : (range.min + range.max) / 2;
   } else {
     out.scale = std::max((max_pos - min_neg) / static_cast<float>(range.max - range.min), kScaleEps);
+    // max - min overflows float32 for finite inputs near ±3.4e38.
+    if (!std::isfinite(out.scale))
+      throw Error("the range [" + std::to_string(min_val) + ", " + std::to_string(max_val) +
+                  "] is wider than a float32 scale can represent");
     // torch.round is round-half-to-even: nearbyint under the default rounding mode.
     const float shifted = std::nearbyint(min_neg / out.scale);
     const float zp = static_cast<float>(range.min) - shifted;

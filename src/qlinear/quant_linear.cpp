@@ -2,7 +2,7 @@
 
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/reference.hpp"
-#include "qlinear/observer.hpp"
+#include "qlinear/checks.hpp"
 
 namespace qlinear {
 
@@ -23,7 +23,7 @@ ActivationScheme parse_activation_scheme(const std::string& name) {
 }
 
 namespace {
-void check_mode(ForwardMode mode, std::size_t in_features) {
+void check_int32_accumulation_fits(ForwardMode mode, std::size_t in_features) {
   if (mode == ForwardMode::dynamic && in_features > kernels::kMaxW8A8InFeatures)
     throw Error("dynamic (W8A8) mode supports at most " + std::to_string(kernels::kMaxW8A8InFeatures) +
                 " input features (int32 accumulation), this layer has " + std::to_string(in_features));
@@ -31,7 +31,7 @@ void check_mode(ForwardMode mode, std::size_t in_features) {
 }  // namespace
 
 QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOptions& options) {
-  check_mode(options.mode, linear.in_features());
+  check_int32_accumulation_fits(options.mode, linear.in_features());
   QuantOptions q;
   q.per_channel = options.per_channel;
   q.axis = 0;
@@ -63,18 +63,11 @@ QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, Forwar
     throw Error("QuantLinear: bias has " + std::to_string(bias_.size()) + " values, but out_features is " +
                 std::to_string(out_features_));
   require_finite(bias_, "QuantLinear bias");
-  check_mode(mode_, in_features_);
-  const bool per_channel = is_per_channel(weight_.qparams.scheme);
-  row_scale_.resize(out_features_);
-  row_zero_point_.resize(out_features_);
-  for (std::size_t j = 0; j < out_features_; ++j) {
-    row_scale_[j] = weight_.qparams.scale[per_channel ? j : 0];
-    row_zero_point_[j] = weight_.qparams.zero_point[per_channel ? j : 0];
-  }
+  check_int32_accumulation_fits(mode_, in_features_);
 }
 
 void QuantLinear::set_mode(ForwardMode mode) {
-  check_mode(mode, in_features_);
+  check_int32_accumulation_fits(mode, in_features_);
   mode_ = mode;
 }
 
@@ -87,9 +80,11 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
   check_forward_input(x, batch, in_features_, "QuantLinear");
   const auto rows = static_cast<std::size_t>(batch);
   std::vector<float> y(rows * out_features_);
-  const kernels::QuantizedWeightsView w{weight_.storage.data(), weight_.qparams.dtype == QuantDtype::quint8,
-                                        row_scale_.data(),      row_zero_point_.data(),
-                                        out_features_,          in_features_};
+  const QParams& qp = weight_.qparams;
+  const kernels::QuantizedWeightsView w{weight_.storage.data(), qp.dtype == QuantDtype::quint8,
+                                        qp.scale.data(),        qp.zero_point.data(),
+                                        is_per_channel(qp.scheme), out_features_,
+                                        in_features_};
   const float* bias = bias_.empty() ? nullptr : bias_.data();
   if (mode_ == ForwardMode::weight_only) {
     kernels::linear_w8a32(x.data(), rows, w, bias, y.data());

@@ -84,9 +84,6 @@ class QuantLinear {
   ActivationScheme activations_;
   std::size_t in_features_;
   std::size_t out_features_;
-  // Per output row, so kernels need not care whether the scheme was per-tensor or per-channel.
-  std::vector<float> row_scale_;
-  std::vector<int32_t> row_zero_point_;
 };
 
 }  // namespace qlinear

@@ -5,7 +5,7 @@
 
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
-#include "qlinear/observer.hpp"
+#include "qlinear/checks.hpp"
 
 namespace qlinear {
 
@@ -88,10 +88,6 @@ std::vector<float> fake_quantize_tensor(Span<const float> values, const QParams&
                         qparams.qmin, qparams.qmax, q.storage.data() + offset);
   return dequantize_tensor(q);
 }
-
-}  // namespace qlinear
-
-namespace qlinear {
 
 QuantizedTensor make_quantized_tensor(Span<const int32_t> values, const QParams& qparams, const Shape& shape) {
   if (values.empty()) throw Error("empty tensor: there are no quantized values");

@@ -39,10 +39,6 @@ std::vector<float> dequantize_tensor(const QuantizedTensor& tensor);
 std::vector<float> fake_quantize_tensor(Span<const float> values, const QParams& qparams,
                                         const Shape& shape = {});
 
-}  // namespace qlinear
-
-namespace qlinear {
-
 // Wraps integer values that came from elsewhere (a file, JavaScript) as a quantized tensor;
 // throws if a value does not fit the dtype or the qparams do not fit the shape.
 QuantizedTensor make_quantized_tensor(Span<const int32_t> values, const QParams& qparams, const Shape& shape = {});

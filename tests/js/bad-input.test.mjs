@@ -59,8 +59,14 @@ test('qparams that do not fit the tensor', () => {
   const broken = { ...getSymmetricQParams([1, 2]), scale: Float32Array.of(0) };
   assert.throws(() => quantizeTensor([1, 2], broken), qlinearError(/must be positive/));
   assert.throws(() => dequantizeTensor([1, 300], getSymmetricQParams([1, 2])), qlinearError(/quantized value 300 at index 1 does not fit qint8/));
-  assert.throws(() => dequantizeTensor([1.5], getSymmetricQParams([1, 2])), typeError(/not an integer/));
+  assert.throws(() => dequantizeTensor([1.5], getSymmetricQParams([1, 2])), typeError(/quantized values\[0\] must be an integer/));
+  assert.throws(() => dequantizeTensor([2 ** 32 + 3], getSymmetricQParams([1, 2])), typeError(/must be between/));
   assert.throws(() => quantizeTensor([1], null), typeError(/qparams must be/));
+  const qp = getSymmetricQParams([1, 2]);
+  assert.throws(() => quantizeTensor([1], { ...qp, zeroPoint: [2 ** 32 + 5] }), typeError(/qparams.zeroPoint\[0\] must be between/));
+  assert.throws(() => quantizeTensor([1], { ...qp, zeroPoint: ['abc'] }), typeError(/qparams.zeroPoint\[0\] must be an integer/));
+  assert.throws(() => quantizeTensor([1], { ...qp, zeroPoint: [100], qmin: -10, qmax: 10 }), qlinearError(/zero point 100 of channel 0 lies outside \[-10, 10\]/));
+  assert.throws(() => getSymmetricQParams([1, 2], { axis: 2 ** 32 }), typeError(/axis must be between/));
 });
 
 test('the module keeps working after every kind of error', () => {

@@ -22,8 +22,8 @@ export const mlpFixtures = doc.models.map((m) => ({
   inputs: m.inputs.map((i) => ({ name: i.name, batch: i.batch, values: f32(i.values_f32_b64) })),
 }));
 
-/** Largest |a − b| / (1 + |b|). */
-export function maxRelativeDifference(a, b) {
+/** Largest |a − b| / (1 + |b|): a relative bound for outputs above 1, an absolute one below. */
+export function maxScaledDifference(a, b) {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));

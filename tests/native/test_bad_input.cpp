@@ -58,14 +58,30 @@ TEST_CASE("qparams that cannot be used are refused", "[bad-input]") {
   }
   qp.scale = {1.0f};
   qp.zero_point = {200};
-  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("zero point 200") && Contains("does not fit qint8"));
+  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("zero point 200 of channel 0 lies outside [-128, 127] (qint8)"));
+  qp.zero_point = {100};
+  qp.qmin = -10;
+  qp.qmax = 10;
+  CHECK_THROWS_WITH(fake_quantize_tensor(x, qp), Contains("zero point 100 of channel 0 lies outside [-10, 10]"));
+  qp.zero_point = {0};
+  qp.qmin = -1000;
+  qp.qmax = 1000;
+  CHECK_THROWS_WITH(fake_quantize_tensor(x, qp), Contains("qparams range [-1000, 1000] is not a range inside qint8"));
+  qp.qmin = -128;
+  qp.qmax = 127;
   qp.zero_point = {0, 0};
-  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("2 scales but 2 zero points") || Contains("1 scales but 2 zero points"));
+  CHECK_THROWS_WITH(quantize_tensor(x, qp), Contains("1 scales but 2 zero points"));
   qp.scheme = QScheme::per_channel_symmetric;
   qp.axis = 0;
   qp.scale = {1.0f, 1.0f, 1.0f};
   qp.zero_point = {0, 0, 0};
   CHECK_THROWS_WITH(quantize_tensor(x, qp, {2, 2}), Contains("3 channels but axis 0 of shape [2, 2] has 2"));
+}
+
+TEST_CASE("finite values whose range overflows a float32 scale are refused", "[bad-input]") {
+  const std::vector<float> wide{-3e38f, 3e38f};
+  CHECK_THROWS_WITH(get_asymmetric_qparams(wide), Contains("wider than a float32 scale can represent"));
+  CHECK(get_symmetric_qparams(wide).scale[0] > 0.0f);  // absmax / 127.5 stays finite
 }
 
 TEST_CASE("option combinations without a meaning are refused", "[bad-input]") {

@@ -142,6 +142,10 @@ TEST_CASE("layers refuse bad shapes and non-finite numbers", "[bad-input]") {
   CHECK_THROWS_WITH(layer.forward(std::vector<float>{1, 2}, 0), Contains("batch must be positive, got 0"));
   CHECK_THROWS_WITH(layer.forward(std::vector<float>{1, 2}, -1), Contains("batch must be positive, got -1"));
   CHECK_THROWS_WITH(layer.forward(std::vector<float>{NAN, 2}, 1), Contains("forward input contains NaN at index 0"));
+  // Finite everywhere, but the product overflows float32: the model names the layer.
+  Model overflowing;
+  overflowing.add("big", Linear(2, 1, {3e38f, 3e38f}));
+  CHECK_THROWS_WITH(overflowing.forward(std::vector<float>{10, 10}, 1), Contains("output of layer 'big' contains +Inf"));
   const QuantLinear q = QuantLinear::from_linear(layer);
   CHECK_THROWS_WITH(q.forward(std::vector<float>{1}, 1), Contains("QuantLinear forward: input has 1 values"));
 }

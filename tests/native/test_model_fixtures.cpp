@@ -14,8 +14,8 @@ using fixtures::bits;
 
 namespace {
 
-// Largest |a − b| / (1 + |b|) over the elements.
-double max_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+// Largest |a − b| / (1 + |b|): a relative bound for outputs above 1, an absolute one below.
+double max_scaled_difference(const std::vector<float>& a, const std::vector<float>& b) {
   REQUIRE(a.size() == b.size());
   double worst = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -42,7 +42,7 @@ TEST_CASE("fp32 forward reproduces PyTorch within 1e-5", "[model][fixtures]") {
   for (const auto& f : fixtures::mlp_fixtures()) {
     for (const auto& input : f.inputs) {
       INFO(f.name << " input " << input.name);
-      CHECK(max_relative_difference(f.model.forward(input.values, input.batch), f.fp32.at(input.name)) <= 1e-5);
+      CHECK(max_scaled_difference(f.model.forward(input.values, input.batch), f.fp32.at(input.name)) <= 1e-5);
     }
   }
 }
@@ -61,9 +61,13 @@ TEST_CASE("weight-only quantization reproduces PyTorch: qparams bit for bit, out
       check_layer_qparams(q, c);
       for (const auto& input : f.inputs) {
         INFO("input " << input.name);
+        const std::vector<float> y = q.forward(input.values, input.batch);
         // PyTorch runs F.linear on the dequantized weights in float32; qlinear folds the zero
         // point and accumulates in double. Same formula, different rounding: a few float ulps.
-        CHECK(max_relative_difference(q.forward(input.values, input.batch), c.outputs.at(input.name)) <= 1e-5);
+        CHECK(max_scaled_difference(y, c.outputs.at(input.name)) <= 1e-5);
+        // ...and int8 is visibly not fp32 (in FourLayerModel some rows are dead behind layer4's
+        // single ReLU unit, but batch_8 has live ones), so the check above can fail.
+        if (input.name == "batch_8") CHECK(max_scaled_difference(y, f.fp32.at(input.name)) > 1e-4);
       }
       ++cases;
     }
@@ -86,7 +90,7 @@ TEST_CASE("dynamic mode with PyTorch's activation scheme reproduces quantize_dyn
         INFO("input " << input.name);
         // Same integers as PyTorch; only the final rescale's float rounding differs (oneDNN
         // folds the bias into accumulator units): within 1e-5 relative.
-        CHECK(max_relative_difference(q.forward(input.values, input.batch), c.outputs.at(input.name)) <= 1e-5);
+        CHECK(max_scaled_difference(q.forward(input.values, input.batch), c.outputs.at(input.name)) <= 1e-5);
       }
     }
   }

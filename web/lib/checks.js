@@ -41,9 +41,23 @@ export function bool(value, name, where) {
   return value;
 }
 
-export function integer(value, name, where) {
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+// Embind converts JS numbers to C++ int by wrapping modulo 2^32, so anything outside int32
+// must be refused here rather than silently become another number.
+export function integer(value, name, where, { min = INT32_MIN, max = INT32_MAX } = {}) {
   if (!Number.isInteger(value)) throw new TypeError(`${where}: ${name} must be an integer`);
+  if (value < min || value > max) throw new TypeError(`${where}: ${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** An Int32Array copy of integer values, each checked to be an int32. */
+export function toInt32Array(values, name, where) {
+  if (!ArrayBuffer.isView(values) && !Array.isArray(values))
+    throw new TypeError(`${where}: ${name} must be a typed array or an array of integers`);
+  for (let i = 0; i < values.length; i++) integer(values[i], `${name}[${i}]`, where);
+  return Int32Array.from(values);
 }
 
 export const DTYPES = ['qint8', 'quint8'];
@@ -55,7 +69,7 @@ export function checkQParams(qparams, where) {
     throw new TypeError(`${where}: qparams must be the object getSymmetricQParams() and friends return`);
   return {
     scale: toFloat32Array(qparams.scale, 'qparams.scale'),
-    zeroPoint: Int32Array.from(qparams.zeroPoint ?? []),
+    zeroPoint: toInt32Array(qparams.zeroPoint, 'qparams.zeroPoint', where),
     qmin: integer(qparams.qmin, 'qparams.qmin', where),
     qmax: integer(qparams.qmax, 'qparams.qmax', where),
     dtype: oneOf(qparams.dtype, DTYPES, 'qparams.dtype', where),

@@ -30,8 +30,8 @@ export class Linear extends WasmObject {
     const where = 'new Linear()';
     checkKeys(init ?? {}, ['inFeatures', 'outFeatures', 'weight', 'bias'], where);
     const { inFeatures, outFeatures, weight, bias } = init ?? {};
-    integer(inFeatures, 'inFeatures', where);
-    integer(outFeatures, 'outFeatures', where);
+    integer(inFeatures, 'inFeatures', where, { min: 1 });
+    integer(outFeatures, 'outFeatures', where, { min: 1 });
     const w = toFloat32Array(weight, 'weight');
     const b = bias == null ? new Float32Array(0) : toFloat32Array(bias, 'bias');
     super(unwrap(wasmModule()._makeLinear(inFeatures, outFeatures, w, b)), 'Linear');
@@ -95,8 +95,8 @@ export class Model extends WasmObject {
    * @param {import('../qlinear').LayerSpec[]} [layers]
    */
   constructor(layers = [], adopt = undefined) {
-    super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
     if (!Array.isArray(layers)) throw new TypeError('new Model() takes an array of layer specs');
+    super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
     try {
       for (const spec of layers) this.add(spec);
     } catch (e) {
@@ -116,13 +116,7 @@ export class Model extends WasmObject {
     if (typeof spec.name !== 'string') throw new TypeError(`${where}: every layer needs a name (a string)`);
     const activation = oneOf(spec.activation ?? 'identity', ACTIVATIONS, 'activation', where);
     const model = this.handle();
-    if (spec.linear instanceof QuantLinear) {
-      unwrap(model._addQuantLinear(spec.name, spec.linear.handle(), activation));
-    } else if (spec.linear instanceof Linear) {
-      unwrap(model._addLinear(spec.name, spec.linear.handle(), activation));
-    } else if (spec.linear !== undefined) {
-      throw new TypeError(`${where}: 'linear' must be a Linear or a QuantLinear`);
-    } else {
+    if (spec.linear === undefined) {
       const { inFeatures, outFeatures, weight, bias } = spec;
       const linear = new Linear({ inFeatures, outFeatures, weight, bias });
       try {
@@ -130,13 +124,25 @@ export class Model extends WasmObject {
       } finally {
         linear.dispose();
       }
+      return this;
     }
+    for (const key of ['inFeatures', 'outFeatures', 'weight', 'bias'])
+      if (spec[key] !== undefined)
+        throw new TypeError(`${where}: give either 'linear' or the weight fields ('${key}', ...), not both`);
+    if (spec.linear instanceof QuantLinear) unwrap(model._addQuantLinear(spec.name, spec.linear.handle(), activation));
+    else if (spec.linear instanceof Linear) unwrap(model._addLinear(spec.name, spec.linear.handle(), activation));
+    else throw new TypeError(`${where}: 'linear' must be a Linear or a QuantLinear`);
     return this;
   }
 
   get inFeatures() { return this.handle()._inFeatures(); }
   get outFeatures() { return this.handle()._outFeatures(); }
   get layerCount() { return this.handle()._layerCount(); }
+
+  /** The weight qparams of a quantized layer, or null for an fp32 one. */
+  qparams(layerName) {
+    return unwrap(this.handle()._layerQParams(String(layerName)));
+  }
 
   /** @param {Float32Array | number[]} x row-major [batch, inFeatures] → Float32Array [batch, outFeatures] */
   forward(x, batch = 1) {
@@ -178,7 +184,11 @@ export class Model extends WasmObject {
     const where = 'Model.report()';
     checkKeys(options, ['reference', 'input', 'batch'], where);
     const report = unwrap(this.handle()._report());
-    if (options.reference === undefined) return report;
+    if (options.reference === undefined) {
+      if (options.input !== undefined || options.batch !== undefined)
+        throw new TypeError(`${where}: input and batch compare against a reference model; pass { reference, input, batch }`);
+      return report;
+    }
     if (!(options.reference instanceof Model)) throw new TypeError(`${where}: reference must be a Model`);
     const batch = integer(options.batch ?? 1, 'batch', where);
     const input = toFloat32Array(options.input, 'input');

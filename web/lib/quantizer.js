@@ -1,6 +1,7 @@
 // The tutorial's quantizer functions and PyTorch's observers.
 import {
-  checkKeys, toFloat32Array, toShape, oneOf, bool, integer, checkQParams, shapeOption, DTYPES, RANGES, SCHEMES,
+  checkKeys, toFloat32Array, toInt32Array, toShape, oneOf, bool, integer, checkQParams, shapeOption, DTYPES, RANGES,
+  SCHEMES,
 } from './checks.js';
 import { wasmModule, unwrap, WasmObject } from './runtime.js';
 
@@ -48,13 +49,9 @@ export function quantizeTensor(values, qparams, options = {}) {
 /** Float32Array of (q - zero_point) * scale, as Tensor.dequantize(). */
 export function dequantizeTensor(qvalues, qparams, options = {}) {
   const where = 'dequantizeTensor()';
-  if (!ArrayBuffer.isView(qvalues) && !Array.isArray(qvalues))
-    throw new TypeError(`${where}: quantized values must be an Int8Array, a Uint8Array or an array of integers`);
-  for (let i = 0; i < qvalues.length; i++)
-    if (!Number.isInteger(qvalues[i]))
-      throw new TypeError(`${where}: quantized value ${qvalues[i]} at index ${i} is not an integer`);
-  const shape = toShape(shapeOption(options, where), qvalues.length, where);
-  return unwrap(wasmModule()._dequantize(Int32Array.from(qvalues), shape, checkQParams(qparams, where)));
+  const q = toInt32Array(qvalues, 'quantized values', where);
+  const shape = toShape(shapeOption(options, where), q.length, where);
+  return unwrap(wasmModule()._dequantize(q, shape, checkQParams(qparams, where)));
 }
 
 /** quantize then dequantize in one step, clamped to [qmin, qmax] as torch.fake_quantize_per_*_affine. */

@@ -3,7 +3,10 @@
 import createQlinearModule from '../dist/qlinear_wasm.mjs';
 import { checkKeys } from './checks.js';
 
-/** Thrown for every bad input qlinear detects; the module stays usable afterwards. */
+/**
+ * Thrown for bad values qlinear detects (NaN, shapes that do not fit, malformed files, ...);
+ * wrong argument types and unknown options throw TypeError. Either way the module stays usable.
+ */
 export class QlinearError extends Error {
   constructor(message) {
     super(message);
@@ -15,10 +18,18 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
 let modulePromise = null;
 let wasm = null;
 
-async function loadWasmBinaryInNode() {
+// In Node, Emscripten 3.1.6's glue would call fetch() on a file path (and fail), so the bytes
+// are read here: the packaged .wasm, or a file: URL or path the caller named.
+async function readWasmInNode(wasmUrl) {
   const { readFile } = await import('node:fs/promises');
-  return readFile(new URL('../dist/qlinear_wasm.wasm', import.meta.url));
+  if (wasmUrl === undefined) return readFile(new URL('../dist/qlinear_wasm.wasm', import.meta.url));
+  const url = String(wasmUrl);
+  if (url.startsWith('file:')) return readFile(new URL(url));
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return readFile(url); // a plain path
+  return null; // http(s): let the glue fetch it
 }
+
+let initOptions = null;
 
 /**
  * Loads the WebAssembly module. Call (and await) it once before anything else; later calls
@@ -31,12 +42,20 @@ export function init(options = {}) {
   } catch (e) {
     return Promise.reject(e);
   }
-  if (modulePromise) return modulePromise;
+  if (modulePromise) {
+    const same = Object.keys(options).every((key) => options[key] === initOptions[key]);
+    if (!same)
+      return Promise.reject(new QlinearError('qlinear is already initialised with other options; init() loads the module once'));
+    return modulePromise;
+  }
+  initOptions = { ...options };
   modulePromise = (async () => {
     const moduleArgs = {};
     if (options.wasmBinary) moduleArgs.wasmBinary = options.wasmBinary;
-    // Emscripten 3.1.6's glue would try fetch() on a file path in Node 18+: hand it the bytes.
-    else if (isNode && !options.wasmUrl) moduleArgs.wasmBinary = await loadWasmBinaryInNode();
+    else if (isNode) {
+      const bytes = await readWasmInNode(options.wasmUrl);
+      if (bytes) moduleArgs.wasmBinary = bytes;
+    }
     moduleArgs.locateFile = (path) =>
       path.endsWith('.wasm') && options.wasmUrl
         ? String(options.wasmUrl)

@@ -29,9 +29,9 @@ void linear_w8a32(const float* x, std::size_t batch, const QuantizedWeightsView&
     for (std::size_t j = 0; j < w.out_features; ++j) {
       double acc = 0.0;
       for (std::size_t k = 0; k < w.in_features; ++k) acc += static_cast<double>(row[k]) * w.at(j, k);
-      const double centred = acc - static_cast<double>(w.row_zero_point[j]) * row_total;
+      const double centred = acc - static_cast<double>(w.zero_point(j)) * row_total;
       y[b * w.out_features + j] =
-          static_cast<float>(static_cast<double>(w.row_scale[j]) * centred + (bias ? bias[j] : 0.0f));
+          static_cast<float>(static_cast<double>(w.scale(j)) * centred + (bias ? bias[j] : 0.0f));
     }
   }
 }
@@ -41,10 +41,10 @@ void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, cons
     const uint8_t* xq = x.values + b * x.in_features;
     const int64_t zx = x.row_zero_point[b];
     for (std::size_t j = 0; j < w.out_features; ++j) {
-      const int64_t zw = w.row_zero_point[j];
+      const int64_t zw = w.zero_point(j);
       int64_t acc = 0;
       for (std::size_t k = 0; k < w.in_features; ++k) acc += (xq[k] - zx) * (w.at(j, k) - zw);
-      const float scale = x.row_scale[b] * w.row_scale[j];
+      const float scale = x.row_scale[b] * w.scale(j);
       y[b * w.out_features + j] = scale * static_cast<float>(static_cast<int32_t>(acc)) + (bias ? bias[j] : 0.0f);
     }
   }

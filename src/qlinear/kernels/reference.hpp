@@ -9,13 +9,14 @@
 
 namespace qlinear::kernels {
 
-// Integer weights with one scale and zero point per output row (a per-tensor scheme repeats
-// its single value). `values` holds qint8 bit patterns or quint8 values per `is_unsigned`.
+// Integer weights with one scale and zero point per output row, or one for all rows.
+// `values` holds qint8 bit patterns or quint8 values per `is_unsigned`.
 struct QuantizedWeightsView {
   const uint8_t* values;
   bool is_unsigned;
-  const float* row_scale;
-  const int32_t* row_zero_point;
+  const float* scales;        // out_features entries if per_channel, else 1
+  const int32_t* zero_points;  // likewise
+  bool per_channel;
   std::size_t out_features;
   std::size_t in_features;
 
@@ -23,6 +24,8 @@ struct QuantizedWeightsView {
     const uint8_t v = values[row * in_features + k];
     return is_unsigned ? static_cast<int32_t>(v) : static_cast<int32_t>(static_cast<int8_t>(v));
   }
+  float scale(std::size_t row) const { return scales[per_channel ? row : 0]; }
+  int32_t zero_point(std::size_t row) const { return zero_points[per_channel ? row : 0]; }
 };
 
 // Activations quantized per row to quint8 (W8A8): one scale and zero point per batch row.
