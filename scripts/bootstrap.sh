@@ -13,6 +13,7 @@ declare -A NEEDS=(
   [/usr/bin/wasm-opt]=binaryen
   [/usr/bin/wasm-objdump]=wabt
   [/usr/bin/chromium]=chromium
+  [/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz]=dataset-fashion-mnist
   [/usr/bin/cmake]=cmake
   [/usr/bin/g++]=g++
 )

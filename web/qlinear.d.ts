@@ -237,5 +237,43 @@ export declare class Model extends WasmObject {
   /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */
   quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
   setForwardMode(layerName: string, mode: ForwardMode): this;
+  /** The model as a safetensors file that loadModel() reads back exactly. */
+  save(): Uint8Array;
   report(options?: ReportOptions): ModelReport;
 }
+
+// ---- safetensors files ---------------------------------------------------------------------
+
+export interface ModelSpecJson {
+  layers: { name: string; activation?: ActivationName }[];
+}
+
+export interface LoadOptions {
+  /** Layer names (tensors <name>.weight / <name>.bias) and activations, in order; needed unless the file is qlinear's or an nn.Sequential state_dict. */
+  spec?: ModelSpecJson | string;
+  /** Activation between the layers of an inferred nn.Sequential (default 'relu'). */
+  activation?: ActivationName;
+  /** Activation after its last layer (default 'identity'). */
+  outputActivation?: ActivationName;
+}
+
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A model from a safetensors file (qlinear's own, a PyTorch nn.Sequential state_dict, or any naming with a spec). */
+export declare function loadModel(bytes: Bytes, options?: LoadOptions): Model;
+
+export interface TensorSummary {
+  name: string;
+  /** safetensors dtype: 'F32', 'F16', 'BF16', 'I8', 'U8', 'I32', ... */
+  dtype: string;
+  shape: number[];
+  bytes: number;
+  /** e.g. 'qint8 per_channel_symmetric weight-only' for a quantized weight, else null. */
+  quantization: string | null;
+}
+
+export declare function inspectSafetensors(bytes: Bytes): {
+  tensors: TensorSummary[];
+  metadata: Record<string, string>;
+  fileBytes: number;
+};

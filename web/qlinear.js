@@ -8,4 +8,4 @@ export {
   getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize, errorMetrics,
   MinMaxObserver, PerChannelMinMaxObserver,
 } from './lib/quantizer.js';
-export { Linear, QuantLinear, Model } from './lib/model.js';
+export { Linear, QuantLinear, Model, loadModel, inspectSafetensors } from './lib/model.js';

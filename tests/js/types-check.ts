@@ -3,7 +3,7 @@
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,
   errorMetrics, MinMaxObserver, PerChannelMinMaxObserver, QlinearError, type QParams,
-  Linear, QuantLinear, Model, type ModelReport,
+  Linear, QuantLinear, Model, type ModelReport, loadModel, inspectSafetensors,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -51,4 +51,16 @@ export function modelExample(weight: Float32Array, bias: Float32Array, x: Float3
   q.dispose();
   model.dispose();
   return y[0] + (report.comparison?.outputError.sqnrDb ?? 0) + report.layers.length;
+}
+
+export function ioExample(bytes: Uint8Array): number {
+  const model = loadModel(bytes, { spec: { layers: [{ name: 'fc1', activation: 'relu' }, { name: 'out' }] } });
+  const saved: Uint8Array = model.quantize().save();
+  const { tensors, metadata } = inspectSafetensors(saved);
+  const inferred = loadModel(new ArrayBuffer(8), { activation: 'gelu', outputActivation: 'softmax' });
+  // @ts-expect-error activations are named
+  loadModel(bytes, { activation: 'swish' });
+  inferred.dispose();
+  model.dispose();
+  return tensors[0].shape[0] + Object.keys(metadata).length;
 }

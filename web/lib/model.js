@@ -168,6 +168,16 @@ export class Model extends WasmObject {
     return new Model([], { [ADOPT]: unwrap(this.handle()._quantize(opts, exclude)) });
   }
 
+  /**
+   * The model as a safetensors file: fp32 layers as <name>.weight / .bias (F32), quantized ones
+   * as <name>.weight (I8/U8), .weight_scale (F32), .weight_zero_point (I32), .bias, and the layer
+   * list (activations, schemes, modes) in __metadata__, so loadModel() reads it back exactly.
+   * @returns {Uint8Array}
+   */
+  save() {
+    return unwrap(wasmModule()._saveModel(this.handle()));
+  }
+
   /** Switches one quantized layer between 'weight-only' and 'dynamic'. */
   setForwardMode(layerName, mode) {
     unwrap(this.handle()._setForwardMode(String(layerName), oneOf(mode, MODES, 'mode', 'Model.setForwardMode()')));
@@ -195,6 +205,42 @@ export class Model extends WasmObject {
     report.comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
     return report;
   }
+}
+
+function toBytes(bytes, where) {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  throw new TypeError(`${where}: expected the file's bytes (Uint8Array, ArrayBuffer or Buffer)`);
+}
+
+/**
+ * A model from a safetensors file: one qlinear saved (fp32 or int8), a PyTorch nn.Sequential
+ * state_dict (architecture from the keys; `activation` between layers, default 'relu'), or any
+ * other naming with a `spec` ({ layers: [{ name, activation }] }, or its JSON text).
+ * @param {Uint8Array | ArrayBuffer} bytes
+ * @param {import('../qlinear').LoadOptions} [options]
+ */
+export function loadModel(bytes, options = {}) {
+  const where = 'loadModel()';
+  checkKeys(options, ['spec', 'activation', 'outputActivation'], where);
+  let spec = options.spec ?? null;
+  if (spec !== null && typeof spec !== 'string') spec = JSON.stringify(spec);
+  const opts = {
+    spec,
+    activation: oneOf(options.activation ?? 'relu', ACTIVATIONS, 'activation', where),
+    outputActivation: oneOf(options.outputActivation ?? 'identity', ACTIVATIONS, 'outputActivation', where),
+  };
+  return new Model([], { [ADOPT]: unwrap(wasmModule()._loadModel(toBytes(bytes, where), opts)) });
+}
+
+/**
+ * Every tensor of a safetensors file (name, dtype, shape, bytes, and the scheme of quantized
+ * weights) and its __metadata__, after the same strict checks loadModel() makes.
+ * @param {Uint8Array | ArrayBuffer} bytes
+ */
+export function inspectSafetensors(bytes) {
+  return unwrap(wasmModule()._inspectSafetensors(toBytes(bytes, 'inspectSafetensors()')));
 }
 
 export { QlinearError };

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// qlinear's command line: inspect, quantize and run safetensors models with the npm package.
+// Exit codes: 0 done, 1 the work failed (unreadable or malformed file, bad model), 2 usage.
+import { parseArgs } from 'node:util';
+
+import { inspect, quantize, run } from '../cli/commands.mjs';
+
+const USAGE = `usage:
+  qlinear inspect FILE [--json]
+  qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
+                   [--exclude NAME ...] [--mode weight-only|dynamic] [--report]
+                   [--spec SPEC.json] [--activation relu]
+  qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation relu]
+
+Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
+the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.`;
+
+const OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  symmetric: { type: 'boolean' },
+  affine: { type: 'boolean' },
+  'per-channel': { type: 'boolean' },
+  'per-tensor': { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
+  mode: { type: 'string' },
+  report: { type: 'boolean' },
+  spec: { type: 'string' },
+  activation: { type: 'string' },
+  input: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+class UsageError extends Error {}
+
+function parse(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const { values, positionals } = parsed;
+  const [command, file, ...extra] = positionals;
+  if (values.help || !command) return { command: 'help' };
+  if (!['inspect', 'quantize', 'run'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!file) throw new UsageError(`${command} needs a file`);
+  // --exclude a b c: the names after the first arrive as positionals.
+  if (extra.length && command === 'quantize' && values.exclude) values.exclude.push(...extra);
+  else if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (values.symmetric && values.affine) throw new UsageError('--symmetric and --affine exclude each other');
+  if (values['per-channel'] && values['per-tensor']) throw new UsageError('--per-channel and --per-tensor exclude each other');
+  if (values.mode && !['weight-only', 'dynamic'].includes(values.mode))
+    throw new UsageError(`--mode must be weight-only or dynamic, got '${values.mode}'`);
+  if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
+  if (command === 'run' && !values.input) throw new UsageError('run needs --input FILE.json|FILE.npy');
+  return { command, file, options: values };
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+try {
+  const { command, file, options } = parse(process.argv.slice(2));
+  if (command === 'help') console.log(USAGE);
+  else await { inspect, quantize, run }[command](file, options, log);
+} catch (e) {
+  if (e instanceof UsageError) {
+    log(`qlinear: ${e.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    log(`qlinear: ${e.code === 'ENOENT' ? `no such file: ${e.path}` : e.message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,86 @@
+// The three qlinear commands. Each takes parsed options and a logger (stderr) and writes its
+// result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
+import { writeFile, readFile } from 'node:fs/promises';
+
+import { init, loadModel, inspectSafetensors } from '../web/qlinear.js';
+import { megabytes, table, readFileWithProgress } from './format.mjs';
+import { readInput } from './input.mjs';
+
+async function loadOptions(options) {
+  const load = {};
+  if (options.spec) load.spec = await readFile(options.spec, 'utf8');
+  if (options.activation) load.activation = options.activation;
+  return load;
+}
+
+const shape = (dims) => `[${dims.join(', ')}]`;
+const metric = (m) => (m ? `${m.sqnrDb.toFixed(1)} dB` : '');
+
+export async function inspect(file, options, log) {
+  await init();
+  const bytes = await readFileWithProgress(file, log);
+  const { tensors, metadata, fileBytes } = inspectSafetensors(bytes);
+  if (options.json) return console.log(JSON.stringify({ file, fileBytes, tensors, metadata }, null, 2));
+  console.log(`${file}: ${megabytes(fileBytes)}, ${tensors.length} tensors`);
+  console.log(table([
+    ['name', 'dtype', 'shape', 'bytes', 'quantization'],
+    ...tensors.map((t) => [t.name, t.dtype, shape(t.shape), t.bytes.toLocaleString('en'), t.quantization ?? '']),
+  ]));
+  const keys = Object.keys(metadata).filter((k) => k !== 'qlinear.model');
+  if (keys.length) console.log(`metadata: ${keys.map((k) => `${k}=${metadata[k]}`).join(', ')}`);
+}
+
+export async function quantize(input, options, log) {
+  await init();
+  const started = performance.now();
+  const bytes = await readFileWithProgress(input, log);
+  const model = loadModel(bytes, await loadOptions(options));
+  const fp32 = model.report();
+  log(`read ${input}: ${megabytes(bytes.length)}, ${fp32.layers.length} layers ` +
+    `(${[fp32.layers[0].inFeatures, ...fp32.layers.map((l) => l.outFeatures)].join(' -> ')})`);
+  const settings = {
+    symmetric: !options.affine,
+    perChannel: !options['per-tensor'],
+    mode: options.mode ?? 'weight-only',
+  };
+  const exclude = options.exclude ?? [];
+  log(`quantizing to int8: ${settings.symmetric ? 'symmetric' : 'affine'}, ` +
+    `${settings.perChannel ? 'per-channel' : 'per-tensor'}, ${settings.mode}` +
+    (exclude.length ? `, keeping ${exclude.join(', ')} in fp32` : ''));
+  const quantized = model.quantize(settings, exclude);
+  const out = quantized.save();
+  await writeFile(options.output, out);
+  const report = quantized.report();
+  log(`wrote ${options.output}: ${megabytes(out.length)} (${((out.length / bytes.length) * 100).toFixed(1)}% of the input) ` +
+    `in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  if (options.report) {
+    console.log(table([
+      ['layer', 'kind', 'shape', 'dtype', 'scheme', 'mode', 'bytes fp32', 'bytes', 'scales', 'weight SQNR'],
+      ...report.layers.map((l) => [
+        l.name, l.kind, `${l.outFeatures}x${l.inFeatures}`, l.dtype, l.scheme ?? '', l.mode ?? '',
+        l.bytesFp32.toLocaleString('en'), l.bytes.toLocaleString('en'),
+        l.scaleMin === null ? '' : `${l.scaleMin.toPrecision(3)}..${l.scaleMax.toPrecision(3)}`, metric(l.weightError),
+      ]),
+    ]));
+    console.log(`total: ${report.bytesFp32.toLocaleString('en')} -> ${report.bytes.toLocaleString('en')} bytes of parameters`);
+  }
+  quantized.dispose();
+  model.dispose();
+}
+
+export async function run(file, options, log) {
+  await init();
+  const model = loadModel(await readFileWithProgress(file, log), await loadOptions(options));
+  try {
+    const { batch, values } = await readInput(options.input, model.inFeatures);
+    const started = performance.now();
+    const y = model.forward(values, batch);
+    log(`ran ${file} on ${batch} row(s) in ${(performance.now() - started).toFixed(2)} ms`);
+    const n = model.outFeatures;
+    const outputs = Array.from({ length: batch }, (_, r) => Array.from(y.subarray(r * n, (r + 1) * n)));
+    const argmax = outputs.map((row) => row.indexOf(Math.max(...row)));
+    console.log(JSON.stringify({ batch, outputs, argmax }));
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,86 @@
+// The qlinear command line, run as a user would: `npx qlinear ...` in this checkout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const sample = join(root, 'web/models/fashion_mnist_mlp.safetensors');
+const work = mkdtempSync(join(tmpdir(), 'qlinear-cli-'));
+
+function qlinear(...args) {
+  const r = spawnSync('npx', ['--no-install', 'qlinear', ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
+}
+
+// A .npy file, written the way numpy.save writes version 1.0 files.
+function writeNpy(path, shape, values) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(Float32Array.from(values).buffer)]));
+}
+
+test('qlinear inspect prints every tensor', () => {
+  const r = qlinear('inspect', sample);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /0\.weight\s+F32\s+\[256, 784\]\s+802,816/);
+  assert.match(r.stdout, /4\.bias\s+F32\s+\[10\]\s+40/);
+  const json = JSON.parse(qlinear('inspect', sample, '--json').stdout);
+  assert.equal(json.tensors.length, 6);
+});
+
+test('qlinear quantize writes a quarter-size file that inspect and run read back', () => {
+  const out = join(work, 'q.safetensors');
+  const r = qlinear('quantize', sample, '-o', out, '--affine', '--per-tensor', '--exclude', '4', '--mode', 'dynamic', '--report');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /read .*fashion_mnist_mlp.safetensors: 0\.94 MB, 3 layers \(784 -> 256 -> 128 -> 10\)/);
+  assert.match(r.stderr, /quantizing to int8: affine, per-tensor, dynamic, keeping 4 in fp32/);
+  assert.match(r.stderr, /wrote .*q\.safetensors/);
+  assert.match(r.stdout, /^0\s+quant_linear\s+256x784\s+qint8\s+per_tensor_affine\s+dynamic/m);
+  assert.match(r.stdout, /^4\s+linear\s+10x128\s+float32/m);
+  assert.ok(statSync(out).size < statSync(sample).size * 0.27);
+  assert.match(qlinear('inspect', out).stdout, /0\.weight\s+I8\s+\[256, 784\]\s+200,704\s+qint8 per_tensor_affine dynamic/);
+});
+
+test('qlinear run takes JSON and .npy inputs and prints outputs and argmax', () => {
+  const meta = JSON.parse(readFileSync(join(root, 'web/models/fashion_mnist_mlp.json'), 'utf8'));
+  const zeros = new Array(784).fill(0);
+  const rows = [zeros, zeros.map((_, i) => (i % 7) / 7)];
+  writeFileSync(join(work, 'in.json'), JSON.stringify(rows));
+  writeNpy(join(work, 'in.npy'), [2, 784], rows.flat());
+  const fromJson = qlinear('run', sample, '--input', join(work, 'in.json'));
+  const fromNpy = qlinear('run', sample, '--input', join(work, 'in.npy'));
+  assert.equal(fromJson.code, 0, fromJson.stderr);
+  assert.equal(fromNpy.code, 0, fromNpy.stderr);
+  const a = JSON.parse(fromJson.stdout), b = JSON.parse(fromNpy.stdout);
+  assert.equal(a.batch, 2);
+  assert.equal(a.outputs[0].length, meta.classes.length);
+  assert.deepEqual(a, b);
+  writeNpy(join(work, 'one.npy'), [784], zeros);
+  assert.deepEqual(JSON.parse(qlinear('run', sample, '--input', join(work, 'one.npy')).stdout).outputs[0], a.outputs[0]);
+});
+
+test('exit codes and messages a shell user expects', () => {
+  const usage = qlinear('quantize', sample);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /qlinear: quantize needs -o OUT\n\nusage:/);
+  assert.equal(qlinear('frobnicate', sample).code, 2);
+  assert.equal(qlinear('inspect', sample, '--frob').code, 2);
+  assert.match(qlinear('quantize', sample, '-o', 'x', '--symmetric', '--affine').stderr, /exclude each other/);
+  const missing = qlinear('inspect', join(work, 'nope.safetensors'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /qlinear: no such file: .*nope\.safetensors/);
+  writeFileSync(join(work, 'bad.safetensors'), Buffer.from('\xff\xff\xff\xff\0\0\0\0{}', 'latin1'));
+  const bad = qlinear('inspect', join(work, 'bad.safetensors'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /qlinear: header length \d+ is absurdly large/);
+  writeFileSync(join(work, 'short.json'), '[1, 2, 3]');
+  const short = qlinear('run', sample, '--input', join(work, 'short.json'));
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /holds 3 values in 1 row\(s\); the model takes 784 features per row/);
+  assert.equal(qlinear('--help').code, 0);
+});
