@@ -64,6 +64,19 @@ test('qlinear run takes JSON and .npy inputs and prints outputs and argmax', () 
   assert.deepEqual(JSON.parse(qlinear('run', sample, '--input', join(work, 'one.npy')).stdout).outputs[0], a.outputs[0]);
 });
 
+test('large files report their reading progress on stderr', async () => {
+  // One 2048 x 2048 fp32 layer: 16.8 MB, above the 16 MiB progress threshold.
+  const { init, Model } = await import('../../web/qlinear.js');
+  await init();
+  const model = new Model([{ name: '0', inFeatures: 2048, outFeatures: 2048, weight: new Float32Array(2048 * 2048).fill(0.01) }]);
+  const big = join(work, 'big.safetensors');
+  writeFileSync(big, model.save());
+  model.dispose();
+  const r = qlinear('quantize', big, '-o', join(work, 'big-int8.safetensors'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /reading .*big\.safetensors: 25% of 16\.78 MB\n(.*\n)*.*: 100% of 16\.78 MB/);
+});
+
 test('exit codes and messages a shell user expects', () => {
   const usage = qlinear('quantize', sample);
   assert.equal(usage.code, 2);
