@@ -14,6 +14,8 @@ declare -A NEEDS=(
   [/usr/bin/wasm-objdump]=wabt
   [/usr/bin/chromium]=chromium
   [/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz]=dataset-fashion-mnist
+  [/usr/bin/clang++-14]=clang-14
+  [/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a]=libclang-rt-14-dev
   [/usr/bin/cmake]=cmake
   [/usr/bin/g++]=g++
 )

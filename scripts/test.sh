@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: every test, in three layers, each run even when an earlier one failed:
-#   1. the Catch2 suite through ctest, native and wasm (under Node);
-#   2. node:test tests of the JS package and its TypeScript types;
-#   3. browser tests: playwright-core driving Debian's Chromium against the served page.
+# `npm test`: every test, each layer run even when an earlier one failed:
+#   1. the Catch2 suite through ctest: native (g++), under ASan + UBSan (clang), and wasm (Node);
+#   2. a short run of every libFuzzer target (QLINEAR_FUZZ_SECONDS each, default 20);
+#   3. node:test tests of the JS package (API, files, CLI, lifetimes) and its TypeScript types;
+#   4. browser tests: playwright-core driving Debian's Chromium against the served page.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
-bash scripts/build.sh native wasm || exit 1
+bash scripts/build.sh native wasm sanitize || exit 1
 
 failed=()
 run() {
@@ -16,7 +17,9 @@ run() {
   "$@" || failed+=("$name")
 }
 run "ctest native" ctest --preset native --output-on-failure -j2
+run "ctest asan+ubsan" ctest --preset sanitize --output-on-failure -j2
 run "ctest wasm" ctest --preset wasm --output-on-failure -j2
+run "fuzz smoke" bash scripts/fuzz.sh "${QLINEAR_FUZZ_SECONDS:-20}"
 run "typescript types" npx tsc -p tests/js/tsconfig.json
 run "node:test JS API" node --test tests/js/
 run "browser (Chromium)" node --test --test-concurrency=1 tests/browser/

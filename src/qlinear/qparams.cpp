@@ -79,6 +79,18 @@ IntRange observer_range(QuantDtype dtype, QScheme scheme, bool reduce_range, Ran
   return reduce_range ? IntRange{0, 127} : IntRange{0, 255};
 }
 
+namespace {
+// Every integer the dtype can hold must dequantize to a finite float: with values near the
+// float32 limit, (q − zero_point) · scale can otherwise overflow to ±Inf.
+void require_finite_dequantization(float scale, int32_t zero_point, QuantDtype dtype) {
+  const IntRange storage = storage_range(dtype);
+  const auto widest = static_cast<float>(std::max(storage.max - zero_point, zero_point - storage.min));
+  if (!std::isfinite(scale * widest))
+    throw Error("scale " + std::to_string(scale) + " is too large: integers of " + to_string(dtype) +
+                " would dequantize past the float32 limit (values near ±3.4e38 cannot be quantized)");
+}
+}  // namespace
+
 void validate(const QParams& qparams, const Shape& shape) {
   const std::size_t channels = qparams.scale.size();
   if (channels == 0) throw Error("qparams have no scale");
@@ -100,6 +112,7 @@ void validate(const QParams& qparams, const Shape& shape) {
       throw Error("zero point " + std::to_string(z) + " of channel " + std::to_string(c) + " lies outside [" +
                   std::to_string(qparams.qmin) + ", " + std::to_string(qparams.qmax) + "] (" +
                   to_string(qparams.dtype) + ")");
+    require_finite_dequantization(s, z, qparams.dtype);
   }
   if (is_per_channel(qparams.scheme)) {
     const ChannelLayout layout = per_channel_layout(shape, qparams.axis);
@@ -140,6 +153,7 @@ ChannelQParams compute_channel_qparams(float min_val, float max_val, QScheme sch
     out.zero_point = static_cast<int32_t>(
         std::min(std::max(zp, static_cast<float>(range.min)), static_cast<float>(range.max)));
   }
+  require_finite_dequantization(out.scale, out.zero_point, dtype);
   return out;
 }
 

@@ -84,6 +84,19 @@ TEST_CASE("finite values whose range overflows a float32 scale are refused", "[b
   CHECK(get_symmetric_qparams(wide).scale[0] > 0.0f);  // absmax / 127.5 stays finite
 }
 
+TEST_CASE("values so close to the float32 limit that dequantizing would overflow are refused", "[bad-input][fuzz]") {
+  // Found by fuzz_quantize_forward: symmetric quint8 has zero point 128, so q = 0 dequantizes to
+  // -128 · absmax / 127.5, past FLT_MAX when absmax is near it.
+  const std::vector<float> near_max{3.4e38f, -3.39e38f};
+  QuantOptions o;
+  o.dtype = QuantDtype::quint8;
+  CHECK_THROWS_WITH(get_symmetric_qparams(near_max, {}, o), Contains("would dequantize past the float32 limit"));
+  QParams qp;
+  qp.scale = {3e36f};
+  qp.zero_point = {0};
+  CHECK_THROWS_WITH(dequantize_tensor(make_quantized_tensor(std::vector<int32_t>{-128}, qp)), Contains("is too large"));
+}
+
 TEST_CASE("option combinations without a meaning are refused", "[bad-input]") {
   const std::vector<float> x{1, 2};
   QuantOptions o;

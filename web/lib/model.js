@@ -1,6 +1,12 @@
 // Linear, QuantLinear and Model: wasm-owned layers and MLPs with a typed-array API.
 import { checkKeys, toFloat32Array, oneOf, bool, integer, DTYPES, RANGES } from './checks.js';
-import { wasmModule, unwrap, WasmObject, QlinearError } from './runtime.js';
+import { wasmModule, unwrap, WasmObject, QlinearError, requireHeapRoom } from './runtime.js';
+
+// A forward pass holds the input and two layers' outputs at a time, plus int8 copies.
+function requireActivationRoom(widest, input, batch) {
+  if (batch <= 0 || widest === 0) return; // the core reports those
+  requireHeapRoom(input.byteLength + 3 * 4 * batch * widest, `a forward pass of batch ${batch}`);
+}
 
 const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
 const MODES = ['weight-only', 'dynamic'];
@@ -34,6 +40,8 @@ export class Linear extends WasmObject {
     integer(outFeatures, 'outFeatures', where, { min: 1 });
     const w = toFloat32Array(weight, 'weight');
     const b = bias == null ? new Float32Array(0) : toFloat32Array(bias, 'bias');
+    // The weights are copied in once and then moved: twice their size at the peak.
+    requireHeapRoom(2 * (w.byteLength + b.byteLength), `a ${outFeatures}x${inFeatures} Linear layer`);
     super(unwrap(wasmModule()._makeLinear(inFeatures, outFeatures, w, b)), 'Linear');
   }
 
@@ -90,6 +98,8 @@ export class QuantLinear extends WasmObject {
 }
 
 export class Model extends WasmObject {
+  #widest = 0; // the widest layer, for the memory check of forward()
+
   /**
    * An MLP: named layers in order, each followed by an activation.
    * @param {import('../qlinear').LayerSpec[]} [layers]
@@ -97,6 +107,7 @@ export class Model extends WasmObject {
   constructor(layers = [], adopt = undefined) {
     if (!Array.isArray(layers)) throw new TypeError('new Model() takes an array of layer specs');
     super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
+    if (adopt) this.#updateWidest();
     try {
       for (const spec of layers) this.add(spec);
     } catch (e) {
@@ -124,6 +135,7 @@ export class Model extends WasmObject {
       } finally {
         linear.dispose();
       }
+      this.#updateWidest();
       return this;
     }
     for (const key of ['inFeatures', 'outFeatures', 'weight', 'bias'])
@@ -132,7 +144,13 @@ export class Model extends WasmObject {
     if (spec.linear instanceof QuantLinear) unwrap(model._addQuantLinear(spec.name, spec.linear.handle(), activation));
     else if (spec.linear instanceof Linear) unwrap(model._addLinear(spec.name, spec.linear.handle(), activation));
     else throw new TypeError(`${where}: 'linear' must be a Linear or a QuantLinear`);
+    this.#updateWidest();
     return this;
+  }
+
+  #updateWidest() {
+    const { layers } = this.report();
+    this.#widest = layers.length ? Math.max(layers[0].inFeatures, ...layers.map((l) => l.outFeatures)) : 0;
   }
 
   get inFeatures() { return this.handle()._inFeatures(); }
@@ -146,12 +164,18 @@ export class Model extends WasmObject {
 
   /** @param {Float32Array | number[]} x row-major [batch, inFeatures] → Float32Array [batch, outFeatures] */
   forward(x, batch = 1) {
-    return unwrap(this.handle()._forward(toFloat32Array(x, 'x'), integer(batch, 'batch', 'Model.forward()')));
+    const input = toFloat32Array(x, 'x');
+    integer(batch, 'batch', 'Model.forward()');
+    requireActivationRoom(this.#widest, input, batch);
+    return unwrap(this.handle()._forward(input, batch));
   }
 
   /** Every layer's output (after its activation), first to last. */
   forwardEachLayer(x, batch = 1) {
-    return unwrap(this.handle()._forwardEachLayer(toFloat32Array(x, 'x'), integer(batch, 'batch', 'Model.forwardEachLayer()')));
+    const input = toFloat32Array(x, 'x');
+    integer(batch, 'batch', 'Model.forwardEachLayer()');
+    requireHeapRoom(input.byteLength + 4 * batch * this.#widest * (this.layerCount + 1), `a forward pass of batch ${batch}`);
+    return unwrap(this.handle()._forwardEachLayer(input, batch));
   }
 
   /**
@@ -223,6 +247,9 @@ function toBytes(bytes, where) {
  */
 export function loadModel(bytes, options = {}) {
   const where = 'loadModel()';
+  const data = toBytes(bytes, where);
+  // The file is copied in, then its tensors are converted to float32 (F16/BF16 double in size).
+  requireHeapRoom(3 * data.byteLength, `loading a ${(data.byteLength / 2 ** 20).toFixed(1)} MiB file`);
   checkKeys(options, ['spec', 'activation', 'outputActivation'], where);
   let spec = options.spec ?? null;
   if (spec !== null && typeof spec !== 'string') spec = JSON.stringify(spec);
@@ -231,7 +258,7 @@ export function loadModel(bytes, options = {}) {
     activation: oneOf(options.activation ?? 'relu', ACTIVATIONS, 'activation', where),
     outputActivation: oneOf(options.outputActivation ?? 'identity', ACTIVATIONS, 'outputActivation', where),
   };
-  return new Model([], { [ADOPT]: unwrap(wasmModule()._loadModel(toBytes(bytes, where), opts)) });
+  return new Model([], { [ADOPT]: unwrap(wasmModule()._loadModel(data, opts)) });
 }
 
 /**

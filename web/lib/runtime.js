@@ -76,6 +76,29 @@ export function wasmModule() {
   return wasm;
 }
 
+/**
+ * The WebAssembly heap: bytes in use by qlinear's objects, bytes reserved (the heap grows on
+ * demand and never shrinks), and the most it may grow to.
+ * @returns {{ inUse: number, reserved: number, limit: number }}
+ */
+export function memory() {
+  return wasmModule()._memoryStats();
+}
+
+const MB = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * Refuses work that cannot fit in the heap before any of it is copied in, naming the size it
+ * needs and the limit; the module stays usable. (Allocations that still fail inside wasm come
+ * back as "out of WebAssembly memory" errors.)
+ */
+export function requireHeapRoom(bytesNeeded, what) {
+  const { inUse, limit } = memory();
+  if (inUse + bytesNeeded > limit)
+    throw new QlinearError(`${what} needs about ${MB(bytesNeeded)} of WebAssembly memory, but the heap limit is ` +
+      `${MB(limit)} with ${MB(inUse)} in use`);
+}
+
 // The bindings return an Error object instead of throwing; this rethrows it as ours.
 export function unwrap(result) {
   if (result instanceof Error) throw new QlinearError(result.message);

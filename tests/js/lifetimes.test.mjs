@@ -1,0 +1,105 @@
+// Nothing leaks: thousands of create / run / error / dispose cycles leave the wasm heap exactly
+// where it started, objects nobody disposed are freed by the FinalizationRegistry safety net,
+// and work too large for the heap is refused up front, naming what it needs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+import {
+  init, memory, Model, Linear, QuantLinear, MinMaxObserver, PerChannelMinMaxObserver, loadModel, inspectSafetensors,
+  getSymmetricQParams, quantizeTensor, dequantizeTensor, QlinearError,
+} from '../../web/qlinear.js';
+
+await init();
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+const file = readFileSync(new URL('../fixtures/safetensors/sequential_f32.safetensors', import.meta.url));
+const x = new Float32Array(16 * 3).map((_, i) => Math.sin(i));
+const weight = new Float32Array(32 * 16).map((_, i) => Math.cos(i) * 0.1);
+
+// One pass over every kind of object and error; returns nothing that holds wasm memory.
+function cycle() {
+  const head = new Linear({ inFeatures: 32, outFeatures: 4, weight: weight.subarray(0, 128) });
+  const model = new Model([
+    { name: 'a', inFeatures: 16, outFeatures: 32, weight, activation: 'relu' },
+    { name: 'b', linear: head },
+  ]);
+  model.forward(x, 3);
+  const q = model.quantize({ mode: 'dynamic' }, ['b']);
+  q.forward(x, 3);
+  q.report({ reference: model, input: x, batch: 3 });
+  const back = loadModel(q.save());
+  back.forwardEachLayer(x, 3);
+  const loaded = loadModel(file);
+  inspectSafetensors(file);
+  // Errors thrown from inside wasm calls, half-way through their work.
+  assert.throws(() => model.forward(x, 2), QlinearError);
+  assert.throws(() => q.forward(new Float32Array(48).fill(NaN), 3), QlinearError);
+  assert.throws(() => loadModel(file.subarray(0, 300)), QlinearError);
+  assert.throws(() => model.quantize({}, ['nope']), QlinearError);
+  assert.throws(() => new Model([{ name: 'x', inFeatures: 2, outFeatures: 2, weight: [1, 2, 3, NaN] }]), QlinearError);
+  const linear = new Linear({ inFeatures: 16, outFeatures: 32, weight });
+  const ql = QuantLinear.fromLinear(linear, { symmetric: false });
+  ql.forward(x, 3);
+  const observer = new MinMaxObserver();
+  observer.forward(x);
+  observer.calculateQParams();
+  assert.throws(() => observer.forward([NaN]), QlinearError);
+  const perChannel = new PerChannelMinMaxObserver({ chAxis: 1 });
+  perChannel.forward(x, { shape: [3, 16] });
+  const qp = getSymmetricQParams(x, { perChannel: true, shape: [3, 16] });
+  dequantizeTensor(quantizeTensor(x, qp, { shape: [3, 16] }), qp, { shape: [3, 16] });
+  for (const o of [head, model, q, back, loaded, linear, ql, observer, perChannel]) o.dispose();
+}
+
+// Runs the garbage collector until pending finalizers have freed what they will.
+async function settle() {
+  let before;
+  do {
+    before = memory().inUse;
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 5)); // finalizers run between tasks
+    }
+  } while (memory().inUse !== before);
+}
+
+test('2,000 create / run / error / dispose cycles return the heap to its baseline', () => {
+  cycle(); // first calls allocate what the runtime keeps for good (Embind type tables, statics)
+  const baseline = memory().inUse;
+  for (let i = 0; i < 2000; i++) cycle();
+  assert.equal(memory().inUse, baseline);
+});
+
+test('objects nobody disposed are freed once garbage-collected (FinalizationRegistry)', async () => {
+  await settle();
+  const baseline = memory().inUse;
+  (() => {
+    for (let i = 0; i < 200; i++) {
+      const model = new Model([{ name: 'a', inFeatures: 16, outFeatures: 32, weight }]);
+      model.quantize().forward(x, 3);
+      new MinMaxObserver().forward(x);
+    }
+  })();
+  assert.ok(memory().inUse > baseline, 'the abandoned objects hold wasm memory');
+  await settle();
+  assert.equal(memory().inUse, baseline);
+});
+
+test('a model too large for the heap is refused up front, naming the size and the limit', () => {
+  const { limit } = memory();
+  assert.equal(limit, 2 ** 31, 'the documented 2 GiB maximum');
+  const huge = new Float32Array(300_000_000); // 1.2 GB, copied in and moved: 2.4 GB needed
+  assert.throws(() => new Linear({ inFeatures: 30_000, outFeatures: 10_000, weight: huge }),
+    (e) => e instanceof QlinearError && /a 10000x30000 Linear layer needs about 2288\.8 MiB of WebAssembly memory, but the heap limit is 2048\.0 MiB/.test(e.message));
+  const wide = new Model([{ name: 'a', inFeatures: 1, outFeatures: 100_000, weight: new Float32Array(100_000) }]);
+  assert.throws(() => wide.forward(new Float32Array(10_000), 10_000),
+    (e) => e instanceof QlinearError && /a forward pass of batch 10000 needs about/.test(e.message));
+  assert.equal(wide.forward([1], 1).length, 100_000, 'the module keeps working');
+  wide.dispose();
+  assert.throws(() => loadModel(new Uint8Array(800_000_000)), (e) => e instanceof QlinearError && /loading a 762\.9 MiB file needs about/.test(e.message));
+});
