@@ -143,6 +143,15 @@ val model_layer_qparams(const Model& self, std::string name) {
   });
 }
 
+// The weight a layer computes with: fp32 as stored, or the int8 weight dequantized.
+val model_layer_weight(const Model& self, std::string name) {
+  return guarded([&] {
+    const Layer& layer = self.layer(name);
+    if (const auto* linear = std::get_if<Linear>(&layer.op)) return to_typed_array(linear->weight());
+    return to_typed_array(std::get<QuantLinear>(layer.op).dequantized_weight());
+  });
+}
+
 int model_in(const Model& self) { return self.layers().empty() ? 0 : static_cast<int>(self.in_features()); }
 int model_out(const Model& self) { return self.layers().empty() ? 0 : static_cast<int>(self.out_features()); }
 int model_layer_count(const Model& self) { return static_cast<int>(self.layers().size()); }
@@ -181,6 +190,7 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_setForwardMode", &model_set_forward_mode)
       .function("_report", &model_report)
       .function("_layerQParams", &model_layer_qparams)
+      .function("_layerWeight", &model_layer_weight)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &model_layer_count);

@@ -25,6 +25,7 @@ for target in "${targets[@]}"; do
   corpus=build/sanitize/fuzz-corpus/$target
   mkdir -p "$corpus"
   log=build/sanitize/$target.log
+  started=$SECONDS
   # shellcheck disable=SC2086  # the seed list is meant to split into directories
   if ./build/sanitize/fuzz/"$target" "$corpus" ${SEEDS[$target]} -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" > "$log" 2>&1; then
@@ -36,6 +37,6 @@ for target in "${targets[@]}"; do
   fi
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1 || echo '?')
-  echo "fuzz $target: ${seconds}s, $runs executions, $cov, $result"
+  echo "fuzz $target: $((SECONDS - started))s, $runs executions, $cov, $result"
 done
 exit $status

@@ -1,25 +1,44 @@
 // Serves web/ (the demo page and the npm package's files) on http://127.0.0.1:8080.
 // Used by `npm start` and, with port 0, by the browser tests.
+import { createReadStream, existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sirv from 'sirv';
 
 const webRoot = fileURLToPath(new URL('../web', import.meta.url));
+// The Fashion-MNIST test set from Debian's dataset-fashion-mnist package, for the demo's
+// accuracy: served as plain application/gzip bytes (a static server would mark .gz files as
+// Content-Encoding: gzip, and the browser would unpack them before the page could).
+const DATA_PREFIX = '/data/fashion-mnist/';
+const DATA_FILES = new Set(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
+const dataRoot = '/usr/share/datasets/fashion-mnist';
+
+function serveData(name, res, notFound) {
+  const path = `${dataRoot}/${name}`;
+  if (!DATA_FILES.has(name) || !existsSync(path)) return notFound(res);
+  res.setHeader('Content-Type', 'application/gzip');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  createReadStream(path).pipe(res);
+}
 
 export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
-  const serveStatic = sirv(webRoot, {
+  const options = {
     dev: true, // no caching: a rebuilt .wasm is picked up on reload
     setHeaders(res) {
       // Cross-origin isolation, so the page may use SharedArrayBuffer (wasm threads) later.
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     },
+  };
+  const serveWeb = sirv(webRoot, options);
+  const notFound = (res) => {
+    res.statusCode = 404;
+    res.end('not found');
+  };
+  const server = http.createServer((req, res) => {
+    if (req.url.startsWith(DATA_PREFIX)) return serveData(req.url.slice(DATA_PREFIX.length), res, notFound);
+    return serveWeb(req, res, () => notFound(res));
   });
-  const server = http.createServer((req, res) =>
-    serveStatic(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    }));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -230,6 +230,8 @@ export declare class Model extends WasmObject {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly layerCount: number;
+  /** The weight a layer computes with ([out, in]; dequantized for int8 layers), a copy. */
+  layerWeight(layerName: string): Float32Array;
   /** The weight qparams of a quantized layer, null for an fp32 one; throws for an unknown name. */
   qparams(layerName: string): QParams | null;
   forward(x: FloatInput, batch?: number): Float32Array;
@@ -277,3 +279,6 @@ export declare function inspectSafetensors(bytes: Bytes): {
   metadata: Record<string, string>;
   fileBytes: number;
 };
+
+/** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its 2 GiB limit. */
+export declare function memory(): { inUse: number; reserved: number; limit: number };

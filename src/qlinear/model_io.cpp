@@ -253,14 +253,19 @@ std::vector<uint8_t> save_model(const Model& model) {
 }
 
 std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
-  std::map<std::string, std::string> quantized;  // layer name -> "qint8 per_channel_symmetric"
+  // Informational only: a description that is not what qlinear writes is ignored here (load_model
+  // reports it), so inspect still lists the tensors of any readable file.
+  std::map<std::string, std::string> quantized;  // layer name -> "qint8 per_channel_symmetric weight-only"
   const auto described = file.metadata().find(kModelKey);
   if (described != file.metadata().end()) {
     const Json layers = Json::parse(described->second, nullptr, /*allow_exceptions=*/false);
+    auto text = [](const Json& l, const char* key) {
+      return l.contains(key) && l[key].is_string() ? l[key].get<std::string>() : std::string();
+    };
     if (layers.is_array())
       for (const Json& l : layers)
-        if (l.is_object() && l.value("kind", "") == "quant_linear")
-          quantized[l.value("name", "")] = l.value("dtype", "") + " " + l.value("scheme", "") + " " + l.value("mode", "");
+        if (l.is_object() && text(l, "kind") == "quant_linear")
+          quantized[text(l, "name")] = text(l, "dtype") + " " + text(l, "scheme") + " " + text(l, "mode");
   }
   std::vector<TensorSummary> rows;
   for (const TensorInfo& t : file.tensors()) {

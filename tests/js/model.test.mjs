@@ -101,6 +101,11 @@ test("the tutorial's FourLayerModel in a few lines, quantized without layer1 and
   assert.ok(layer2.scaleMin > 0 && layer2.scaleMin <= layer2.scaleMax);
   assert.ok(layer2.weightError.sqnrDb > 30);
   assert.equal(report.layers[0].weightError, null);
+  const w2 = model.layerWeight('layer2'), dq2 = q.layerWeight('layer2');
+  assert.equal(dq2.length, 128 * 256);
+  const maxError = Math.max(...Array.from(w2, (w, i) => Math.abs(w - dq2[i])));
+  assert.ok(Math.abs(maxError - layer2.weightError.maxAbsError) < 1e-7, 'layerWeight agrees with the report');
+  assert.deepEqual(float32Bits(q.layerWeight('layer1')), float32Bits(model.layerWeight('layer1')), 'excluded layers are untouched');
   assert.ok(report.bytes < report.bytesFp32);
   assert.equal(report.comparison.layerError.length, 5);
   assert.equal(report.comparison.layerError[0].maxAbsError, 0, 'layer1 is excluded: identical output');

@@ -129,6 +129,19 @@ TEST_CASE("inspect lists every tensor with its dtype, shape, bytes and quantizat
   CHECK(rows[8].quantization.empty());
 }
 
+TEST_CASE("inspect lists the tensors of a file whose qlinear description is malformed", "[model_io][bad-input][fuzz]") {
+  // Found by fuzz_safetensors: a non-string "name" made nlohmann::json throw its own type_error
+  // out of inspect_tensors instead of being ignored.
+  const std::vector<float> w(6, 0.5f);
+  const SafetensorsFile f = SafetensorsFile::parse(write_safetensors(
+      {{"0.weight", SafetensorsDtype::F32, {3, 2}, to_bytes(w)}},
+      {{"qlinear.model", R"([{"kind":"quant_linear","name":5,"dtype":[]}, 7, {"kind":1}])"}}));
+  const std::vector<TensorSummary> rows = inspect_tensors(f);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].quantization.empty());
+  CHECK_THROWS_AS(load_model(f), Error);
+}
+
 TEST_CASE("loading refuses models it cannot build, naming the tensor or layer", "[model_io][bad-input]") {
   const std::vector<float> w(6, 0.5f), b(3, 0.1f), b_wrong(2, 0.1f);
   auto file = [](std::vector<TensorToWrite> t, std::map<std::string, std::string> meta = {}) {

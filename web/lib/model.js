@@ -157,6 +157,17 @@ export class Model extends WasmObject {
   get outFeatures() { return this.handle()._outFeatures(); }
   get layerCount() { return this.handle()._layerCount(); }
 
+  /**
+   * The weight a layer computes with, row-major [out, in]: the fp32 weight, or for a quantized
+   * layer its integers dequantized ((q − z)·s). A copy; compare two models' to see the error.
+   */
+  layerWeight(layerName) {
+    const name = String(layerName);
+    const layer = this.report().layers.find((l) => l.name === name);
+    if (layer) requireHeapRoom(4 * layer.inFeatures * layer.outFeatures, `the weight of layer '${name}'`);
+    return unwrap(this.handle()._layerWeight(name));
+  }
+
   /** The weight qparams of a quantized layer, or null for an fp32 one. */
   qparams(layerName) {
     return unwrap(this.handle()._layerQParams(String(layerName)));

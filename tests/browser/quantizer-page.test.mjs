@@ -13,7 +13,7 @@ const problems = [];
 before(async () => {
   session = await openBrowser();
   page = await newPage(session.browser, problems);
-  await page.goto(session.url);
+  await page.goto(new URL('quantizer.html', session.url).href);
   await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
 });
 

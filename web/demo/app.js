@@ -1,0 +1,268 @@
+// The model demo: load a checkpoint, quantize it in a worker, compare int8 with fp32, export.
+// This file only drives the page; every model operation runs in worker.js.
+import { loadTestSet } from './fashion-mnist.js';
+import { drawHistogram, drawProbabilities, drawImage } from './charts.js';
+
+const $ = (selector) => document.querySelector(selector);
+const SAMPLE_URL = new URL('../models/fashion_mnist_mlp.safetensors', import.meta.url);
+const SAMPLE_META_URL = new URL('../models/fashion_mnist_mlp.json', import.meta.url);
+
+// ---- the worker, as promises --------------------------------------------------------------
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let nextId = 0;
+const pending = new Map();
+worker.onmessage = ({ data }) => {
+  const job = pending.get(data.id);
+  if (!job) return;
+  if (data.progress) return job.onProgress?.(data.progress);
+  pending.delete(data.id);
+  if (data.error !== undefined) job.reject(new Error(data.error));
+  else job.resolve(data.result);
+};
+function call(type, args = {}, { onProgress, transfer = [] } = {}) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject, onProgress });
+    worker.postMessage({ id, type, ...args }, transfer);
+  });
+}
+
+// ---- page state ---------------------------------------------------------------------------
+const state = { fileName: null, layers: [], excluded: new Set(), testSet: null, classes: null, quantized: false };
+
+function show(selector, visible = true) {
+  $(selector).hidden = !visible;
+}
+function text(selector, value) {
+  $(selector).textContent = value;
+}
+const bytesText = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} kB`);
+const shapeText = (dims) => `[${dims.join(', ')}]`;
+const sqnrText = (m) => (m ? (Number.isFinite(m.sqnrDb) ? `${m.sqnrDb.toFixed(1)} dB` : 'exact') : '—');
+
+function cell(value) {
+  const td = document.createElement('td');
+  td.textContent = value;
+  return td;
+}
+
+function setError(message) {
+  $('#load-error').textContent = message ?? '';
+  show('#load-error', Boolean(message));
+}
+
+// ---- 1. load ------------------------------------------------------------------------------
+async function loadBytes(bytes, name) {
+  setError(null);
+  text('#load-status', `reading ${name} (${bytesText(bytes.length)})…`);
+  try {
+    const spec = $('#spec').value.trim() || undefined;
+    const { inspect, report } = await call('load', { bytes, spec });
+    state.fileName = name;
+    state.layers = report.layers;
+    state.excluded = new Set();
+    state.quantized = false;
+    renderTensorTable(inspect.tensors);
+    renderChips();
+    const dims = [report.layers[0].inFeatures, ...report.layers.map((l) => l.outFeatures)].join(' → ');
+    text('#load-status', `${name}: ${inspect.tensors.length} tensors, ${bytesText(inspect.fileBytes)}; ${report.layers.length} layers (${dims})`);
+    show('#quantize-panel');
+    show('#compare-panel', false);
+    show('#export-panel', false);
+    const isSample = name === 'fashion_mnist_mlp.safetensors';
+    if (isSample && !state.testSet) await loadTestImages();
+    state.useTestSet = Boolean(state.testSet) && report.layers[0].inFeatures === 784 && report.layers.at(-1).outFeatures === 10;
+  } catch (e) {
+    text('#load-status', '');
+    setError(`Could not load ${name}: ${e.message}${state.fileName ? ` (${state.fileName} is still loaded)` : ''}`);
+  }
+}
+
+async function loadTestImages() {
+  try {
+    text('#status', 'Loading the Fashion-MNIST test images…');
+    const [set, meta] = await Promise.all([loadTestSet(), fetch(SAMPLE_META_URL).then((r) => r.json())]);
+    state.testSet = set;
+    state.classes = meta.classes;
+    await call('setTestSet', { count: set.count, features: set.features, pixels: set.pixels, labels: set.labels });
+    text('#status', `qlinear demo: ${set.count.toLocaleString('en')} Fashion-MNIST test images loaded.`);
+  } catch (e) {
+    text('#status', `The Fashion-MNIST test images are not available (${e.message}); accuracy will not be shown.`);
+  }
+}
+
+function renderTensorTable(tensors) {
+  $('#tensor-table tbody').replaceChildren(...tensors.map((t) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(t.name), cell(t.dtype), cell(shapeText(t.shape)), cell(t.bytes.toLocaleString('en')), cell(t.quantization ?? ''));
+    return tr;
+  }));
+  show('#tensor-table');
+}
+
+function renderChips() {
+  $('#layer-chips').replaceChildren(...state.layers.map((l) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'chip';
+    b.dataset.layer = l.name;
+    b.textContent = `${l.name} (${l.outFeatures}×${l.inFeatures})`;
+    b.setAttribute('aria-pressed', 'false');
+    b.title = 'click to keep this layer in fp32';
+    b.addEventListener('click', () => {
+      const keep = !state.excluded.has(l.name);
+      if (keep) state.excluded.add(l.name);
+      else state.excluded.delete(l.name);
+      b.setAttribute('aria-pressed', String(keep));
+    });
+    return b;
+  }));
+}
+
+// ---- 2. quantize --------------------------------------------------------------------------
+function progress({ stage, fraction }) {
+  show('#progress');
+  $('#progress').value = fraction;
+  text('#progress-label', `${stage}… ${Math.round(fraction * 100)}%`);
+}
+
+async function quantize() {
+  const options = {
+    symmetric: document.querySelector('input[name=scheme]:checked').value === 'symmetric',
+    perChannel: document.querySelector('input[name=granularity]:checked').value === 'per-channel',
+    mode: document.querySelector('input[name=mode]:checked').value,
+  };
+  $('#quantize').disabled = true;
+  document.body.dataset.quantized = 'false';
+  text('#progress-label', 'starting…');
+  try {
+    const result = await call('quantize', { options, exclude: [...state.excluded] }, { onProgress: progress });
+    state.quantized = true;
+    renderComparison(result);
+    show('#compare-panel');
+    show('#export-panel');
+    text('#export-status', '');
+    if (state.useTestSet) {
+      const accuracy = await call('evaluate', {}, { onProgress: progress });
+      renderAccuracy(accuracy);
+      show('#image-viewer');
+      await showImage(Number($('#image-index').value));
+    } else {
+      show('#accuracy-card', false);
+      show('#timing-card', false);
+      show('#image-viewer', false);
+    }
+    text('#progress-label', `done: quantized in ${result.quantizeMs.toFixed(0)} ms`);
+    show('#progress', false);
+    document.body.dataset.quantized = 'true';
+  } catch (e) {
+    text('#progress-label', '');
+    show('#progress', false);
+    setError(`Quantization failed: ${e.message}`);
+  } finally {
+    $('#quantize').disabled = false;
+  }
+}
+
+function renderComparison({ report, savedBytes }) {
+  const { layers, bytes, bytesFp32, comparison } = report;
+  text('#size-summary', `${bytesText(bytesFp32)} → ${bytesText(bytes)} (${((bytes / bytesFp32) * 100).toFixed(1)}%); file ${bytesText(savedBytes)}`);
+  text('#output-summary', `SQNR ${sqnrText(comparison.outputError)}, max |err| ${comparison.outputError.maxAbsError.toExponential(2)}, argmax ${(comparison.argmaxAgreement * 100).toFixed(0)}% same`);
+  $('#layer-table tbody').replaceChildren(...layers.map((l, i) => {
+    const tr = document.createElement('tr');
+    tr.dataset.layer = l.name;
+    tr.append(
+      cell(l.name), cell(`${l.outFeatures}×${l.inFeatures}`), cell(l.kind === 'linear' ? 'fp32' : l.dtype), cell(l.scheme ?? '—'),
+      cell(l.mode ?? '—'), cell(l.bytesFp32.toLocaleString('en')), cell(l.bytes.toLocaleString('en')),
+      cell(l.scaleMin === null ? '—' : `${l.scaleMin.toPrecision(3)} … ${l.scaleMax.toPrecision(3)}`),
+      cell(l.weightError ? l.weightError.maxAbsError.toExponential(2) : '—'), cell(sqnrText(l.weightError)),
+      cell(sqnrText(comparison.layerError[i])),
+    );
+    tr.addEventListener('click', () => selectLayer(l.name));
+    return tr;
+  }));
+  const first = layers.find((l) => l.kind === 'quant_linear') ?? layers[0];
+  selectLayer(first.name);
+}
+
+async function selectLayer(name) {
+  for (const tr of document.querySelectorAll('#layer-table tbody tr')) tr.classList.toggle('selected', tr.dataset.layer === name);
+  const errors = await call('weightErrors', { layer: name });
+  drawHistogram($('#histogram'), errors, { label: `layer ${name}: int8 − fp32 weight, ` });
+  $('#histogram').dataset.layer = name;
+}
+
+function renderAccuracy({ fp32, int8 }) {
+  show('#accuracy-card');
+  show('#timing-card');
+  const pct = (v) => `${(v * 100).toFixed(2)}%`;
+  text('#accuracy-summary', `fp32 ${pct(fp32.accuracy)} · int8 ${pct(int8.accuracy)}`);
+  $('#accuracy-summary').dataset.fp32 = String(fp32.accuracy);
+  $('#accuracy-summary').dataset.int8 = String(int8.accuracy);
+  const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
+  text('#timing-summary', `fp32 ${us(fp32.msPerImageBatched)} / ${us(fp32.msPerImageSingle)} · int8 ${us(int8.msPerImageBatched)} / ${us(int8.msPerImageSingle)}`);
+}
+
+async function showImage(index) {
+  const i = Math.min(Math.max(0, Math.trunc(index) || 0), state.testSet.count - 1);
+  $('#image-index').value = String(i);
+  drawImage($('#image-canvas'), state.testSet.images.subarray(i * 784, (i + 1) * 784));
+  const p = await call('predict', { index: i });
+  const name = (k) => state.classes[k];
+  const best = (probs) => probs.indexOf(Math.max(...probs));
+  text('#image-label', `true class: ${name(p.label)}`);
+  text('#fp32-prediction', `${name(best(p.fp32))} (${(Math.max(...p.fp32) * 100).toFixed(1)}%)`);
+  text('#int8-prediction', `${name(best(p.int8))} (${(Math.max(...p.int8) * 100).toFixed(1)}%)`);
+  $('#fp32-prediction').dataset.class = String(best(p.fp32));
+  $('#int8-prediction').dataset.class = String(best(p.int8));
+  drawProbabilities($('#fp32-bars'), p.fp32, state.classes, { color: '#6a7388' });
+  drawProbabilities($('#int8-bars'), p.int8, state.classes);
+}
+
+// ---- 4. export ----------------------------------------------------------------------------
+async function exportModel() {
+  const bytes = await call('exportInt8');
+  const name = (state.fileName ?? 'model.safetensors').replace(/(\.safetensors)?$/, '.int8.safetensors');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  text('#export-status', `${name}: ${bytesText(bytes.length)}`);
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+async function readFile(file) {
+  await loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+}
+
+$('#load-sample').addEventListener('click', async () => {
+  text('#load-status', 'downloading the sample model…');
+  const response = await fetch(SAMPLE_URL);
+  await loadBytes(new Uint8Array(await response.arrayBuffer()), 'fashion_mnist_mlp.safetensors');
+});
+$('#file-input').addEventListener('change', (e) => e.target.files[0] && readFile(e.target.files[0]));
+const drop = $('#drop-zone');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  const file = e.dataTransfer.files[0];
+  if (file) readFile(file);
+});
+$('#quantize').addEventListener('click', quantize);
+$('#export').addEventListener('click', exportModel);
+$('#image-index').addEventListener('change', (e) => showImage(Number(e.target.value)));
+$('#prev-image').addEventListener('click', () => showImage(Number($('#image-index').value) - 1));
+$('#next-image').addEventListener('click', () => showImage(Number($('#image-index').value) + 1));
+
+call('setTestSet', { count: 0, features: 0, pixels: new Float32Array(0), labels: new Uint8Array(0) })
+  .then(() => {
+    text('#status', 'qlinear is ready (WebAssembly SIMD128, in a worker).');
+    document.body.dataset.ready = 'true';
+  })
+  .catch((e) => text('#status', `Could not start qlinear: ${e.message}`));
