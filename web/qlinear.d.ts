@@ -282,3 +282,17 @@ export declare function inspectSafetensors(bytes: Bytes): {
 
 /** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its 2 GiB limit. */
 export declare function memory(): { inUse: number; reserved: number; limit: number };
+
+export interface Capabilities {
+  version: string;
+  build: { simd128: boolean; threads: boolean; emscripten: string; exceptions: string };
+  memory: { inUse: number; reserved: number; limit: number };
+  environment: 'node' | 'browser' | 'worker';
+  /** Whether the page may use SharedArrayBuffer (needed by a threaded build). */
+  crossOriginIsolated: boolean;
+  /** navigator.hardwareConcurrency where there is one. */
+  hardwareConcurrency: number | null;
+}
+
+/** The build, version, heap and environment: what to report when something is slow or fails. */
+export declare function capabilities(): Capabilities;

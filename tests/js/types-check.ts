@@ -3,7 +3,7 @@
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,
   errorMetrics, MinMaxObserver, PerChannelMinMaxObserver, QlinearError, type QParams,
-  Linear, QuantLinear, Model, type ModelReport, loadModel, inspectSafetensors,
+  Linear, QuantLinear, Model, type ModelReport, loadModel, inspectSafetensors, capabilities,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -63,4 +63,9 @@ export function ioExample(bytes: Uint8Array): number {
   inferred.dispose();
   model.dispose();
   return tensors[0].shape[0] + Object.keys(metadata).length;
+}
+
+export function capabilityExample(): boolean {
+  const c = capabilities();
+  return c.build.simd128 && c.memory.limit > c.memory.inUse && (c.hardwareConcurrency ?? 1) > 0 && c.environment !== 'node';
 }

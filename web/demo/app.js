@@ -261,8 +261,11 @@ $('#prev-image').addEventListener('click', () => showImage(Number($('#image-inde
 $('#next-image').addEventListener('click', () => showImage(Number($('#image-index').value) + 1));
 
 call('setTestSet', { count: 0, features: 0, pixels: new Float32Array(0), labels: new Uint8Array(0) })
-  .then(() => {
-    text('#status', 'qlinear is ready (WebAssembly SIMD128, in a worker).');
+  .then(() => call('capabilities'))
+  .then((c) => {
+    text('#status', `qlinear ${c.version} is ready: WebAssembly${c.build.simd128 ? ' SIMD128' : ''}, in a ${c.environment}, ` +
+      `heap ${(c.memory.reserved / 2 ** 20).toFixed(0)} of at most ${(c.memory.limit / 2 ** 20).toFixed(0)} MiB, ` +
+      `${c.hardwareConcurrency ?? '?'} hardware threads, ${c.crossOriginIsolated ? '' : 'not '}cross-origin isolated.`);
     document.body.dataset.ready = 'true';
   })
   .catch((e) => text('#status', `Could not start qlinear: ${e.message}`));

@@ -1,7 +1,7 @@
 // The demo's worker: owns the qlinear models so loading, quantizing and evaluating never block
 // the page. Requests are { id, type, ...args }; replies are { id, result } or { id, error },
 // with { id, progress: { stage, fraction } } messages in between for long work.
-import { init, loadModel, inspectSafetensors, memory } from '../qlinear.js';
+import { init, loadModel, inspectSafetensors, memory, capabilities } from '../qlinear.js';
 
 let fp32 = null; // the model as loaded
 let int8 = null; // its quantized copy
@@ -98,6 +98,10 @@ const handlers = {
 
   exportInt8() {
     return int8.save();
+  },
+
+  capabilities() {
+    return capabilities();
   },
 };
 

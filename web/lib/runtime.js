@@ -85,6 +85,22 @@ export function memory() {
   return wasmModule()._memoryStats();
 }
 
+/**
+ * What a user needs to know when something is slow or fails: the build (SIMD, threads),
+ * the version, the heap, cross-origin isolation and the hardware threads available.
+ */
+export function capabilities() {
+  const environment = isNode ? 'node' : typeof WorkerGlobalScope !== 'undefined' ? 'worker' : 'browser';
+  return {
+    version: VERSION,
+    build: wasmModule()._buildInfo(),
+    memory: memory(),
+    environment,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? null,
+  };
+}
+
 const MB = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**

@@ -1,0 +1,35 @@
+// `npm pack` makes a tarball that a fresh folder can install and use: the library by name and
+// the qlinear command.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+test('npm pack -> npm install in an empty folder -> import and run the CLI', () => {
+  const packDir = mkdtempSync(join(tmpdir(), 'qlinear-pack-'));
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], root));
+  const files = packed.files.map((f) => f.path);
+  for (const expected of ['web/qlinear.js', 'web/qlinear.d.ts', 'web/lib/runtime.js', 'web/dist/qlinear_wasm.mjs',
+    'web/dist/qlinear_wasm.wasm', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
+    assert.ok(files.includes(expected), `${expected} is in the tarball`);
+  assert.ok(!files.some((f) => /^(src|tests|bindings|build|node_modules)\//.test(f)), `only the package: ${files}`);
+
+  const app = mkdtempSync(join(tmpdir(), 'qlinear-app-'));
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(packDir, packed.filename)], app);
+  writeFileSync(join(app, 'use.js'), `
+    import { init, getSymmetricQParams, quantizeTensor, capabilities } from 'qlinear';
+    await init();
+    const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
+    console.log(JSON.stringify({ q: Array.from(quantizeTensor(x, getSymmetricQParams(x))), simd: capabilities().build.simd128 }));
+  `);
+  assert.deepEqual(JSON.parse(run('node', ['use.js'], app)), { q: [64, -117, 0, 127, -128, 53], simd: true });
+  const inspected = run('npx', ['--no-install', 'qlinear', 'inspect', join(root, 'tests/fixtures/safetensors/sequential_f32.safetensors')], app);
+  assert.match(inspected, /0\.weight\s+F32\s+\[32, 16\]/);
+});
