@@ -44,7 +44,7 @@ val quant_linear_from_linear(const Linear& linear, val options) {
 }
 
 val quant_linear_weight(const QuantLinear& self) { return quantized_values(self.weight()); }
-val quant_linear_qparams(const QuantLinear& self) { return from_qparams(self.weight().qparams); }
+val quant_linear_qparams(const QuantLinear& self) { return from_qparams(self.qparams()); }
 val quant_linear_bias(const QuantLinear& self) { return to_typed_array(self.bias()); }
 int quant_linear_in(const QuantLinear& self) { return static_cast<int>(self.in_features()); }
 int quant_linear_out(const QuantLinear& self) { return static_cast<int>(self.out_features()); }
@@ -139,7 +139,7 @@ val model_compare_outputs(const Model& reference, const Model& candidate, val x,
 val model_layer_qparams(const Model& self, std::string name) {
   return guarded([&] {
     const Layer& layer = self.layer(name);
-    return layer.is_quantized() ? from_qparams(std::get<QuantLinear>(layer.op).weight().qparams) : val::null();
+    return layer.is_quantized() ? from_qparams(std::get<QuantLinear>(layer.op).qparams()) : val::null();
   });
 }
 

@@ -164,7 +164,7 @@ Json layer_description(const Layer& layer) {
     return l;
   }
   const auto& q = std::get<QuantLinear>(layer.op);
-  const QParams& qp = q.weight().qparams;
+  const QParams& qp = q.qparams();
   l["kind"] = "quant_linear";
   l["dtype"] = to_string(qp.dtype);
   l["scheme"] = to_string(qp.scheme);
@@ -236,11 +236,12 @@ std::vector<uint8_t> save_model(const Model& model) {
       continue;
     }
     const auto& q = std::get<QuantLinear>(layer.op);
-    const QParams& qp = q.weight().qparams;
+    const QParams& qp = q.qparams();
     const auto channels = static_cast<int64_t>(qp.channel_count());
+    QuantizedTensor weight = q.weight();
     tensors.push_back({layer.name + ".weight",
-                       qp.dtype == QuantDtype::qint8 ? SafetensorsDtype::I8 : SafetensorsDtype::U8, q.weight().shape,
-                       q.weight().storage});
+                       qp.dtype == QuantDtype::qint8 ? SafetensorsDtype::I8 : SafetensorsDtype::U8, weight.shape,
+                       std::move(weight.storage)});
     tensors.push_back({layer.name + ".weight_scale", SafetensorsDtype::F32, {channels}, to_bytes(qp.scale)});
     tensors.push_back({layer.name + ".weight_zero_point", SafetensorsDtype::I32, {channels}, to_bytes(qp.zero_point)});
     if (!q.bias().empty())

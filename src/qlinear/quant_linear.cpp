@@ -46,24 +46,39 @@ QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOpti
 
 QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode,
                          ActivationScheme activations)
-    : weight_(std::move(weight)), bias_(std::move(bias)), mode_(mode), activations_(activations) {
-  if (weight_.shape.size() != 2 || weight_.shape[0] <= 0 || weight_.shape[1] <= 0)
+    : qparams_(weight.qparams), bias_(std::move(bias)), mode_(mode), activations_(activations) {
+  if (weight.shape.size() != 2 || weight.shape[0] <= 0 || weight.shape[1] <= 0)
     throw Error("QuantLinear: weight must be a non-empty [out_features, in_features] matrix, got shape " +
-                to_string(weight_.shape));
-  out_features_ = static_cast<std::size_t>(weight_.shape[0]);
-  in_features_ = static_cast<std::size_t>(weight_.shape[1]);
-  validate(weight_.qparams, weight_.shape);
-  if (weight_.size() != out_features_ * in_features_)
-    throw Error("QuantLinear: weight holds " + std::to_string(weight_.size()) + " values for shape " +
-                to_string(weight_.shape));
-  if (is_per_channel(weight_.qparams.scheme) && weight_.qparams.axis != 0)
+                to_string(weight.shape));
+  out_features_ = static_cast<std::size_t>(weight.shape[0]);
+  in_features_ = static_cast<std::size_t>(weight.shape[1]);
+  validate(qparams_, weight.shape);
+  if (weight.size() != out_features_ * in_features_)
+    throw Error("QuantLinear: weight holds " + std::to_string(weight.size()) + " values for shape " +
+                to_string(weight.shape));
+  if (is_per_channel(qparams_.scheme) && qparams_.axis != 0)
     throw Error("QuantLinear: per-channel weights must be quantized along axis 0 (output channels), got axis " +
-                std::to_string(weight_.qparams.axis));
+                std::to_string(qparams_.axis));
   if (!bias_.empty() && bias_.size() != out_features_)
     throw Error("QuantLinear: bias has " + std::to_string(bias_.size()) + " values, but out_features is " +
                 std::to_string(out_features_));
   require_finite(bias_, "QuantLinear bias");
   check_int32_accumulation_fits(mode_, in_features_);
+  packed_ = kernels::pack_weights({weight.storage.data(), qparams_.dtype == QuantDtype::quint8, qparams_.scale.data(),
+                                   qparams_.zero_point.data(), is_per_channel(qparams_.scheme), out_features_,
+                                   in_features_});
+}
+
+QuantizedTensor QuantLinear::weight() const {
+  QuantizedTensor t;
+  t.shape = {static_cast<int64_t>(out_features_), static_cast<int64_t>(in_features_)};
+  t.qparams = qparams_;
+  t.storage = kernels::unpack_weights(packed_);
+  return t;
+}
+
+std::size_t QuantLinear::memory_bytes() const {
+  return packed_.bytes() + (qparams_.scale.size() + qparams_.zero_point.size() + bias_.size()) * 4;
 }
 
 void QuantLinear::set_mode(ForwardMode mode) {
@@ -72,33 +87,38 @@ void QuantLinear::set_mode(ForwardMode mode) {
 }
 
 std::size_t QuantLinear::parameter_bytes() const {
-  const std::size_t channels = weight_.qparams.channel_count();
-  return weight_.size() + channels * (sizeof(float) + sizeof(int32_t)) + bias_.size() * sizeof(float);
+  const std::size_t channels = qparams_.channel_count();
+  return out_features_ * in_features_ + channels * (sizeof(float) + sizeof(int32_t)) + bias_.size() * sizeof(float);
 }
 
 std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batch) const {
   check_forward_input(x, batch, in_features_, "QuantLinear");
   const auto rows = static_cast<std::size_t>(batch);
+  const std::size_t stride = packed_.stride;
   std::vector<float> y(rows * out_features_);
-  const QParams& qp = weight_.qparams;
-  const kernels::QuantizedWeightsView w{weight_.storage.data(), qp.dtype == QuantDtype::quint8,
-                                        qp.scale.data(),        qp.zero_point.data(),
-                                        is_per_channel(qp.scheme), out_features_,
-                                        in_features_};
   const float* bias = bias_.empty() ? nullptr : bias_.data();
   if (mode_ == ForwardMode::weight_only) {
-    kernels::linear_w8a32(x.data(), rows, w, bias, y.data());
+    // The kernels read whole 16-lane vectors: rows padded with zeros unless already a multiple.
+    if (stride == in_features_) {
+      kernels::linear_w8a32_packed(x.data(), stride, rows, packed_, bias, y.data());
+    } else {
+      std::vector<float> padded(rows * stride, 0.0f);
+      for (std::size_t b = 0; b < rows; ++b)
+        std::copy(x.data() + b * in_features_, x.data() + (b + 1) * in_features_, padded.data() + b * stride);
+      kernels::linear_w8a32_packed(padded.data(), stride, rows, packed_, bias, y.data());
+    }
     return y;
   }
-  std::vector<uint8_t> xq(rows * in_features_);
+  std::vector<uint8_t> xq(rows * stride, 0);
   std::vector<float> x_scale(rows);
   std::vector<int32_t> x_zero_point(rows);
   if (activations_ == ActivationScheme::per_row)
-    kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), x_scale.data(), x_zero_point.data());
+    kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(), x_zero_point.data());
   else
-    kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), x_scale.data(),
+    kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(),
                                                      x_zero_point.data());
-  kernels::linear_w8a8({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_}, w, bias, y.data());
+  kernels::linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_, stride}, packed_,
+                              bias, y.data());
   return y;
 }
 

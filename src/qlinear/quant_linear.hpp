@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
 #include "qlinear/linear.hpp"
 #include "qlinear/metrics.hpp"
@@ -71,14 +72,21 @@ class QuantLinear {
   void set_activation_scheme(ActivationScheme scheme) { activations_ = scheme; }
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }
-  const QuantizedTensor& weight() const { return weight_; }
+  const QParams& qparams() const { return qparams_; }
+  // The integers as stored ([out, in], unpacked): a copy, for saving and inspection.
+  QuantizedTensor weight() const;
   const std::vector<float>& bias() const { return bias_; }
-  std::vector<float> dequantized_weight() const { return dequantize_tensor(weight_); }
-  // Bytes held: integers + scales + zero points (int32) + bias.
+  std::vector<float> dequantized_weight() const { return dequantize_tensor(weight()); }
+  // Bytes of the quantized parameters: integers + scales + zero points (int32) + bias.
   std::size_t parameter_bytes() const;
+  // Bytes actually held in memory: the packed integers (rows padded to 16), their per-row
+  // scales, zero points and sums, the qparams and the bias.
+  std::size_t memory_bytes() const;
 
  private:
-  QuantizedTensor weight_;
+  // The only copy of the integers: packed for the kernels (kernels/packed.hpp).
+  kernels::PackedWeights packed_;
+  QParams qparams_;
   std::vector<float> bias_;
   ForwardMode mode_;
   ActivationScheme activations_;

@@ -24,12 +24,12 @@ LayerReport report_layer(const Layer& layer) {
   }
   const auto& q = std::get<QuantLinear>(layer.op);
   r.kind = "quant_linear";
-  r.dtype = to_string(q.weight().qparams.dtype);
-  r.scheme = to_string(q.weight().qparams.scheme);
+  r.dtype = to_string(q.qparams().dtype);
+  r.scheme = to_string(q.qparams().scheme);
   r.mode = to_string(q.mode());
   if (q.mode() == ForwardMode::dynamic) r.activations = to_string(q.activation_scheme());
   r.bytes_fp32 = (q.in_features() * q.out_features() + q.bias().size()) * sizeof(float);
-  const auto& scales = q.weight().qparams.scale;
+  const auto& scales = q.qparams().scale;
   r.scale_min = *std::min_element(scales.begin(), scales.end());
   r.scale_max = *std::max_element(scales.begin(), scales.end());
   return r;

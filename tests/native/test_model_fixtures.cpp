@@ -28,7 +28,7 @@ void check_layer_qparams(const Model& model, const fixtures::QuantizedCase& c) {
     INFO("layer " << name);
     const Layer& layer = model.layer(name);
     REQUIRE(layer.is_quantized());
-    const QParams& qp = std::get<QuantLinear>(layer.op).weight().qparams;
+    const QParams& qp = std::get<QuantLinear>(layer.op).qparams();
     REQUIRE(qp.scale.size() == expected.scale.size());
     for (std::size_t i = 0; i < qp.scale.size(); ++i) CHECK(bits(qp.scale[i]) == bits(expected.scale[i]));
     CHECK(qp.zero_point == expected.zero_point);

@@ -38,7 +38,7 @@ void linear_w8a32(const float* x, std::size_t batch, const QuantizedWeightsView&
 
 void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, const float* bias, float* y) {
   for (std::size_t b = 0; b < x.batch; ++b) {
-    const uint8_t* xq = x.values + b * x.in_features;
+    const uint8_t* xq = x.values + b * x.row_stride;
     const int64_t zx = x.row_zero_point[b];
     for (std::size_t j = 0; j < w.out_features; ++j) {
       const int64_t zw = w.zero_point(j);
@@ -50,7 +50,7 @@ void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, cons
   }
 }
 
-void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q,
+void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q, std::size_t q_stride,
                       float* row_scale, int32_t* row_zero_point) {
   const IntRange range = storage_range(QuantDtype::quint8);
   for (std::size_t b = 0; b < batch; ++b) {
@@ -58,7 +58,7 @@ void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features
     const MinMax m = minmax(row, in_features);
     const ChannelQParams p = compute_channel_qparams(m.min, m.max, QScheme::per_tensor_affine, QuantDtype::quint8,
                                                      range, RangeVariant::full);
-    quantize(row, in_features, 1.0f / p.scale, p.zero_point, range.min, range.max, q + b * in_features);
+    quantize(row, in_features, 1.0f / p.scale, p.zero_point, range.min, range.max, q + b * q_stride);
     row_scale[b] = p.scale;
     row_zero_point[b] = p.zero_point;
   }
@@ -108,16 +108,17 @@ DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max) {
 }  // namespace
 
 void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, std::size_t in_features,
-                                             uint8_t* q, float* row_scale, int32_t* row_zero_point) {
-  const std::size_t n = batch * in_features;
-  const auto [lo, hi] = std::minmax_element(x, x + n);
-  const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(*lo, *hi);
+                                             uint8_t* q, std::size_t q_stride, float* row_scale,
+                                             int32_t* row_zero_point) {
+  const MinMax m = minmax(x, batch * in_features);
+  const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(m.min, m.max);
   const auto inv_scale = static_cast<float>(1.0 / p.scale);
   const auto zero_point = static_cast<float>(p.zero_point);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float r = std::nearbyint(x[i] * inv_scale + zero_point);
-    q[i] = static_cast<uint8_t>(std::min(std::max(r, 0.0f), 255.0f));
-  }
+  for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t k = 0; k < in_features; ++k) {
+      const float r = std::nearbyint(x[b * in_features + k] * inv_scale + zero_point);
+      q[b * q_stride + k] = static_cast<uint8_t>(std::min(std::max(r, 0.0f), 255.0f));
+    }
   for (std::size_t b = 0; b < batch; ++b) {
     row_scale[b] = static_cast<float>(p.scale);
     row_zero_point[b] = p.zero_point;

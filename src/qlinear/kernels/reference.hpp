@@ -28,13 +28,15 @@ struct QuantizedWeightsView {
   int32_t zero_point(std::size_t row) const { return zero_points[per_channel ? row : 0]; }
 };
 
-// Activations quantized per row to quint8 (W8A8): one scale and zero point per batch row.
+// Activations quantized to quint8 (W8A8): one scale and zero point per batch row, rows
+// row_stride bytes apart (>= in_features; the packed kernels want it padded with zeros).
 struct QuantizedRowsView {
   const uint8_t* values;
   const float* row_scale;
   const int32_t* row_zero_point;
   std::size_t batch;
   std::size_t in_features;
+  std::size_t row_stride;
 };
 
 // y = x · Wᵀ + b (b may be null).
@@ -52,7 +54,8 @@ constexpr std::size_t kMaxW8A8InFeatures = 2147483647 / (255 * 255);  // 33025
 void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, const float* bias, float* y);
 
 // Quantizes each row of x to quint8 with PyTorch's affine MinMaxObserver rule over that row.
-void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q,
+// q rows are q_stride bytes apart.
+void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q, std::size_t q_stride,
                       float* row_scale, int32_t* row_zero_point);
 
 // Quantizes all of x with ONE scale and zero point, exactly as PyTorch 1.13's dynamic Linear
@@ -60,6 +63,7 @@ void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features
 // double precision with its 6.1e-5 scale floor, then q = clamp(rint(x·(1/scale) + zp), 0, 255)
 // (the zero point is added before rounding there). Writes the same scale/zero point to every row.
 void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, std::size_t in_features,
-                                             uint8_t* q, float* row_scale, int32_t* row_zero_point);
+                                             uint8_t* q, std::size_t q_stride, float* row_scale,
+                                             int32_t* row_zero_point);
 
 }  // namespace qlinear::kernels

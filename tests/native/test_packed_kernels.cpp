@@ -1,0 +1,133 @@
+// The packed int8 kernels (WASM SIMD128 in the wasm build, SSE4.1 natively) against the scalar
+// reference, on odd shapes so every vector tail and padding path runs: W8A8 bit for bit (it is
+// integer arithmetic), W8A32 within a float-accumulation bound.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "qlinear/kernels/packed.hpp"
+#include "qlinear/kernels/reference.hpp"
+
+using namespace qlinear::kernels;
+
+namespace {
+
+struct Case {
+  std::size_t k, n, batch;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (std::size_t k : {1, 3, 15, 17, 33, 255, 1000})
+    for (std::size_t n : {1, 3, 17, 255})
+      for (std::size_t batch : {1, 2, 3, 5}) out.push_back({k, n, batch});
+  out.push_back({1000, 33, 64});
+  out.push_back({64, 1000, 64});
+  out.push_back({255, 15, 64});
+  return out;
+}
+
+struct Weights {
+  std::vector<uint8_t> values;
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  bool is_unsigned, per_channel;
+  QuantizedWeightsView view(std::size_t n, std::size_t k) const {
+    return {values.data(), is_unsigned, scale.data(), zero_point.data(), per_channel, n, k};
+  }
+};
+
+Weights random_weights(std::size_t n, std::size_t k, bool is_unsigned, bool per_channel, std::mt19937& rng) {
+  Weights w{std::vector<uint8_t>(n * k), {}, {}, is_unsigned, per_channel};
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (auto& v : w.values) v = static_cast<uint8_t>(byte(rng));  // the full range, extremes included
+  const std::size_t channels = per_channel ? n : 1;
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  std::uniform_int_distribution<int> zp(is_unsigned ? 0 : -128, is_unsigned ? 255 : 127);
+  for (std::size_t c = 0; c < channels; ++c) {
+    w.scale.push_back(scale(rng));
+    w.zero_point.push_back(zp(rng));
+  }
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("packed W8A8 equals the scalar reference bit for bit on odd shapes", "[kernels][packed]") {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_real_distribution<float> uniform(-3.0f, 3.0f);
+  std::size_t checked = 0;
+  for (const Case& c : cases()) {
+    for (bool is_unsigned : {false, true}) {
+      const bool per_channel = (c.k + c.n) % 2 == 0;
+      const Weights w = random_weights(c.n, c.k, is_unsigned, per_channel, rng);
+      const PackedWeights packed = pack_weights(w.view(c.n, c.k));
+      std::vector<uint8_t> xq(c.batch * c.k), xq_padded(c.batch * packed.stride, 0);
+      for (std::size_t b = 0; b < c.batch; ++b)
+        for (std::size_t i = 0; i < c.k; ++i) xq_padded[b * packed.stride + i] = xq[b * c.k + i] = static_cast<uint8_t>(byte(rng));
+      std::vector<float> x_scale(c.batch);
+      std::vector<int32_t> x_zp(c.batch);
+      for (std::size_t b = 0; b < c.batch; ++b) {
+        x_scale[b] = 0.01f + 0.001f * static_cast<float>(b);
+        x_zp[b] = byte(rng);
+      }
+      std::vector<float> bias(c.n);
+      for (float& v : bias) v = uniform(rng);
+      std::vector<float> expected(c.batch * c.n), got(c.batch * c.n);
+      linear_w8a8({xq.data(), x_scale.data(), x_zp.data(), c.batch, c.k, c.k}, w.view(c.n, c.k), bias.data(), expected.data());
+      linear_w8a8_packed({xq_padded.data(), x_scale.data(), x_zp.data(), c.batch, c.k, packed.stride}, packed, bias.data(), got.data());
+      INFO("K " << c.k << " N " << c.n << " batch " << c.batch << (is_unsigned ? " quint8" : " qint8"));
+      CHECK(got == expected);
+      ++checked;
+    }
+  }
+  CHECK(checked == 2 * cases().size());
+}
+
+TEST_CASE("packed W8A32 equals the scalar reference within float accumulation error on odd shapes",
+          "[kernels][packed]") {
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<float> uniform(-3.0f, 3.0f);
+  for (const Case& c : cases()) {
+    for (bool is_unsigned : {false, true}) {
+      const bool per_channel = (c.k * 3 + c.n) % 2 == 0;
+      const Weights w = random_weights(c.n, c.k, is_unsigned, per_channel, rng);
+      const QuantizedWeightsView view = w.view(c.n, c.k);
+      const PackedWeights packed = pack_weights(view);
+      std::vector<float> x(c.batch * c.k), x_padded(c.batch * packed.stride, 0.0f);
+      for (std::size_t b = 0; b < c.batch; ++b)
+        for (std::size_t i = 0; i < c.k; ++i) x_padded[b * packed.stride + i] = x[b * c.k + i] = uniform(rng);
+      std::vector<float> bias(c.n);
+      for (float& v : bias) v = uniform(rng);
+      std::vector<float> expected(c.batch * c.n), got(c.batch * c.n);
+      linear_w8a32(x.data(), c.batch, view, bias.data(), expected.data());
+      linear_w8a32_packed(x_padded.data(), packed.stride, c.batch, packed, bias.data(), got.data());
+      for (std::size_t b = 0; b < c.batch; ++b)
+        for (std::size_t j = 0; j < c.n; ++j) {
+          // Float summation of K terms errs by at most ~K·2⁻²⁴ of Σ|terms| (plus the final rounding).
+          double magnitude = 0.0;
+          for (std::size_t i = 0; i < c.k; ++i)
+            magnitude += std::fabs(static_cast<double>(x[b * c.k + i]) * (view.at(j, i) - view.zero_point(j)));
+          const double bound = (static_cast<double>(c.k) + 4) * 1.2e-7 * view.scale(j) * magnitude + 1e-6 * std::fabs(bias[j]);
+          INFO("K " << c.k << " N " << c.n << " batch " << c.batch << " row " << b << " out " << j
+                    << (is_unsigned ? " quint8" : " qint8") << ": " << got[b * c.n + j] << " vs " << expected[b * c.n + j]);
+          CHECK(std::fabs(got[b * c.n + j] - expected[b * c.n + j]) <= bound);
+        }
+    }
+  }
+}
+
+TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[kernels][packed]") {
+  std::mt19937 rng(13);
+  for (bool is_unsigned : {false, true}) {
+    const Weights w = random_weights(7, 21, is_unsigned, true, rng);
+    const PackedWeights packed = pack_weights(w.view(7, 21));
+    CHECK(packed.stride == 32);
+    CHECK(unpack_weights(packed) == w.values);
+    for (std::size_t j = 0; j < 7; ++j)
+      for (std::size_t k = 21; k < 32; ++k) CHECK(packed.values[j * 32 + k] == 0);
+  }
+}
