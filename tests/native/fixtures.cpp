@@ -1,5 +1,7 @@
 #include "fixtures.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -12,6 +14,14 @@ uint32_t bits(float v) {
   uint32_t u;
   std::memcpy(&u, &v, sizeof u);
   return u;
+}
+
+double max_scaled_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) throw std::runtime_error("max_scaled_difference: lengths differ");
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]) / (1.0 + std::fabs(b[i])));
+  return worst;
 }
 
 std::string Case::label() const {

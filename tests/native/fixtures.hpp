@@ -56,4 +56,8 @@ const QuantizerFixtures& quantizer_fixtures();
 // The bit pattern of a float, so tests can demand bit-exact equality (and tell -0 from +0).
 uint32_t bits(float v);
 
+// Largest |a − b| / (1 + |b|): a relative bound for outputs above 1, an absolute one below.
+// Throws if the lengths differ.
+double max_scaled_difference(const std::vector<float>& a, const std::vector<float>& b);
+
 }  // namespace fixtures

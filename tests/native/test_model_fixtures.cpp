@@ -10,18 +10,11 @@
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;
+using fixtures::max_scaled_difference;
 using fixtures::bits;
 
 namespace {
 
-// Largest |a − b| / (1 + |b|): a relative bound for outputs above 1, an absolute one below.
-double max_scaled_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]) / (1.0 + std::fabs(b[i])));
-  return worst;
-}
 
 void check_layer_qparams(const Model& model, const fixtures::QuantizedCase& c) {
   for (const auto& [name, expected] : c.layers) {

@@ -8,10 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fixtures.hpp"
 #include "model_fixtures.hpp"
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;
+using fixtures::max_scaled_difference;
 using Catch::Contains;
 
 std::vector<uint8_t> read_fixture_file(const std::string& name);  // test_safetensors.cpp
@@ -29,13 +31,6 @@ std::vector<float> floats(const nlohmann::json& j) {
   return out;
 }
 
-double max_scaled_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]) / (1.0 + std::fabs(b[i])));
-  return worst;
-}
 
 Model load_bytes(std::vector<uint8_t> bytes, const LoadOptions& options = {}) {
   return load_model(SafetensorsFile::parse(std::move(bytes)), options);
