@@ -15,7 +15,6 @@ using fixtures::bits;
 
 namespace {
 
-
 void check_layer_qparams(const Model& model, const fixtures::QuantizedCase& c) {
   for (const auto& [name, expected] : c.layers) {
     INFO("layer " << name);
