@@ -1,0 +1,111 @@
+// The int8 kernels natively, one thread: the packed SIMD kernels beside the scalar reference
+// (the oracle), on the workload shapes, reported as GMAC/s (counter "GMAC/s").
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "qlinear/kernels/packed.hpp"
+#include "qlinear/kernels/reference.hpp"
+
+using namespace qlinear::kernels;
+
+namespace {
+
+struct Problem {
+  std::size_t k, n, batch;
+  std::vector<uint8_t> weights;
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  std::vector<float> bias, x, y;
+  std::vector<uint8_t> xq;
+  std::vector<float> x_scale;
+  std::vector<int32_t> x_zero_point;
+  PackedWeights packed;
+
+  Problem(std::size_t k_, std::size_t n_, std::size_t batch_) : k(k_), n(n_), batch(batch_) {
+    std::mt19937 rng(1);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::normal_distribution<float> normal;
+    weights.resize(n * k);
+    for (auto& v : weights) v = static_cast<uint8_t>(byte(rng));
+    scale.assign(n, 0.01f);
+    zero_point.assign(n, 0);
+    bias.assign(n, 0.1f);
+    const std::size_t stride = padded(k);
+    x.assign(batch * stride, 0.0f);
+    xq.assign(batch * stride, 0);
+    for (std::size_t b = 0; b < batch; ++b)
+      for (std::size_t i = 0; i < k; ++i) {
+        x[b * stride + i] = normal(rng);
+        xq[b * stride + i] = static_cast<uint8_t>(byte(rng));
+      }
+    x_scale.assign(batch, 0.02f);
+    x_zero_point.assign(batch, 128);
+    y.resize(batch * n);
+    packed = pack_weights(view());
+  }
+  QuantizedWeightsView view() const { return {weights.data(), false, scale.data(), zero_point.data(), true, n, k}; }
+  QuantizedRowsView rows() const { return {xq.data(), x_scale.data(), x_zero_point.data(), batch, k, padded(k)}; }
+};
+
+void report(benchmark::State& state, const Problem& p) {
+  state.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(p.k * p.n * p.batch) * state.iterations() / 1e9,
+                                                benchmark::Counter::kIsRate);
+}
+
+void BM_w8a8_packed(benchmark::State& state) {
+  Problem p(state.range(0), state.range(1), state.range(2));
+  for (auto _ : state) {
+    linear_w8a8_packed(p.rows(), p.packed, p.bias.data(), p.y.data());
+    benchmark::DoNotOptimize(p.y.data());
+  }
+  report(state, p);
+}
+
+void BM_w8a8_reference(benchmark::State& state) {
+  Problem p(state.range(0), state.range(1), state.range(2));
+  for (auto _ : state) {
+    linear_w8a8(p.rows(), p.view(), p.bias.data(), p.y.data());
+    benchmark::DoNotOptimize(p.y.data());
+  }
+  report(state, p);
+}
+
+void BM_w8a32_packed(benchmark::State& state) {
+  Problem p(state.range(0), state.range(1), state.range(2));
+  for (auto _ : state) {
+    linear_w8a32_packed(p.x.data(), padded(p.k), p.batch, p.packed, p.bias.data(), p.y.data());
+    benchmark::DoNotOptimize(p.y.data());
+  }
+  report(state, p);
+}
+
+void BM_w8a32_reference(benchmark::State& state) {
+  Problem p(state.range(0), state.range(1), state.range(2));
+  std::vector<float> x(p.batch * p.k);
+  for (std::size_t b = 0; b < p.batch; ++b)
+    for (std::size_t i = 0; i < p.k; ++i) x[b * p.k + i] = p.x[b * padded(p.k) + i];
+  for (auto _ : state) {
+    linear_w8a32(x.data(), p.batch, p.view(), p.bias.data(), p.y.data());
+    benchmark::DoNotOptimize(p.y.data());
+  }
+  report(state, p);
+}
+
+// {K, N, batch}: W1 4096x4096 b1; W2's 1024->4096 layer at b1/16/128; W3's 784->1024 at b1/64.
+void shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"K", "N", "batch"});
+  for (auto s : std::vector<std::vector<int64_t>>{{4096, 4096, 1}, {1024, 4096, 1}, {1024, 4096, 16}, {1024, 4096, 128},
+                                                  {784, 1024, 1}, {784, 1024, 64}})
+    b->Args(s);
+  b->Unit(benchmark::kMillisecond);
+}
+
+}  // namespace
+
+BENCHMARK(BM_w8a8_packed)->Apply(shapes);
+BENCHMARK(BM_w8a8_reference)->Apply(shapes);
+BENCHMARK(BM_w8a32_packed)->Apply(shapes);
+BENCHMARK(BM_w8a32_reference)->Apply(shapes);
+BENCHMARK_MAIN();
