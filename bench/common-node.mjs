@@ -1,0 +1,46 @@
+// Facts about the machine and the builds, for the results (Node side; the Chromium runner adds
+// the browser's).
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+
+export const BUILD = new URL('./build/', import.meta.url);
+export const WASM = new URL('../web/dist/qlinear_wasm.wasm', import.meta.url);
+
+export function machineInfo() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))[1];
+  } catch {
+    // not Linux
+  }
+  const wasm = statSync(WASM);
+  const sha = createHash('sha256').update(readFileSync(WASM)).digest('hex').slice(0, 12);
+  return {
+    cpu,
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    loadavg: os.loadavg().map((v) => v.toFixed(2)).join(' '),
+    node: process.version,
+    v8: process.versions.v8,
+    qlinearWasm: `web/dist/qlinear_wasm.wasm, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`,
+  };
+}
+
+export function readProbes() {
+  return {
+    bandwidth: readFileSync(new URL('probes/bandwidth.wasm', BUILD)),
+    dot: readFileSync(new URL('probes/dot.wasm', BUILD)),
+  };
+}
+
+export function optionsFromEnv() {
+  const num = (name) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const o = {
+    rounds: num('BENCH_ROUNDS'),
+    budgetMs: num('BENCH_BUDGET_MS'),
+    sampleMs: num('BENCH_SAMPLE_MS'),
+    only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined,
+  };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
