@@ -31,12 +31,36 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
+// Which options each command takes; anything else is a usage error, not silently ignored.
+const COMMAND_OPTIONS = {
+  inspect: ['json'],
+  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'report', 'spec', 'activation'],
+  run: ['input', 'spec', 'activation'],
+};
+const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
+
 class UsageError extends Error {}
+
+// `--exclude a b c` takes every following argument up to the next option; parseArgs wants
+// `--exclude a --exclude b --exclude c`.
+function expandExclude(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    out.push(argv[i]);
+    if (argv[i] !== '--exclude') continue;
+    let names = 0;
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) {
+      if (names++ > 0) out.push('--exclude');
+      out.push(argv[++i]);
+    }
+  }
+  return out;
+}
 
 function parse(argv) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: expandExclude(argv), options: OPTIONS, allowPositionals: true });
   } catch (e) {
     throw new UsageError(e.message);
   }
@@ -45,9 +69,11 @@ function parse(argv) {
   if (values.help || !command) return { command: 'help' };
   if (!['inspect', 'quantize', 'run'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (!file) throw new UsageError(`${command} needs a file`);
-  // --exclude a b c: the names after the first arrive as positionals.
-  if (extra.length && command === 'quantize' && values.exclude) values.exclude.push(...extra);
-  else if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  for (const name of Object.keys(values))
+    if (!COMMAND_OPTIONS[command].includes(name)) throw new UsageError(`${command} does not take --${name}`);
+  if (values.activation && !ACTIVATIONS.includes(values.activation))
+    throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   if (values.symmetric && values.affine) throw new UsageError('--symmetric and --affine exclude each other');
   if (values['per-channel'] && values['per-tensor']) throw new UsageError('--per-channel and --per-tensor exclude each other');
   if (values.mode && !['weight-only', 'dynamic'].includes(values.mode))

@@ -20,7 +20,11 @@ export async function readInput(path, features) {
     } catch (e) {
       throw new Error(`${path} is neither .npy nor valid JSON: ${e.message}`);
     }
-    if (Array.isArray(doc) && doc.every(Array.isArray)) [batch, values] = [doc.length, doc.flat()];
+    if (Array.isArray(doc) && doc.length > 0 && doc.every(Array.isArray)) {
+      const short = doc.findIndex((row) => row.length !== features);
+      if (short >= 0) throw new Error(`${path}: row ${short} has ${doc[short].length} values; the model takes ${features} features per row`);
+      [batch, values] = [doc.length, doc.flat()];
+    }
     else if (Array.isArray(doc)) [batch, values] = [1, doc];
     else if (doc && Array.isArray(doc.values) && Number.isInteger(doc.batch)) [batch, values] = [doc.batch, doc.values];
     else throw new Error(`${path}: expected [x, ...], [[x, ...], ...] or {"batch": B, "values": [...]}`);

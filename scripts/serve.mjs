@@ -18,7 +18,7 @@ function serveData(name, res, notFound) {
   if (!DATA_FILES.has(name) || !existsSync(path)) return notFound(res);
   res.setHeader('Content-Type', 'application/gzip');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  createReadStream(path).pipe(res);
+  createReadStream(path).on('error', () => notFound(res)).pipe(res);
 }
 
 export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
@@ -36,7 +36,8 @@ export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
     res.end('not found');
   };
   const server = http.createServer((req, res) => {
-    if (req.url.startsWith(DATA_PREFIX)) return serveData(req.url.slice(DATA_PREFIX.length), res, notFound);
+    const { pathname } = new URL(req.url, 'http://localhost');
+    if (pathname.startsWith(DATA_PREFIX)) return serveData(pathname.slice(DATA_PREFIX.length), res, notFound);
     return serveWeb(req, res, () => notFound(res));
   });
   return new Promise((resolve, reject) => {

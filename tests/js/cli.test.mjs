@@ -95,5 +95,23 @@ test('exit codes and messages a shell user expects', () => {
   const short = qlinear('run', sample, '--input', join(work, 'short.json'));
   assert.equal(short.code, 1);
   assert.match(short.stderr, /holds 3 values in 1 row\(s\); the model takes 784 features per row/);
+  writeFileSync(join(work, 'ragged.json'), JSON.stringify([new Array(784).fill(0), [1, 2]]));
+  const ragged = qlinear('run', sample, '--input', join(work, 'ragged.json'));
+  assert.equal(ragged.code, 1);
+  assert.match(ragged.stderr, /row 1 has 2 values; the model takes 784 features per row/);
+  assert.match(qlinear('run', sample, '--input', join(work, 'short.json'), '--mode', 'dynamic').stderr, /run does not take --mode/);
+  assert.equal(qlinear('run', sample, '--input', join(work, 'short.json'), '--mode', 'dynamic').code, 2);
+  const badActivation = qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), '--activation', 'swish');
+  assert.equal(badActivation.code, 2);
+  assert.match(badActivation.stderr, /--activation must be one of/);
+  assert.equal(qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), 'stray').code, 2);
   assert.equal(qlinear('--help').code, 0);
+});
+
+test('--exclude takes several names', () => {
+  const out = join(work, 'two-fp32.safetensors');
+  const r = qlinear('quantize', sample, '-o', out, '--exclude', '0', '4', '--report');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /keeping 0, 4 in fp32/);
+  assert.match(r.stdout, /^2\s+quant_linear/m);
 });

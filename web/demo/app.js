@@ -52,7 +52,17 @@ function setError(message) {
 }
 
 // ---- 1. load ------------------------------------------------------------------------------
+// While the worker loads or quantizes, the controls that would start other work are off, so
+// replies always belong to the model on screen.
+function setBusy(busy) {
+  for (const selector of ['#load-sample', '#file-input', '#quantize', '#export']) $(selector).disabled = busy;
+  $('#drop-zone').classList.toggle('disabled', busy);
+  state.busy = busy;
+}
+
 async function loadBytes(bytes, name) {
+  if (state.busy) return;
+  setBusy(true);
   setError(null);
   text('#load-status', `reading ${name} (${bytesText(bytes.length)})…`);
   try {
@@ -75,6 +85,8 @@ async function loadBytes(bytes, name) {
   } catch (e) {
     text('#load-status', '');
     setError(`Could not load ${name}: ${e.message}${state.fileName ? ` (${state.fileName} is still loaded)` : ''}`);
+  } finally {
+    setBusy(false);
   }
 }
 
@@ -132,7 +144,8 @@ async function quantize() {
     perChannel: document.querySelector('input[name=granularity]:checked').value === 'per-channel',
     mode: document.querySelector('input[name=mode]:checked').value,
   };
-  $('#quantize').disabled = true;
+  if (state.busy) return;
+  setBusy(true);
   document.body.dataset.quantized = 'false';
   text('#progress-label', 'starting…');
   try {
@@ -160,7 +173,7 @@ async function quantize() {
     show('#progress', false);
     setError(`Quantization failed: ${e.message}`);
   } finally {
-    $('#quantize').disabled = false;
+    setBusy(false);
   }
 }
 
@@ -238,8 +251,14 @@ async function readFile(file) {
 
 $('#load-sample').addEventListener('click', async () => {
   text('#load-status', 'downloading the sample model…');
-  const response = await fetch(SAMPLE_URL);
-  await loadBytes(new Uint8Array(await response.arrayBuffer()), 'fashion_mnist_mlp.safetensors');
+  try {
+    const response = await fetch(SAMPLE_URL);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${SAMPLE_URL.pathname}`);
+    await loadBytes(new Uint8Array(await response.arrayBuffer()), 'fashion_mnist_mlp.safetensors');
+  } catch (e) {
+    text('#load-status', '');
+    setError(`Could not download the sample model: ${e.message}`);
+  }
 });
 $('#file-input').addEventListener('change', (e) => e.target.files[0] && readFile(e.target.files[0]));
 const drop = $('#drop-zone');
@@ -252,7 +271,7 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   const file = e.dataTransfer.files[0];
-  if (file) readFile(file);
+  if (file && !state.busy) readFile(file);
 });
 $('#quantize').addEventListener('click', quantize);
 $('#export').addEventListener('click', exportModel);

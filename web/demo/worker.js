@@ -9,6 +9,11 @@ let testSet = null; // { count, features, pixels: Float32Array, labels: Uint8Arr
 
 const ready = init();
 
+function need(model, what) {
+  if (!model) throw new Error(`no ${what} yet`);
+  return model;
+}
+
 function replace(current, next) {
   current?.dispose();
   return next;
@@ -47,7 +52,7 @@ const handlers = {
   quantize({ options, exclude }, progress) {
     progress('quantizing', 0);
     const started = performance.now();
-    int8 = replace(int8, fp32.quantize(options, exclude));
+    int8 = replace(int8, need(fp32, 'model loaded').quantize(options, exclude));
     const quantizeMs = performance.now() - started;
     progress('quantizing', 1);
     const probe = testSet && testSet.features === fp32.inFeatures
@@ -59,6 +64,7 @@ const handlers = {
 
   // Accuracy and time per image over the whole test set, in chunks so progress can be shown.
   evaluate(_, progress) {
+    need(int8, 'quantized model');
     const { count, features, pixels, labels } = testSet;
     const classes = fp32.outFeatures;
     const chunk = 500;
@@ -83,6 +89,7 @@ const handlers = {
   },
 
   predict({ index }) {
+    need(int8, 'quantized model');
     const { features } = testSet;
     const x = testSet.pixels.subarray(index * features, (index + 1) * features);
     const a = Array.from(fp32.forward(x, 1)), b = Array.from(int8.forward(x, 1));
@@ -90,14 +97,14 @@ const handlers = {
   },
 
   weightErrors({ layer }) {
-    const w = fp32.layerWeight(layer), q = int8.layerWeight(layer);
+    const w = need(fp32, 'model loaded').layerWeight(layer), q = need(int8, 'quantized model').layerWeight(layer);
     const errors = new Float32Array(w.length);
     for (let i = 0; i < w.length; i++) errors[i] = q[i] - w[i];
     return errors;
   },
 
   exportInt8() {
-    return int8.save();
+    return need(int8, 'quantized model').save();
   },
 
   capabilities() {
@@ -114,6 +121,6 @@ self.onmessage = async ({ data }) => {
     const transfer = result instanceof Uint8Array || result instanceof Float32Array ? [result.buffer] : [];
     self.postMessage({ id, result }, transfer);
   } catch (e) {
-    self.postMessage({ id, error: e.message });
+    self.postMessage({ id, error: String(e?.message ?? e) });
   }
 };
