@@ -2,10 +2,14 @@
 import { checkKeys, toFloat32Array, oneOf, bool, integer, DTYPES, RANGES } from './checks.js';
 import { wasmModule, unwrap, WasmObject, QlinearError, requireHeapRoom } from './runtime.js';
 
-// A forward pass holds the input and two layers' outputs at a time, plus int8 copies.
+// A forward pass holds the input and two layers' outputs at a time, plus int8 copies. Small
+// passes skip the check (it costs a call into wasm per forward); if one still cannot allocate,
+// the core reports "out of WebAssembly memory".
+const CHECK_FROM_BYTES = 4 * 2 ** 20;
 function requireActivationRoom(widest, input, batch) {
   if (batch <= 0 || widest === 0) return; // the core reports those
-  requireHeapRoom(input.byteLength + 3 * 4 * batch * widest, `a forward pass of batch ${batch}`);
+  const needed = input.byteLength + 3 * 4 * batch * widest;
+  if (needed >= CHECK_FROM_BYTES) requireHeapRoom(needed, `a forward pass of batch ${batch}`);
 }
 
 const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
