@@ -94,9 +94,23 @@ QuantLinear read_quant_linear(TensorReader& reader, const std::string& layer, co
   const Span<const uint8_t> raw = reader.file().raw(info);
   weight.storage.assign(raw.begin(), raw.end());
   const auto out_features = static_cast<std::size_t>(info.shape[0]);
+  // Static mode's calibrated input qparams, when the layer has them (format version 1 files
+  // written before static mode have neither these tensors nor outlier_threshold).
+  std::optional<QParams> input_qparams;
+  if (reader.has(layer + ".input_scale")) {
+    QParams in;
+    in.dtype = QuantDtype::quint8;
+    in.scheme = parse_qscheme(meta.at("input_scheme").get<std::string>());
+    in.qmin = meta.at("input_qmin").get<int32_t>();
+    in.qmax = meta.at("input_qmax").get<int32_t>();
+    in.scale = reader.file().to_float32(reader.take(layer + ".input_scale"));
+    in.zero_point = reader.file().to_int32(reader.take(layer + ".input_zero_point"));
+    input_qparams = std::move(in);
+  }
   return QuantLinear(std::move(weight), optional_bias(reader, layer, out_features),
                      parse_forward_mode(meta.at("mode").get<std::string>()),
-                     parse_activation_scheme(meta.value("activations", std::string("per-row"))));
+                     parse_activation_scheme(meta.value("activations", std::string("per-row"))),
+                     meta.value("outlier_threshold", kDefaultOutlierThreshold), std::move(input_qparams));
 }
 
 Model load_qlinear_layout(TensorReader& reader, const std::string& description) {
@@ -174,6 +188,12 @@ Json layer_description(const Layer& layer) {
   l["qmax"] = qp.qmax;
   l["mode"] = to_string(q.mode());
   l["activations"] = to_string(q.activation_scheme());
+  l["outlier_threshold"] = q.outlier_threshold();
+  if (const auto& in = q.input_qparams()) {
+    l["input_scheme"] = to_string(in->scheme);
+    l["input_qmin"] = in->qmin;
+    l["input_qmax"] = in->qmax;
+  }
   return l;
 }
 
@@ -247,6 +267,10 @@ std::vector<uint8_t> save_model(const Model& model) {
     if (!q.bias().empty())
       tensors.push_back({layer.name + ".bias", SafetensorsDtype::F32, {static_cast<int64_t>(q.out_features())},
                          to_bytes(q.bias())});
+    if (const auto& in = q.input_qparams()) {
+      tensors.push_back({layer.name + ".input_scale", SafetensorsDtype::F32, {1}, to_bytes(in->scale)});
+      tensors.push_back({layer.name + ".input_zero_point", SafetensorsDtype::I32, {1}, to_bytes(in->zero_point)});
+    }
   }
   return write_safetensors(tensors, {{"format", "qlinear"},
                                      {"qlinear.format_version", kFormatVersion},

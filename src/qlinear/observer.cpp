@@ -120,4 +120,143 @@ QParams PerChannelMinMaxObserver::calculate_qparams() const {
   return q;
 }
 
+IntRange MovingAverageMinMaxObserver::validate(const Options& options) {
+  if (!(options.averaging_constant > 0.0f && options.averaging_constant <= 1.0f))
+    throw Error("averaging_constant must be in (0, 1], got " + std::to_string(options.averaging_constant));
+  return MinMaxObserver::validate({options.dtype, options.qscheme, options.reduce_range, options.range});
+}
+
+MovingAverageMinMaxObserver::MovingAverageMinMaxObserver(const Options& options)
+    : options_(options), range_(validate(options)) {}
+
+void MovingAverageMinMaxObserver::observe(Span<const float> values, const Shape& shape) {
+  require_non_empty(values);
+  checked_shape(shape, values.size());
+  require_finite(values, "input");
+  const kernels::MinMax m = kernels::minmax(values.data(), values.size());
+  if (!has_observed_) {
+    min_val_ = m.min;
+    max_val_ = m.max;
+    has_observed_ = true;
+    return;
+  }
+  // One float32 rounding per operation, as PyTorch's tensor arithmetic (no fused multiply-add).
+  const float c = options_.averaging_constant;
+  const float min_step = c * (m.min - min_val_);
+  const float max_step = c * (m.max - max_val_);
+  min_val_ = min_val_ + min_step;
+  max_val_ = max_val_ + max_step;
+}
+
+QParams MovingAverageMinMaxObserver::calculate_qparams() const {
+  MinMaxObserver as_min_max({options_.dtype, options_.qscheme, options_.reduce_range, options_.range});
+  if (has_observed_) {
+    const float both[2] = {min_val_, max_val_};
+    as_min_max.observe(Span<const float>(both, 2));
+  }
+  return as_min_max.calculate_qparams();
+}
+
+IntRange PercentileObserver::validate(const Options& options) {
+  if (!(options.percentile > 50.0 && options.percentile <= 100.0))
+    throw Error("percentile must be in (50, 100], got " + std::to_string(options.percentile));
+  if (options.bins < 16 || options.bins > (1u << 20))
+    throw Error("bins must be between 16 and 1048576, got " + std::to_string(options.bins));
+  return MinMaxObserver::validate({options.dtype, options.qscheme, options.reduce_range, options.range});
+}
+
+PercentileObserver::PercentileObserver(const Options& options)
+    : options_(options), range_(validate(options)), counts_(options.bins, 0.0) {}
+
+void PercentileObserver::observe(Span<const float> values, const Shape& shape) {
+  require_non_empty(values);
+  checked_shape(shape, values.size());
+  require_finite(values, "input");
+  const kernels::MinMax m = kernels::minmax(values.data(), values.size());
+  if (total_ == 0.0) {
+    seen_min_ = m.min;
+    seen_max_ = m.max;
+    lo_ = m.min;
+    width_ = (static_cast<double>(m.max) - m.min) / static_cast<double>(counts_.size());
+  } else {
+    seen_min_ = std::min(seen_min_, m.min);
+    seen_max_ = std::max(seen_max_, m.max);
+    grow_to(seen_min_, seen_max_);
+  }
+  add(values);
+}
+
+void PercentileObserver::add(Span<const float> values) {
+  const double last = static_cast<double>(counts_.size() - 1);
+  for (const float v : values) {
+    const double at = width_ > 0.0 ? std::floor((v - lo_) / width_) : 0.0;
+    counts_[static_cast<std::size_t>(std::min(std::max(at, 0.0), last))] += 1.0;
+  }
+  total_ += static_cast<double>(values.size());
+}
+
+void PercentileObserver::grow_to(double lo, double hi) {
+  const auto bins = static_cast<double>(counts_.size());
+  if (width_ == 0.0) {  // so far one value, all of it in bin 0 at lo_
+    if (lo == hi) return;
+    const double value = lo_;
+    const double mass = counts_[0];
+    counts_[0] = 0.0;
+    lo_ = lo;
+    width_ = (hi - lo) / bins;
+    const double at = std::min(std::max(std::floor((value - lo_) / width_), 0.0), bins - 1.0);
+    counts_[static_cast<std::size_t>(at)] = mass;
+    return;
+  }
+  if (lo >= lo_ && hi <= lo_ + width_ * bins) return;
+  // New left edge: a whole number of old bins further left; new width: old width · 2^k.
+  const double shift = lo < lo_ ? std::ceil((lo_ - lo) / width_) : 0.0;
+  double factor = 1.0;
+  while ((shift + bins) / factor > bins || lo_ - shift * width_ + width_ * factor * bins < hi) factor *= 2.0;
+  // (shift + i) / factor for the last old bin must stay inside the new histogram as well.
+  std::vector<double> grown(counts_.size(), 0.0);
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0.0) continue;
+    const double at = std::min(std::floor((shift + static_cast<double>(i)) / factor), bins - 1.0);
+    grown[static_cast<std::size_t>(at)] += counts_[i];
+  }
+  counts_ = std::move(grown);
+  lo_ -= shift * width_;
+  width_ *= factor;
+}
+
+float PercentileObserver::quantile(double fraction) const {
+  const double target = fraction * total_;
+  double below = 0.0;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    const double c = counts_[i];
+    if (c > 0.0 && below + c >= target) {
+      const double within = std::min(std::max((target - below) / c, 0.0), 1.0);
+      const double value = lo_ + (static_cast<double>(i) + within) * width_;
+      return std::min(std::max(static_cast<float>(value), seen_min_), seen_max_);
+    }
+    below += c;
+  }
+  return seen_max_;
+}
+
+float PercentileObserver::min_val() const {
+  if (!has_observed()) throw Error("PercentileObserver has not observed anything yet");
+  return options_.percentile >= 100.0 ? seen_min_ : quantile((100.0 - options_.percentile) / 100.0);
+}
+
+float PercentileObserver::max_val() const {
+  if (!has_observed()) throw Error("PercentileObserver has not observed anything yet");
+  return options_.percentile >= 100.0 ? seen_max_ : quantile(options_.percentile / 100.0);
+}
+
+QParams PercentileObserver::calculate_qparams() const {
+  MinMaxObserver as_min_max({options_.dtype, options_.qscheme, options_.reduce_range, options_.range});
+  if (has_observed()) {
+    const float both[2] = {min_val(), max_val()};
+    as_min_max.observe(Span<const float>(both, 2));
+  }
+  return as_min_max.calculate_qparams();
+}
+
 }  // namespace qlinear

@@ -1,17 +1,29 @@
 #include "qlinear/quant_linear.hpp"
 
+#include <cmath>
+
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/reference.hpp"
 #include "qlinear/checks.hpp"
 
 namespace qlinear {
 
-std::string to_string(ForwardMode mode) { return mode == ForwardMode::weight_only ? "weight-only" : "dynamic"; }
+std::string to_string(ForwardMode mode) {
+  switch (mode) {
+    case ForwardMode::weight_only: return "weight-only";
+    case ForwardMode::dynamic: return "dynamic";
+    case ForwardMode::llm_int8: return "llm-int8";
+    case ForwardMode::static_int8: return "static";
+  }
+  return "?";
+}
 
 ForwardMode parse_forward_mode(const std::string& name) {
   if (name == "weight_only" || name == "weight-only" || name == "w8a32") return ForwardMode::weight_only;
   if (name == "dynamic" || name == "w8a8") return ForwardMode::dynamic;
-  throw Error("unknown forward mode '" + name + "': expected 'weight-only' or 'dynamic'");
+  if (name == "llm-int8" || name == "llm.int8" || name == "llm_int8") return ForwardMode::llm_int8;
+  if (name == "static" || name == "static-int8" || name == "static_int8") return ForwardMode::static_int8;
+  throw Error("unknown forward mode '" + name + "': expected 'weight-only', 'dynamic', 'llm-int8' or 'static'");
 }
 
 std::string to_string(ActivationScheme scheme) { return scheme == ActivationScheme::per_row ? "per-row" : "pytorch"; }
@@ -24,14 +36,34 @@ ActivationScheme parse_activation_scheme(const std::string& name) {
 
 namespace {
 void check_int32_accumulation_fits(ForwardMode mode, std::size_t in_features) {
-  if (mode == ForwardMode::dynamic && in_features > kernels::kMaxW8A8InFeatures)
-    throw Error("dynamic (W8A8) mode supports at most " + std::to_string(kernels::kMaxW8A8InFeatures) +
+  if (mode != ForwardMode::weight_only && in_features > kernels::kMaxW8A8InFeatures)
+    throw Error(to_string(mode) + " (W8A8) mode supports at most " + std::to_string(kernels::kMaxW8A8InFeatures) +
                 " input features (int32 accumulation), this layer has " + std::to_string(in_features));
+}
+
+void check_outlier_threshold(float threshold) {
+  if (!std::isfinite(threshold) || threshold < 0.0f)
+    throw Error("outlier threshold must be a finite number >= 0 (0 turns outlier columns off), got " +
+                std::to_string(threshold));
+}
+
+void check_input_qparams(const QParams& q) {
+  if (q.dtype != QuantDtype::quint8 || is_per_channel(q.scheme) || q.scale.size() != 1)
+    throw Error("static mode's input qparams must be one per-tensor quint8 scale and zero point (got " +
+                to_string(q.dtype) + " " + to_string(q.scheme) + " with " + std::to_string(q.scale.size()) +
+                " scales)");
+  validate(q, Shape{1});
 }
 }  // namespace
 
-QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOptions& options) {
+QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOptions& options,
+                                     std::optional<QParams> input_qparams) {
   check_int32_accumulation_fits(options.mode, linear.in_features());
+  check_outlier_threshold(options.outlier_threshold);
+  if (options.mode == ForwardMode::static_int8 && !input_qparams)
+    throw Error("static mode needs the input's calibrated scale and zero point: use prepare(), run calibration "
+                "data through it, then convert()");
+  if (input_qparams) check_input_qparams(*input_qparams);
   QuantOptions q;
   q.per_channel = options.per_channel;
   q.axis = 0;
@@ -41,12 +73,22 @@ QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOpti
   const Shape shape{static_cast<int64_t>(linear.out_features()), static_cast<int64_t>(linear.in_features())};
   const QParams qparams = options.symmetric ? get_symmetric_qparams(linear.weight(), shape, q)
                                             : get_asymmetric_qparams(linear.weight(), shape, q);
-  return QuantLinear(quantize_tensor(linear.weight(), qparams, shape), linear.bias(), options.mode, options.activations);
+  return QuantLinear(quantize_tensor(linear.weight(), qparams, shape), linear.bias(), options.mode, options.activations,
+                     options.outlier_threshold, std::move(input_qparams));
 }
 
 QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode,
-                         ActivationScheme activations)
-    : qparams_(weight.qparams), bias_(std::move(bias)), mode_(mode), activations_(activations) {
+                         ActivationScheme activations, float outlier_threshold, std::optional<QParams> input_qparams)
+    : qparams_(weight.qparams),
+      bias_(std::move(bias)),
+      mode_(mode),
+      activations_(activations),
+      outlier_threshold_(outlier_threshold),
+      input_qparams_(std::move(input_qparams)) {
+  check_outlier_threshold(outlier_threshold_);
+  if (input_qparams_) check_input_qparams(*input_qparams_);
+  if (mode_ == ForwardMode::static_int8 && !input_qparams_)
+    throw Error("QuantLinear: static mode needs the input's calibrated scale and zero point");
   if (weight.shape.size() != 2 || weight.shape[0] <= 0 || weight.shape[1] <= 0)
     throw Error("QuantLinear: weight must be a non-empty [out_features, in_features] matrix, got shape " +
                 to_string(weight.shape));
@@ -78,17 +120,32 @@ QuantizedTensor QuantLinear::weight() const {
 }
 
 std::size_t QuantLinear::memory_bytes() const {
-  return packed_.bytes() + (qparams_.scale.size() + qparams_.zero_point.size() + bias_.size()) * 4;
+  return packed_.bytes() + (qparams_.scale.size() + qparams_.zero_point.size() + bias_.size()) * 4 +
+         (input_qparams_ ? 8 : 0);
 }
 
 void QuantLinear::set_mode(ForwardMode mode) {
   check_int32_accumulation_fits(mode, in_features_);
+  if (mode == ForwardMode::static_int8 && !input_qparams_)
+    throw Error("this layer has no calibrated input scale for static mode: make it with prepare() and convert()");
   mode_ = mode;
+}
+
+void QuantLinear::set_outlier_threshold(float threshold) {
+  check_outlier_threshold(threshold);
+  outlier_threshold_ = threshold;
+}
+
+void QuantLinear::set_input_qparams(QParams qparams) {
+  check_input_qparams(qparams);
+  input_qparams_ = std::move(qparams);
 }
 
 std::size_t QuantLinear::parameter_bytes() const {
   const std::size_t channels = qparams_.channel_count();
-  return out_features_ * in_features_ + channels * (sizeof(float) + sizeof(int32_t)) + bias_.size() * sizeof(float);
+  const std::size_t input_qparams = input_qparams_ ? sizeof(float) + sizeof(int32_t) : 0;
+  return out_features_ * in_features_ + channels * (sizeof(float) + sizeof(int32_t)) + bias_.size() * sizeof(float) +
+         input_qparams;
 }
 
 std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batch) const {
@@ -97,6 +154,7 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
   const std::size_t stride = packed_.stride;
   std::vector<float> y(rows * out_features_);
   const float* bias = bias_.empty() ? nullptr : bias_.data();
+  last_outlier_columns_ = 0;
   if (mode_ == ForwardMode::weight_only) {
     // The kernels read whole 16-lane vectors: rows padded with zeros unless already a multiple.
     if (stride == in_features_) {
@@ -109,17 +167,60 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
     }
     return y;
   }
+  // The W8A8 modes differ only in how the input becomes uint8 rows with a scale and zero point.
   std::vector<uint8_t> xq(rows * stride, 0);
   std::vector<float> x_scale(rows);
   std::vector<int32_t> x_zero_point(rows);
-  if (activations_ == ActivationScheme::per_row)
-    kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(), x_zero_point.data());
-  else
-    kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(),
-                                                     x_zero_point.data());
+  std::vector<std::size_t> outlier_columns;
+  switch (mode_) {
+    case ForwardMode::dynamic:
+      if (activations_ == ActivationScheme::per_row)
+        kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(), x_zero_point.data());
+      else
+        kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), stride,
+                                                         x_scale.data(), x_zero_point.data());
+      break;
+    case ForwardMode::static_int8: {
+      const QParams& q = *input_qparams_;
+      kernels::quantize_rows_static_u8(x.data(), rows, in_features_, q.scale[0], q.zero_point[0], q.qmin, q.qmax,
+                                       xq.data(), stride, x_scale.data(), x_zero_point.data());
+      break;
+    }
+    case ForwardMode::llm_int8:
+      outlier_columns.resize(in_features_);
+      outlier_columns.resize(kernels::quantize_rows_llm_int8(x.data(), rows, in_features_, outlier_threshold_,
+                                                             xq.data(), stride, x_scale.data(), x_zero_point.data(),
+                                                             outlier_columns.data()));
+      break;
+    case ForwardMode::weight_only:
+      break;
+  }
   kernels::linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_, stride}, packed_,
                               bias, y.data());
+  if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
+  last_outlier_columns_ = outlier_columns.size();
   return y;
+}
+
+// y += x[:, outliers] · ((w[:, outliers] − z)·s)ᵀ in fp32: LLM.int8()'s mixed-precision half.
+// The few outlier columns are gathered first (inputs and dequantized weights, contiguous), so
+// the product streams two small dense matrices instead of striding through the packed rows.
+void QuantLinear::add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns,
+                                      float* y) const {
+  const std::size_t n = columns.size();
+  std::vector<float> x_out(rows * n);
+  for (std::size_t b = 0; b < rows; ++b)
+    for (std::size_t i = 0; i < n; ++i) x_out[b * n + i] = x[b * in_features_ + columns[i]];
+  std::vector<float> w_out(out_features_ * n);
+  for (std::size_t j = 0; j < out_features_; ++j)
+    for (std::size_t i = 0; i < n; ++i)
+      w_out[j * n + i] = static_cast<float>(kernels::centred_weight(packed_, j, columns[i])) * packed_.scale[j];
+  for (std::size_t b = 0; b < rows; ++b)
+    for (std::size_t j = 0; j < out_features_; ++j) {
+      float acc = 0.0f;
+      for (std::size_t i = 0; i < n; ++i) acc += x_out[b * n + i] * w_out[j * n + i];
+      y[b * out_features_ + j] += acc;
+    }
 }
 
 }  // namespace qlinear

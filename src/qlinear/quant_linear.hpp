@@ -2,6 +2,7 @@
 // A linear layer with int8 weights: the integers, one scale and zero point per output channel
 // (or one for the tensor), and the fp32 bias. It keeps no fp32 copy of the weights.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,19 @@ enum class ForwardMode {
   // W8A8: each input row quantized to quint8 on the fly, int32 accumulation, one rescale
   // (PyTorch / ONNX Runtime quantize_dynamic semantics, with per-row activation scales).
   dynamic,
+  // LLM.int8() (bitsandbytes): each input row quantized symmetrically by its absmax to int8,
+  // except the input columns holding a value with |x| >= the outlier threshold: those go
+  // through an fp32 product with the matching weight columns dequantized, added to the int8
+  // result. Without outliers in a call it is plain W8A8 with symmetric per-row activations.
+  llm_int8,
+  // Static W8A8 (PyTorch's prepare -> calibrate -> convert): one quint8 scale and zero point
+  // for the layer's input, fixed by calibration (calibration.hpp); inputs outside the calibrated
+  // range are clamped.
+  static_int8,
 };
+
+// bitsandbytes' llm_int8_threshold default (the LLM.int8() paper's 6.0).
+constexpr float kDefaultOutlierThreshold = 6.0f;
 
 // The largest in_features dynamic mode accepts: int32 accumulation cannot overflow below it.
 constexpr std::size_t kMaxDynamicInFeatures = kernels::kMaxW8A8InFeatures;
@@ -38,7 +51,8 @@ enum class ActivationScheme {
 };
 
 std::string to_string(ForwardMode mode);
-// "weight-only" (also "weight_only", "w8a32") or "dynamic" (also "w8a8").
+// "weight-only" (also "weight_only", "w8a32"), "dynamic" (also "w8a8"), "llm-int8" (also
+// "llm.int8", "llm_int8") or "static" (also "static-int8").
 ForwardMode parse_forward_mode(const std::string& name);
 std::string to_string(ActivationScheme scheme);
 ActivationScheme parse_activation_scheme(const std::string& name);  // "per-row" or "pytorch"
@@ -51,25 +65,39 @@ struct QuantLinearOptions {
   RangeVariant range = RangeVariant::full;
   ForwardMode mode = ForwardMode::weight_only;
   ActivationScheme activations = ActivationScheme::per_row;  // dynamic mode only
+  float outlier_threshold = kDefaultOutlierThreshold;         // llm-int8 mode; 0 = no outlier columns
 };
 
 class QuantLinear {
  public:
   // Quantizes `linear`'s weight with the observers of qparams.hpp (PyTorch's rules). Throws
   // for option combinations PyTorch refuses, and for dynamic mode with more than
-  // kernels::kMaxW8A8InFeatures inputs (int32 accumulation could overflow).
-  static QuantLinear from_linear(const Linear& linear, const QuantLinearOptions& options = {});
+  // kernels::kMaxW8A8InFeatures inputs (int32 accumulation could overflow). Static mode needs
+  // input qparams: `input_qparams`, or make the layer through prepare/convert (calibration.hpp).
+  static QuantLinear from_linear(const Linear& linear, const QuantLinearOptions& options = {},
+                                 std::optional<QParams> input_qparams = std::nullopt);
 
   // Rebuilds a layer from stored integers and qparams (e.g. read from a file).
   QuantLinear(QuantizedTensor weight, std::vector<float> bias, ForwardMode mode,
-              ActivationScheme activations = ActivationScheme::per_row);
+              ActivationScheme activations = ActivationScheme::per_row,
+              float outlier_threshold = kDefaultOutlierThreshold, std::optional<QParams> input_qparams = std::nullopt);
 
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
 
   ForwardMode mode() const { return mode_; }
+  // Throws for static mode when the layer has no input qparams.
   void set_mode(ForwardMode mode);
   ActivationScheme activation_scheme() const { return activations_; }
   void set_activation_scheme(ActivationScheme scheme) { activations_ = scheme; }
+  float outlier_threshold() const { return outlier_threshold_; }
+  // >= 0 and finite; 0 turns outlier detection off (every column takes the int8 path).
+  void set_outlier_threshold(float threshold);
+  // How many outlier columns the last llm-int8 forward found (0 after a forward in another mode).
+  std::size_t last_outlier_columns() const { return last_outlier_columns_; }
+  // The calibrated input qparams of static mode (per-tensor quint8), if the layer has them.
+  const std::optional<QParams>& input_qparams() const { return input_qparams_; }
+  // Throws unless per-tensor quint8 with a positive finite scale and zero point in [qmin, qmax].
+  void set_input_qparams(QParams qparams);
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }
   const QParams& qparams() const { return qparams_; }
@@ -84,12 +112,18 @@ class QuantLinear {
   std::size_t memory_bytes() const;
 
  private:
+  void add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns, float* y) const;
+
   // The only copy of the integers: packed for the kernels (kernels/packed.hpp).
   kernels::PackedWeights packed_;
   QParams qparams_;
   std::vector<float> bias_;
   ForwardMode mode_;
   ActivationScheme activations_;
+  float outlier_threshold_ = kDefaultOutlierThreshold;
+  std::optional<QParams> input_qparams_;
+  // A statistic of the last forward, not state that changes results: kept through const calls.
+  mutable std::size_t last_outlier_columns_ = 0;
   std::size_t in_features_;
   std::size_t out_features_;
 };

@@ -28,6 +28,11 @@ LayerReport report_layer(const Layer& layer) {
   r.scheme = to_string(q.qparams().scheme);
   r.mode = to_string(q.mode());
   if (q.mode() == ForwardMode::dynamic) r.activations = to_string(q.activation_scheme());
+  if (q.mode() == ForwardMode::llm_int8) {
+    r.outlier_threshold = q.outlier_threshold();
+    r.last_outlier_columns = q.last_outlier_columns();
+  }
+  if (q.mode() == ForwardMode::static_int8) r.input_qparams = q.input_qparams();
   r.bytes_fp32 = (q.in_features() * q.out_features() + q.bias().size()) * sizeof(float);
   const auto& scales = q.qparams().scale;
   r.scale_min = *std::min_element(scales.begin(), scales.end());

@@ -22,6 +22,9 @@ struct LayerReport {
   std::string scheme;  // qscheme of the weight, empty for fp32
   std::string mode;    // forward mode, empty for fp32
   std::string activations;  // dynamic mode's activation scheme, empty otherwise
+  std::optional<float> outlier_threshold;          // llm-int8 mode
+  std::optional<std::size_t> last_outlier_columns;  // llm-int8 mode: found by the last forward
+  std::optional<QParams> input_qparams;            // static mode's calibrated input scale/zero point
   std::size_t bytes_fp32 = 0;  // weight + bias as fp32
   std::size_t bytes = 0;       // what the layer holds now
   float scale_min = 0.0f;      // over the weight's channels; 0 for fp32

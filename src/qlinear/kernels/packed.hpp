@@ -34,6 +34,11 @@ PackedWeights pack_weights(const QuantizedWeightsView& w);
 // The stored integers again, unshifted and unpadded: qint8 bit patterns or quint8 values.
 std::vector<uint8_t> unpack_weights(const PackedWeights& w);
 
+// w[row][k] − zero_point[row] as stored (the integer a dequantized weight is scale[row] times).
+inline int32_t centred_weight(const PackedWeights& w, std::size_t row, std::size_t k) {
+  return w.values[row * w.stride + k] - w.zero_point[row];
+}
+
 // Row stride for activations fed to the packed kernels: padding entries must be 0.
 inline std::size_t padded(std::size_t n) { return (n + kPackedAlignment - 1) / kPackedAlignment * kPackedAlignment; }
 

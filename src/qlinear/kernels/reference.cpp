@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/qparams.hpp"
@@ -123,6 +124,81 @@ void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, 
     row_scale[b] = static_cast<float>(p.scale);
     row_zero_point[b] = p.zero_point;
   }
+}
+
+void quantize_rows_static_u8(const float* x, std::size_t batch, std::size_t in_features, float scale,
+                             int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t* q, std::size_t q_stride,
+                             float* row_scale, int32_t* row_zero_point) {
+  const float inv_scale = 1.0f / scale;
+  for (std::size_t b = 0; b < batch; ++b) {
+    quantize(x + b * in_features, in_features, inv_scale, zero_point, qmin, qmax, q + b * q_stride);
+    row_scale[b] = scale;
+    row_zero_point[b] = zero_point;
+  }
+}
+
+std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_t in_features, float threshold,
+                                   uint8_t* q, std::size_t q_stride, float* row_scale, int32_t* row_zero_point,
+                                   std::size_t* outlier_columns) {
+  constexpr int32_t kShift = 128;  // int8 q stored as q + 128 (uint8, zero point 128)
+  const bool detect = threshold > 0.0f;
+  auto is_outlier = [&](float v) { return detect && std::abs(v) >= threshold; };
+  std::size_t outliers = 0;
+  if (detect) {
+    for (std::size_t k = 0; k < in_features; ++k)
+      for (std::size_t b = 0; b < batch; ++b)
+        if (is_outlier(x[b * in_features + k])) {
+          outlier_columns[outliers++] = k;
+          break;
+        }
+  }
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* row = x + b * in_features;
+    uint8_t* qrow = q + b * q_stride;
+    // bitsandbytes zeroes the outlier values (not whole columns) before taking the row absmax.
+    float absmax = 0.0f;
+    for (std::size_t k = 0; k < in_features; ++k)
+      if (!is_outlier(row[k])) absmax = std::max(absmax, std::abs(row[k]));
+    // As bitsandbytes computes it in float32: A * (127 / row_stats), then round half to even.
+    // (A subnormal absmax makes 127 / absmax overflow; x / absmax · 127 stays finite there.)
+    const float factor = absmax > 0.0f ? 127.0f / absmax : 0.0f;
+    const bool overflows = std::isinf(factor);
+    for (std::size_t k = 0; k < in_features; ++k) {
+      if (is_outlier(row[k])) {
+        qrow[k] = kShift;
+        continue;
+      }
+      const float v = overflows ? row[k] / absmax * 127.0f : row[k] * factor;
+      const float r = std::min(std::max(std::nearbyint(v), -127.0f), 127.0f);
+      qrow[k] = static_cast<uint8_t>(static_cast<int32_t>(r) + kShift);
+    }
+    for (std::size_t i = 0; i < outliers; ++i) qrow[outlier_columns[i]] = kShift;
+    row_scale[b] = absmax / 127.0f;
+    row_zero_point[b] = kShift;
+  }
+  return outliers;
+}
+
+std::size_t linear_llm_int8(const float* x, std::size_t batch, const QuantizedWeightsView& w, const float* bias,
+                            float threshold, float* y) {
+  const std::size_t in = w.in_features;
+  std::vector<uint8_t> q(batch * in);
+  std::vector<float> row_scale(batch);
+  std::vector<int32_t> row_zero_point(batch);
+  std::vector<std::size_t> outlier_columns(in);
+  const std::size_t outliers = quantize_rows_llm_int8(x, batch, in, threshold, q.data(), in, row_scale.data(),
+                                                      row_zero_point.data(), outlier_columns.data());
+  linear_w8a8({q.data(), row_scale.data(), row_zero_point.data(), batch, in, in}, w, bias, y);
+  for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t j = 0; j < w.out_features; ++j) {
+      double extra = 0.0;
+      for (std::size_t i = 0; i < outliers; ++i) {
+        const std::size_t k = outlier_columns[i];
+        extra += static_cast<double>(x[b * in + k]) * (static_cast<double>(w.at(j, k)) - w.zero_point(j)) * w.scale(j);
+      }
+      y[b * w.out_features + j] = static_cast<float>(y[b * w.out_features + j] + extra);
+    }
+  return outliers;
 }
 
 }  // namespace qlinear::kernels

@@ -66,4 +66,28 @@ void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, 
                                              uint8_t* q, std::size_t q_stride, float* row_scale,
                                              int32_t* row_zero_point);
 
+// Static W8A8: every row quantized with the same calibrated quint8 scale and zero point
+// (PyTorch's quantize_per_tensor: clamp(zp + round_half_even(x / scale), qmin, qmax)).
+void quantize_rows_static_u8(const float* x, std::size_t batch, std::size_t in_features, float scale,
+                             int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t* q, std::size_t q_stride,
+                             float* row_scale, int32_t* row_zero_point);
+
+// LLM.int8()'s activation side (bitsandbytes' int8_vectorwise_quant): with threshold > 0, the
+// columns holding any |x| >= threshold are outlier columns (their indices, ascending, go to
+// `outlier_columns`, which must have room for in_features). Outlier values are left out of each
+// row's absmax; the row is quantized symmetrically, q = round_half_even(x · (127 / absmax)) in
+// [-127, 127], and outlier columns get q = 0 (their contribution comes from the fp32 path).
+// q is stored shifted by +128 as uint8 with zero point 128, so the W8A8 kernels take it as is;
+// row_scale = absmax / 127 (0 for an all-zero row). threshold <= 0 turns detection off.
+// Returns the number of outlier columns.
+std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_t in_features, float threshold,
+                                   uint8_t* q, std::size_t q_stride, float* row_scale, int32_t* row_zero_point,
+                                   std::size_t* outlier_columns);
+
+// A whole LLM.int8() layer, plainly: the integer product of the non-outlier part (as
+// linear_w8a8) plus, in double, x[:, outliers] · dequantized w[:, outliers]ᵀ. The oracle for
+// QuantLinear's llm-int8 mode. Returns the number of outlier columns.
+std::size_t linear_llm_int8(const float* x, std::size_t batch, const QuantizedWeightsView& w, const float* bias,
+                            float threshold, float* y);
+
 }  // namespace qlinear::kernels

@@ -1,0 +1,119 @@
+#include "qlinear/calibration.hpp"
+
+#include <algorithm>
+
+#include "qlinear/checks.hpp"
+#include "qlinear/error.hpp"
+
+namespace qlinear {
+
+std::string to_string(ActivationObserverKind kind) {
+  switch (kind) {
+    case ActivationObserverKind::min_max: return "minmax";
+    case ActivationObserverKind::moving_average_min_max: return "moving-average";
+    case ActivationObserverKind::percentile: return "percentile";
+  }
+  return "?";
+}
+
+ActivationObserverKind parse_activation_observer(const std::string& name) {
+  if (name == "minmax" || name == "min-max" || name == "min_max") return ActivationObserverKind::min_max;
+  if (name == "moving-average" || name == "moving-average-minmax" || name == "moving_average_minmax")
+    return ActivationObserverKind::moving_average_min_max;
+  if (name == "percentile") return ActivationObserverKind::percentile;
+  throw Error("unknown activation observer '" + name + "': expected 'minmax', 'moving-average' or 'percentile'");
+}
+
+namespace {
+std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> make_observer(
+    const CalibrationOptions& o) {
+  if (is_per_channel(o.qscheme))
+    throw Error("activation observers are per-tensor: qscheme must be per_tensor_affine or per_tensor_symmetric");
+  switch (o.observer) {
+    case ActivationObserverKind::min_max:
+      return MinMaxObserver({QuantDtype::quint8, o.qscheme, o.reduce_range, RangeVariant::full});
+    case ActivationObserverKind::moving_average_min_max:
+      return MovingAverageMinMaxObserver({o.averaging_constant, QuantDtype::quint8, o.qscheme, o.reduce_range,
+                                          RangeVariant::full});
+    case ActivationObserverKind::percentile:
+      return PercentileObserver({o.percentile, o.bins, QuantDtype::quint8, o.qscheme, o.reduce_range,
+                                 RangeVariant::full});
+  }
+  throw Error("unknown activation observer");
+}
+}  // namespace
+
+ActivationObserver::ActivationObserver(const CalibrationOptions& options) : observer_(make_observer(options)) {}
+
+void ActivationObserver::observe(Span<const float> values) {
+  std::visit([&](auto& o) { o.observe(values); }, observer_);
+}
+
+QParams ActivationObserver::calculate_qparams() const {
+  return std::visit([](const auto& o) { return o.calculate_qparams(); }, observer_);
+}
+
+bool ActivationObserver::has_observed() const {
+  return std::visit([](const auto& o) { return o.has_observed(); }, observer_);
+}
+
+float ActivationObserver::min_val() const {
+  return std::visit([](const auto& o) { return o.min_val(); }, observer_);
+}
+
+float ActivationObserver::max_val() const {
+  return std::visit([](const auto& o) { return o.max_val(); }, observer_);
+}
+
+PreparedModel::PreparedModel(Model model, const CalibrationOptions& options)
+    : model_(std::move(model)), options_(options) {
+  if (model_.layers().empty()) throw Error("the model has no layers to prepare");
+  observers_.reserve(model_.layers().size());
+  for (std::size_t i = 0; i < model_.layers().size(); ++i) observers_.emplace_back(options_);
+}
+
+std::vector<float> PreparedModel::forward(Span<const float> x, std::ptrdiff_t batch) {
+  const auto& layers = model_.layers();
+  check_forward_input(x, batch, layers.front().in_features(), "PreparedModel");
+  // Run first, observe after: a layer that throws (e.g. float overflow) leaves every observer
+  // as it was, so one bad calibration batch does not half-update the statistics.
+  std::vector<std::vector<float>> inputs;
+  inputs.reserve(layers.size());
+  inputs.emplace_back(x.begin(), x.end());
+  for (std::size_t i = 0; i + 1 < layers.size(); ++i) inputs.push_back(layers[i].forward(inputs.back(), batch));
+  std::vector<float> output = layers.back().forward(inputs.back(), batch);
+  for (std::size_t i = 0; i < layers.size(); ++i) observers_[i].observe(inputs[i]);
+  rows_ += static_cast<std::size_t>(batch);
+  return output;
+}
+
+PreparedModel prepare(const Model& model, const CalibrationOptions& options) { return PreparedModel(model, options); }
+
+Model convert(const PreparedModel& prepared, const QuantLinearOptions& weights,
+              const std::vector<std::string>& modules_to_exclude) {
+  const auto& layers = prepared.model().layers();
+  for (const std::string& name : modules_to_exclude)
+    if (std::none_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == name; }))
+      throw Error("modules_to_exclude names '" + name + "', but the model has no layer of that name");
+  if (prepared.calibration_rows() == 0)
+    throw Error("convert() needs calibration first: run sample inputs through the prepared model's forward()");
+  QuantLinearOptions options = weights;
+  options.mode = ForwardMode::static_int8;
+  Model out;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Layer& layer = layers[i];
+    const bool excluded =
+        std::find(modules_to_exclude.begin(), modules_to_exclude.end(), layer.name) != modules_to_exclude.end();
+    const auto* linear = std::get_if<Linear>(&layer.op);
+    if (excluded || !linear) {
+      out.add(layer);
+      continue;
+    }
+    QuantLinear q = QuantLinear::from_linear(*linear, options, prepared.observers()[i].calculate_qparams());
+    const ErrorMetrics error = compute_error_metrics(linear->weight(), q.dequantized_weight());
+    out.add(layer.name, std::move(q), layer.activation, error);
+  }
+  return out;
+}
+
+}  // namespace qlinear

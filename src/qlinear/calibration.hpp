@@ -1,0 +1,85 @@
+#pragma once
+// Static W8A8, PyTorch's eager-mode flow: prepare() puts an observer on every layer's input,
+// running calibration data through the prepared model records what those inputs look like, and
+// convert() quantizes the weights and freezes one quint8 scale and zero point per layer input.
+// At inference the activations are then quantized with those fixed qparams (no min/max pass),
+// unlike dynamic mode, which measures every input it is given.
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "qlinear/model.hpp"
+#include "qlinear/observer.hpp"
+#include "qlinear/span.hpp"
+
+namespace qlinear {
+
+enum class ActivationObserverKind {
+  min_max,                 // torch.ao.quantization.MinMaxObserver (PyTorch's default for activations)
+  moving_average_min_max,  // torch.ao.quantization.MovingAverageMinMaxObserver
+  percentile,              // PercentileObserver: clips the rarest extremes
+};
+std::string to_string(ActivationObserverKind kind);
+// "minmax" (also "min-max"), "moving-average" (also "moving-average-minmax") or "percentile".
+ActivationObserverKind parse_activation_observer(const std::string& name);
+
+// What prepare() attaches to every layer input. Activations are quint8 per-tensor (PyTorch's
+// choice for static Linear inputs); reduce_range is off because qlinear's kernels accumulate
+// exactly in int32 for any input in [0, 255].
+struct CalibrationOptions {
+  ActivationObserverKind observer = ActivationObserverKind::min_max;
+  QScheme qscheme = QScheme::per_tensor_affine;  // or per_tensor_symmetric
+  bool reduce_range = false;
+  float averaging_constant = 0.01f;  // moving-average
+  double percentile = 99.99;         // percentile
+  std::size_t bins = 2048;           // percentile
+};
+
+// One observer of any of the kinds above.
+class ActivationObserver {
+ public:
+  explicit ActivationObserver(const CalibrationOptions& options);
+  void observe(Span<const float> values);
+  QParams calculate_qparams() const;
+  bool has_observed() const;
+  // The range the qparams are computed from (after clipping, for percentile).
+  float min_val() const;
+  float max_val() const;
+
+ private:
+  std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> observer_;
+};
+
+class PreparedModel {
+ public:
+  // The model runs in its own precision (fp32 layers in fp32, as PyTorch calibrates before
+  // converting); each layer's input is observed on every forward.
+  PreparedModel(Model model, const CalibrationOptions& options);
+
+  // Calibration: runs the model on x, observing every layer's input, and returns the output.
+  std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch);
+
+  const Model& model() const { return model_; }
+  const CalibrationOptions& options() const { return options_; }
+  const std::vector<ActivationObserver>& observers() const { return observers_; }  // one per layer
+  std::size_t calibration_rows() const { return rows_; }  // batch rows observed so far
+
+ private:
+  Model model_;
+  CalibrationOptions options_;
+  std::vector<ActivationObserver> observers_;
+  std::size_t rows_ = 0;
+};
+
+// torch.ao.quantization.prepare: a copy of `model` with observers (throws on an empty model).
+PreparedModel prepare(const Model& model, const CalibrationOptions& options = {});
+
+// torch.ao.quantization.convert: every fp32 layer not excluded becomes a QuantLinear in static
+// mode, weights quantized per `weights` (its mode is ignored), input qparams from its observer.
+// Layers already quantized and excluded layers are kept as they are. Throws before any
+// calibration data was seen, and for unknown names in `modules_to_exclude`.
+Model convert(const PreparedModel& prepared, const QuantLinearOptions& weights = {},
+              const std::vector<std::string>& modules_to_exclude = {});
+
+}  // namespace qlinear
