@@ -1,6 +1,7 @@
 // Embind bindings of Linear, QuantLinear, Model and the report. Conversions only (see
 // convert.hpp); web/qlinear.js adds the options objects, checks and errors.
 #include "convert.hpp"
+#include "qlinear/calibration.hpp"
 
 using namespace qlinear;
 using namespace qlinear::bindings;
@@ -16,7 +17,26 @@ QuantLinearOptions to_quant_linear_options(const val& o) {
   out.range = parse_range_variant(o["range"].as<std::string>());
   out.mode = parse_forward_mode(o["mode"].as<std::string>());
   out.activations = parse_activation_scheme(o["activations"].as<std::string>());
+  out.outlier_threshold = o["outlierThreshold"].as<float>();
   return out;
+}
+
+CalibrationOptions to_calibration_options(const val& o) {
+  CalibrationOptions out;
+  out.observer = parse_activation_observer(o["observer"].as<std::string>());
+  out.qscheme = o["symmetric"].as<bool>() ? QScheme::per_tensor_symmetric : QScheme::per_tensor_affine;
+  out.reduce_range = o["reduceRange"].as<bool>();
+  out.averaging_constant = o["averagingConstant"].as<float>();
+  out.percentile = o["percentile"].as<double>();
+  out.bins = o["bins"].as<unsigned>();
+  return out;
+}
+
+std::vector<std::string> to_names(const val& array) {
+  std::vector<std::string> names;
+  const auto length = array["length"].as<unsigned>();
+  for (unsigned i = 0; i < length; ++i) names.push_back(array[i].as<std::string>());
+  return names;
 }
 
 // ---- Linear ----
@@ -78,13 +98,42 @@ val model_forward_each_layer(const Model& self, val x, int batch) {
 }
 
 val model_quantize(const Model& self, val options, val exclude) {
+  return guarded([&] { return val(quantize_model_weights(self, to_quant_linear_options(options), to_names(exclude))); });
+}
+
+// ---- static calibration ----
+
+val model_prepare(const Model& self, val options) {
+  return guarded([&] { return val(prepare(self, to_calibration_options(options))); });
+}
+
+val prepared_forward(PreparedModel& self, val x, int batch) {
+  return guarded([&] { return to_typed_array(self.forward(to_vector<float>(x), batch)); });
+}
+
+val prepared_convert(const PreparedModel& self, val options, val exclude) {
+  return guarded([&] { return val(convert(self, to_quant_linear_options(options), to_names(exclude))); });
+}
+
+val prepared_observers(const PreparedModel& self) {
   return guarded([&] {
-    std::vector<std::string> names;
-    const auto length = exclude["length"].as<unsigned>();
-    for (unsigned i = 0; i < length; ++i) names.push_back(exclude[i].as<std::string>());
-    return val(quantize_model_weights(self, to_quant_linear_options(options), names));
+    val out = val::array();
+    const auto& layers = self.model().layers();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const ActivationObserver& o = self.observers()[i];
+      val entry = val::object();
+      entry.set("name", layers[i].name);
+      entry.set("observed", o.has_observed());
+      entry.set("min", o.has_observed() ? val(o.min_val()) : val::null());
+      entry.set("max", o.has_observed() ? val(o.max_val()) : val::null());
+      entry.set("qparams", o.has_observed() ? from_qparams(o.calculate_qparams()) : val::null());
+      out.call<void>("push", entry);
+    }
+    return out;
   });
 }
+
+double prepared_rows(const PreparedModel& self) { return static_cast<double>(self.calibration_rows()); }
 
 val model_set_forward_mode(Model& self, std::string layer, std::string mode) {
   return guarded([&] { self.set_forward_mode(layer, parse_forward_mode(mode)); return val::undefined(); });
@@ -107,6 +156,10 @@ val model_report(const Model& self) {
       o.set("scheme", l.scheme.empty() ? val::null() : val(l.scheme));
       o.set("mode", l.mode.empty() ? val::null() : val(l.mode));
       o.set("activations", l.activations.empty() ? val::null() : val(l.activations));
+      o.set("outlierThreshold", l.outlier_threshold ? val(*l.outlier_threshold) : val::null());
+      o.set("lastOutlierColumns",
+            l.last_outlier_columns ? val(static_cast<double>(*l.last_outlier_columns)) : val::null());
+      o.set("inputQParams", l.input_qparams ? from_qparams(*l.input_qparams) : val::null());
       o.set("bytesFp32", static_cast<double>(l.bytes_fp32));
       o.set("bytes", static_cast<double>(l.bytes));
       o.set("scaleMin", l.kind == "linear" ? val::null() : val(l.scale_min));
@@ -193,6 +246,12 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_layerWeight", &model_layer_weight)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
-      .function("_layerCount", &model_layer_count);
+      .function("_layerCount", &model_layer_count)
+      .function("_prepare", &model_prepare);
+  emscripten::class_<PreparedModel>("PreparedModel")
+      .function("_forward", &prepared_forward)
+      .function("_convert", &prepared_convert)
+      .function("_observers", &prepared_observers)
+      .function("_calibrationRows", &prepared_rows);
   emscripten::function("_compareOutputs", &model_compare_outputs);
 }

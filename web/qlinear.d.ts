@@ -117,8 +117,13 @@ export declare class PerChannelMinMaxObserver extends Observer {
 // ---- layers and models -------------------------------------------------------------------
 
 export type ActivationName = 'identity' | 'relu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh' | 'softmax';
-/** 'weight-only': W8A32, fp32 activations (the tutorial's). 'dynamic': W8A8, int8 activations quantized on the fly. */
-export type ForwardMode = 'weight-only' | 'dynamic';
+/**
+ * 'weight-only': W8A32, fp32 activations (the tutorial's). 'dynamic': W8A8, int8 activations
+ * quantized on the fly. 'llm-int8': LLM.int8() (bitsandbytes), symmetric per-row int8 activations
+ * with outlier input columns (|x| >= outlierThreshold) computed in fp32. 'static': W8A8 with a
+ * calibrated input scale (made by prepare → forward → convert).
+ */
+export type ForwardMode = 'weight-only' | 'dynamic' | 'llm-int8' | 'static';
 /** Dynamic mode's activation quantization: a quint8 scale per input row, or PyTorch quantize_dynamic's one 7-bit scale per batch. */
 export type ActivationScheme = 'per-row' | 'pytorch';
 
@@ -142,6 +147,34 @@ export interface QuantizeOptions {
   mode?: ForwardMode;
   /** Default 'per-row' (dynamic mode only). */
   activations?: ActivationScheme;
+  /** llm-int8 mode: input columns with any |x| >= this go through fp32 (default 6; 0 = never). */
+  outlierThreshold?: number;
+}
+
+/** Observers for static calibration: PyTorch's MinMax and MovingAverageMinMax, or a percentile clip. */
+export type ActivationObserverName = 'minmax' | 'moving-average' | 'percentile';
+
+export interface PrepareOptions {
+  /** Default 'minmax'. */
+  observer?: ActivationObserverName;
+  /** quint8 per_tensor_symmetric instead of per_tensor_affine (default false). */
+  symmetric?: boolean;
+  reduceRange?: boolean;
+  /** 'moving-average': min += c·(batch min − min) per batch (default 0.01). */
+  averagingConstant?: number;
+  /** 'percentile': clip to the [100 − p, p] percentiles, in (50, 100] (default 99.99). */
+  percentile?: number;
+  /** 'percentile': histogram bins (default 2048). */
+  bins?: number;
+}
+
+export interface ObserverState {
+  name: string;
+  observed: boolean;
+  /** The range the qparams come from (after clipping for 'percentile'); null before data. */
+  min: number | null;
+  max: number | null;
+  qparams: QParams | null;
 }
 
 /** Shared by every wasm-owning object: call dispose() when done (or use `using`). */
@@ -190,6 +223,11 @@ export interface LayerReport {
   scheme: QScheme | null;
   mode: ForwardMode | null;
   activations: ActivationScheme | null;
+  /** llm-int8 layers: the threshold, and how many outlier columns the last forward found. */
+  outlierThreshold: number | null;
+  lastOutlierColumns: number | null;
+  /** static layers: the calibrated input qparams. */
+  inputQParams: QParams | null;
   /** Weight + bias as fp32. */
   bytesFp32: number;
   /** What the layer holds now. */
@@ -239,12 +277,30 @@ export declare class Model extends WasmObject {
   /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */
   quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
   setForwardMode(layerName: string, mode: ForwardMode): this;
+  /** Static W8A8, step 1: a copy of this model observing every layer's input. */
+  prepare(options?: PrepareOptions): PreparedModel;
   /** The model as a safetensors file that loadModel() reads back exactly. */
   save(): Uint8Array;
   report(options?: ReportOptions): ModelReport;
 }
 
 // ---- safetensors files ---------------------------------------------------------------------
+
+/** A model with an observer on every layer's input (PyTorch's prepared model). */
+export declare class PreparedModel extends WasmObject {
+  private constructor();
+  /** Calibration: runs the model as it is and observes each layer's input. */
+  forward(x: FloatInput, batch?: number): Float32Array;
+  readonly calibrationRows: number;
+  observers(): ObserverState[];
+  /** Static W8A8, step 3: a new Model with static-mode layers. */
+  convert(options?: QuantizeOptions, exclude?: readonly string[]): Model;
+}
+
+/** torch.ao.quantization.prepare: `model.prepare(options)`. */
+export declare function prepare(model: Model, options?: PrepareOptions): PreparedModel;
+/** torch.ao.quantization.convert: `prepared.convert(options, exclude)`. */
+export declare function convert(prepared: PreparedModel, options?: QuantizeOptions, exclude?: readonly string[]): Model;
 
 export interface ModelSpecJson {
   layers: { name: string; activation?: ActivationName }[];

@@ -8,4 +8,6 @@ export {
   getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize, errorMetrics,
   MinMaxObserver, PerChannelMinMaxObserver,
 } from './lib/quantizer.js';
-export { Linear, QuantLinear, Model, loadModel, inspectSafetensors } from './lib/model.js';
+export {
+  Linear, QuantLinear, Model, PreparedModel, prepare, convert, loadModel, inspectSafetensors,
+} from './lib/model.js';

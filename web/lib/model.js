@@ -13,14 +13,25 @@ function requireActivationRoom(widest, input, batch) {
 }
 
 const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
-const MODES = ['weight-only', 'dynamic'];
+const MODES = ['weight-only', 'dynamic', 'llm-int8', 'static'];
+const OBSERVERS = ['minmax', 'moving-average', 'percentile'];
 const ACTIVATION_SCHEMES = ['per-row', 'pytorch'];
 // Lets the module wrap handles it made itself; users cannot forge it.
 const ADOPT = Symbol('adopt a wasm handle');
 
+function finiteNumber(value, name, where, { min = -Infinity, max = Infinity, minExclusive = false } = {}) {
+  const tooLow = minExclusive ? value <= min : value < min;
+  if (typeof value !== 'number' || !Number.isFinite(value) || tooLow || value > max)
+    throw new TypeError(`${where}: ${name} must be a finite number ${minExclusive ? '>' : '>='} ${min}` +
+      `${max < Infinity ? ` and <= ${max}` : ''}, got ${String(value)}`);
+  return value;
+}
+
 function quantizeOptions(options, where) {
-  checkKeys(options, ['symmetric', 'perChannel', 'dtype', 'reduceRange', 'range', 'mode', 'activations'], where);
+  checkKeys(options, ['symmetric', 'perChannel', 'dtype', 'reduceRange', 'range', 'mode', 'activations',
+    'outlierThreshold'], where);
   return {
+    outlierThreshold: finiteNumber(options.outlierThreshold ?? 6, 'outlierThreshold', where, { min: 0 }),
     symmetric: bool(options.symmetric ?? true, 'symmetric', where),
     perChannel: bool(options.perChannel ?? true, 'perChannel', where),
     dtype: oneOf(options.dtype ?? 'qint8', DTYPES, 'dtype', where),
@@ -88,7 +99,7 @@ export class QuantLinear extends WasmObject {
   get bias() { const b = this.handle()._bias(); return b.length ? b : null; }
   /** Bytes held in wasm: integers, scales, zero points and bias. */
   get bytes() { return this.handle()._bytes(); }
-  /** 'weight-only' (W8A32) or 'dynamic' (W8A8). */
+  /** 'weight-only' (W8A32), 'dynamic', 'llm-int8' or 'static' (W8A8). */
   get mode() { return this.handle()._mode(); }
   set mode(mode) {
     unwrap(this.handle()._setMode(oneOf(mode, MODES, 'mode', 'QuantLinear.mode')));
@@ -208,6 +219,27 @@ export class Model extends WasmObject {
   }
 
   /**
+   * Static W8A8, step 1 of PyTorch's prepare → calibrate → convert: a PreparedModel that runs
+   * this model as it is and observes every layer's input. Feed it sample inputs with
+   * `forward()`, then `convert()` it. This model is left as it is.
+   * @param {import('../qlinear').PrepareOptions} [options]
+   */
+  prepare(options = {}) {
+    const where = 'Model.prepare()';
+    checkKeys(options, ['observer', 'symmetric', 'reduceRange', 'averagingConstant', 'percentile', 'bins'], where);
+    const opts = {
+      observer: oneOf(options.observer ?? 'minmax', OBSERVERS, 'observer', where),
+      symmetric: bool(options.symmetric ?? false, 'symmetric', where),
+      reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
+      averagingConstant: finiteNumber(options.averagingConstant ?? 0.01, 'averagingConstant', where,
+        { min: 0, max: 1, minExclusive: true }),
+      percentile: finiteNumber(options.percentile ?? 99.99, 'percentile', where, { min: 50, max: 100, minExclusive: true }),
+      bins: integer(options.bins ?? 2048, 'bins', where, { min: 16, max: 2 ** 20 }),
+    };
+    return new PreparedModel({ [ADOPT]: unwrap(this.handle()._prepare(opts)) }, this.#widest);
+  }
+
+  /**
    * The model as a safetensors file: fp32 layers as <name>.weight / .bias (F32), quantized ones
    * as <name>.weight (I8/U8), .weight_scale (F32), .weight_zero_point (I32), .bias, and the layer
    * list (activations, schemes, modes) in __metadata__, so loadModel() reads it back exactly.
@@ -217,7 +249,10 @@ export class Model extends WasmObject {
     return unwrap(wasmModule()._saveModel(this.handle()));
   }
 
-  /** Switches one quantized layer between 'weight-only' and 'dynamic'. */
+  /**
+   * Switches one quantized layer's forward mode ('static' only for layers made by convert(),
+   * which have a calibrated input scale).
+   */
   setForwardMode(layerName, mode) {
     unwrap(this.handle()._setForwardMode(String(layerName), oneOf(mode, MODES, 'mode', 'Model.setForwardMode()')));
     return this;
@@ -244,6 +279,61 @@ export class Model extends WasmObject {
     report.comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
     return report;
   }
+}
+
+export class PreparedModel extends WasmObject {
+  #widest;
+
+  constructor(adopt, widest) {
+    if (!adopt?.[ADOPT]) throw new TypeError('use model.prepare(options) or prepare(model, options) to make a PreparedModel');
+    super(adopt[ADOPT], 'PreparedModel');
+    this.#widest = widest;
+  }
+
+  /**
+   * Calibration: runs the model on x (fp32, as the model is), records every layer's input in its
+   * observer, and returns the output. A batch that fails (bad input) changes no observer.
+   * @param {Float32Array | number[]} x row-major [batch, inFeatures]
+   */
+  forward(x, batch = 1) {
+    const input = toFloat32Array(x, 'x');
+    integer(batch, 'batch', 'PreparedModel.forward()');
+    requireActivationRoom(this.#widest, input, batch);
+    return unwrap(this.handle()._forward(input, batch));
+  }
+
+  /** Input rows observed so far. */
+  get calibrationRows() { return this.handle()._calibrationRows(); }
+
+  /** Per layer: what its input observer has seen (min/max after clipping) and the qparams it gives. */
+  observers() { return unwrap(this.handle()._observers()); }
+
+  /**
+   * Step 3: a new Model whose fp32 layers (except `exclude`) are QuantLinear in 'static' mode,
+   * weights quantized per `options` (as Model.quantize; `mode` is ignored), inputs quantized
+   * with the calibrated scale and zero point. Throws before any calibration data.
+   * @param {import('../qlinear').QuantizeOptions} [options]
+   * @param {string[]} [exclude]
+   */
+  convert(options = {}, exclude = []) {
+    const where = 'PreparedModel.convert()';
+    const opts = quantizeOptions(options, where);
+    if (!Array.isArray(exclude) || exclude.some((n) => typeof n !== 'string'))
+      throw new TypeError(`${where}: exclude must be an array of layer names`);
+    return new Model([], { [ADOPT]: unwrap(this.handle()._convert(opts, exclude)) });
+  }
+}
+
+/** PyTorch's name: `prepare(model, options)` is `model.prepare(options)`. */
+export function prepare(model, options = {}) {
+  if (!(model instanceof Model)) throw new TypeError('prepare() takes a Model');
+  return model.prepare(options);
+}
+
+/** PyTorch's name: `convert(prepared, options, exclude)` is `prepared.convert(options, exclude)`. */
+export function convert(prepared, options = {}, exclude = []) {
+  if (!(prepared instanceof PreparedModel)) throw new TypeError('convert() takes the PreparedModel prepare() returned');
+  return prepared.convert(options, exclude);
 }
 
 function toBytes(bytes, where) {
