@@ -85,6 +85,45 @@ test('the exported file downloads, equals what Node saves, and loads back into t
   for (const m of [model, expected]) m.dispose();
 });
 
+test('static and LLM.int8() modes in the page: calibrated on held-out images, outlier columns shown', async () => {
+  await page.click('#load-sample');
+  await page.waitForFunction(() => document.querySelector('#load-status').textContent.startsWith('fashion_mnist_mlp.safetensors:'));
+  await page.check('input[name=mode][value=static]');
+  assert.ok(await page.isVisible('#observer-setting'));
+  assert.ok(!(await page.isVisible('#threshold-setting')));
+  await page.selectOption('#observer', 'percentile');
+  await page.click('#quantize');
+  await page.waitForSelector('body[data-quantized=true]', { timeout: 120_000 });
+
+  // Node, the same way: calibrate on the last 256 test images, evaluate the other 9,744.
+  const set = fashionMnistTestSet();
+  const model = loadModel(sampleBytes);
+  const prepared = model.prepare({ observer: 'percentile' });
+  const held = set.count - 256;
+  for (let r = held; r < set.count; r += 32) prepared.forward(set.pixels.subarray(r * 784, (r + 32) * 784), 32);
+  const staticModel = prepared.convert({ symmetric: true, perChannel: true });
+  const evaluated = set.pixels.subarray(0, held * 784);
+  assert.match(await page.textContent('#accuracy-label'), /9,744 images/);
+  let shown = await page.$eval('#accuracy-summary', (el) => ({ ...el.dataset }));
+  assert.equal(Number(shown.int8), accuracy(staticModel.forward(evaluated, held), set.labels.subarray(0, held), 10));
+  let modes = await page.$$eval('#layer-table tbody tr', (rows) => rows.map((r) => r.children[4].textContent));
+  assert.ok(modes.every((m) => /^static: input s=[\d.e-]+ z=\d+$/.test(m)), modes.join(' | '));
+
+  await page.check('input[name=mode][value=llm-int8]');
+  assert.ok(await page.isVisible('#threshold-setting'));
+  await page.fill('#outlier-threshold', '2');
+  await page.click('#quantize');
+  await page.waitForSelector('body[data-quantized=true]', { timeout: 120_000 });
+  const llm = model.quantize({ symmetric: true, perChannel: true, mode: 'llm-int8', outlierThreshold: 2 });
+  shown = await page.$eval('#accuracy-summary', (el) => ({ ...el.dataset }));
+  assert.equal(Number(shown.int8), accuracy(llm.forward(set.pixels, set.count), set.labels, 10));
+  modes = await page.$$eval('#layer-table tbody tr', (rows) => rows.map((r) => r.children[4].textContent));
+  assert.match(modes[0], /^llm-int8: 0\/784 cols \|x\| ≥ 2 in fp32$/); // pixels are in [0, 1]
+  assert.match(modes[1], /^llm-int8: \d+\/256 cols \|x\| ≥ 2 in fp32$/);
+  await shot('demo-model-llm-int8.png');
+  for (const m of [model, prepared, staticModel, llm]) m.dispose();
+});
+
 test('a file dropped on the page loads (a PyTorch F16 checkpoint)', async () => {
   const bytes = readFileSync(new URL('tests/fixtures/safetensors/sequential_f16.safetensors', root));
   await page.evaluate(async (b64) => {

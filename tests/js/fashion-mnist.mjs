@@ -18,8 +18,17 @@ function readIdx(path, expectedMagic) {
 
 /** 10,000 images as float32 pixel/255 (the sample model's preprocessing) and their labels. */
 export function fashionMnistTestSet() {
-  const images = readIdx(`${DIR}/t10k-images-idx3-ubyte.gz`, 0x00000803);
-  const labels = readIdx(`${DIR}/t10k-labels-idx1-ubyte.gz`, 0x00000801);
+  return readSet('t10k');
+}
+
+/** The 60,000 training images, the same way (calibration data must not come from the test set). */
+export function fashionMnistTrainSet() {
+  return readSet('train');
+}
+
+function readSet(prefix) {
+  const images = readIdx(`${DIR}/${prefix}-images-idx3-ubyte.gz`, 0x00000803);
+  const labels = readIdx(`${DIR}/${prefix}-labels-idx1-ubyte.gz`, 0x00000801);
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255; // float32(double division), as in training
   return { count: images.dims[0], features: images.dims[1] * images.dims[2], pixels, labels: labels.data };

@@ -4,6 +4,7 @@ import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,
   errorMetrics, MinMaxObserver, PerChannelMinMaxObserver, QlinearError, type QParams,
   Linear, QuantLinear, Model, type ModelReport, loadModel, inspectSafetensors, capabilities,
+  PreparedModel, prepare, convert, type ObserverState,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -44,7 +45,7 @@ export function modelExample(weight: Float32Array, bias: Float32Array, x: Float3
   const report: ModelReport = q.report({ reference: model, input: x, batch: 2 });
   const layer = QuantLinear.fromLinear(new Linear({ inFeatures: 2, outFeatures: 1, weight: [1, 2] }));
   layer.mode = 'dynamic';
-  // @ts-expect-error modes are 'weight-only' | 'dynamic'
+  // @ts-expect-error modes are named
   layer.mode = 'w4a16';
   // @ts-expect-error QuantLinear has no public constructor
   new QuantLinear();
@@ -68,4 +69,20 @@ export function ioExample(bytes: Uint8Array): number {
 export function capabilityExample(): boolean {
   const c = capabilities();
   return c.build.simd128 && c.memory.limit > c.memory.inUse && (c.hardwareConcurrency ?? 1) > 0 && c.environment !== 'node';
+}
+
+export function int8ModesExample(model: Model, calibration: Float32Array): number {
+  const llm: Model = model.quantize({ mode: 'llm-int8', outlierThreshold: 6, range: 'restricted' });
+  llm.forward(calibration, 1);
+  const outliers: number | null = llm.report().layers[0].lastOutlierColumns;
+  const prepared: PreparedModel = prepare(model, { observer: 'percentile', percentile: 99.9, bins: 1024 });
+  prepared.forward(calibration, 1);
+  const state: ObserverState[] = prepared.observers();
+  const staticModel: Model = convert(prepared, { perChannel: true }, ['head']);
+  const alsoStatic: Model = model.prepare({ observer: 'moving-average', averagingConstant: 0.1 }).convert();
+  // @ts-expect-error observers are named
+  model.prepare({ observer: 'histogram' });
+  const scale = staticModel.report().layers[0].inputQParams?.scale[0] ?? 0;
+  for (const m of [llm, prepared, staticModel, alsoStatic]) m.dispose();
+  return (outliers ?? 0) + state.length + scale + prepared.calibrationRows;
 }

@@ -139,17 +139,20 @@ function progress({ stage, fraction }) {
 }
 
 async function quantize() {
+  const mode = document.querySelector('input[name=mode]:checked').value;
   const options = {
     symmetric: document.querySelector('input[name=scheme]:checked').value === 'symmetric',
     perChannel: document.querySelector('input[name=granularity]:checked').value === 'per-channel',
-    mode: document.querySelector('input[name=mode]:checked').value,
+    mode,
   };
+  if (mode === 'llm-int8') options.outlierThreshold = Number($('#outlier-threshold').value);
+  const calibration = mode === 'static' ? { observer: $('#observer').value } : null;
   if (state.busy) return;
   setBusy(true);
   document.body.dataset.quantized = 'false';
   text('#progress-label', 'starting…');
   try {
-    const result = await call('quantize', { options, exclude: [...state.excluded] }, { onProgress: progress });
+    const result = await call('quantize', { options, calibration, exclude: [...state.excluded] }, { onProgress: progress });
     state.quantized = true;
     renderComparison(result);
     show('#compare-panel');
@@ -177,6 +180,13 @@ async function quantize() {
   }
 }
 
+// The forward mode, with what llm-int8 found in the 64 probe inputs or static mode's input qparams.
+function modeText(l) {
+  if (l.mode === 'llm-int8') return `llm-int8: ${l.lastOutlierColumns}/${l.inFeatures} cols |x| ≥ ${l.outlierThreshold} in fp32`;
+  if (l.mode === 'static') return `static: input s=${l.inputQParams.scale[0].toPrecision(3)} z=${l.inputQParams.zeroPoint[0]}`;
+  return l.mode ?? '—';
+}
+
 function renderComparison({ report, savedBytes }) {
   const { layers, bytes, bytesFp32, comparison } = report;
   text('#size-summary', `${bytesText(bytesFp32)} → ${bytesText(bytes)} (${((bytes / bytesFp32) * 100).toFixed(1)}%); file ${bytesText(savedBytes)}`);
@@ -186,7 +196,7 @@ function renderComparison({ report, savedBytes }) {
     tr.dataset.layer = l.name;
     tr.append(
       cell(l.name), cell(`${l.outFeatures}×${l.inFeatures}`), cell(l.kind === 'linear' ? 'fp32' : l.dtype), cell(l.scheme ?? '—'),
-      cell(l.mode ?? '—'), cell(l.bytesFp32.toLocaleString('en')), cell(l.bytes.toLocaleString('en')),
+      cell(modeText(l)), cell(l.bytesFp32.toLocaleString('en')), cell(l.bytes.toLocaleString('en')),
       cell(l.scaleMin === null ? '—' : `${l.scaleMin.toPrecision(3)} … ${l.scaleMax.toPrecision(3)}`),
       cell(l.weightError ? l.weightError.maxAbsError.toExponential(2) : '—'), cell(sqnrText(l.weightError)),
       cell(sqnrText(comparison.layerError[i])),
@@ -205,8 +215,9 @@ async function selectLayer(name) {
   $('#histogram').dataset.layer = name;
 }
 
-function renderAccuracy({ fp32, int8 }) {
+function renderAccuracy({ fp32, int8, images }) {
   show('#accuracy-card');
+  text('#accuracy-label', `test accuracy (${images.toLocaleString('en')} images)`);
   show('#timing-card');
   const pct = (v) => `${(v * 100).toFixed(2)}%`;
   text('#accuracy-summary', `fp32 ${pct(fp32.accuracy)} · int8 ${pct(int8.accuracy)}`);
@@ -274,6 +285,12 @@ drop.addEventListener('drop', (e) => {
   if (file && !state.busy) readFile(file);
 });
 $('#quantize').addEventListener('click', quantize);
+for (const radio of document.querySelectorAll('input[name=mode]'))
+  radio.addEventListener('change', () => {
+    const mode = document.querySelector('input[name=mode]:checked').value;
+    show('#threshold-setting', mode === 'llm-int8');
+    show('#observer-setting', mode === 'static');
+  });
 $('#export').addEventListener('click', exportModel);
 $('#image-index').addEventListener('change', (e) => showImage(Number(e.target.value)));
 $('#prev-image').addEventListener('click', () => showImage(Number($('#image-index').value) - 1));

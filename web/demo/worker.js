@@ -4,6 +4,8 @@
 import { init, loadModel, inspectSafetensors, memory, capabilities } from '../qlinear.js';
 
 let fp32 = null; // the model as loaded
+let heldOut = 0; // test images used for static calibration, left out of the evaluation
+const CALIBRATION_ROWS = 256;
 let int8 = null; // its quantized copy
 let testSet = null; // { count, features, pixels: Float32Array, labels: Uint8Array }
 
@@ -49,10 +51,33 @@ const handlers = {
     return { count: set.count };
   },
 
-  quantize({ options, exclude }, progress) {
+  quantize({ options, calibration, exclude }, progress) {
     progress('quantizing', 0);
     const started = performance.now();
-    int8 = replace(int8, need(fp32, 'model loaded').quantize(options, exclude));
+    const model = need(fp32, 'model loaded');
+    heldOut = 0;
+    if (calibration) {
+      // Static W8A8: prepare → calibrate → convert. The calibration images are the test set's
+      // last 256, which evaluate() then leaves out; without the test set, smooth synthetic inputs.
+      const rows = CALIBRATION_ROWS, features = model.inFeatures;
+      const useTestSet = testSet && testSet.features === features && testSet.count > 2 * rows;
+      const inputs = useTestSet
+        ? testSet.pixels.subarray((testSet.count - rows) * features, testSet.count * features)
+        : Float32Array.from({ length: rows * features }, (_, i) => Math.sin(i * 12.9898) * 2);
+      const prepared = model.prepare({ observer: calibration.observer });
+      try {
+        for (let r = 0; r < rows; r += 32) {
+          prepared.forward(inputs.subarray(r * features, (r + 32) * features), 32);
+          progress('calibrating', (r + 32) / rows);
+        }
+        int8 = replace(int8, prepared.convert(options, exclude));
+      } finally {
+        prepared.dispose();
+      }
+      heldOut = useTestSet ? rows : 0;
+    } else {
+      int8 = replace(int8, model.quantize(options, exclude));
+    }
     const quantizeMs = performance.now() - started;
     progress('quantizing', 1);
     const probe = testSet && testSet.features === fp32.inFeatures
@@ -65,7 +90,8 @@ const handlers = {
   // Accuracy and time per image over the whole test set, in chunks so progress can be shown.
   evaluate(_, progress) {
     need(int8, 'quantized model');
-    const { count, features, pixels, labels } = testSet;
+    const { features, pixels, labels } = testSet;
+    const count = testSet.count - heldOut; // static mode's calibration images are not evaluated
     const classes = fp32.outFeatures;
     const chunk = 500;
     const result = {};
@@ -85,6 +111,7 @@ const handlers = {
       for (let i = 0; i < 200; i++) model.forward(pixels.subarray(i * features, (i + 1) * features), 1);
       result[name] = { accuracy: correct / count, msPerImageBatched: ms / count, msPerImageSingle: (performance.now() - t0) / 200 };
     }
+    result.images = count;
     return result;
   },
 

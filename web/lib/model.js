@@ -267,16 +267,18 @@ export class Model extends WasmObject {
   report(options = {}) {
     const where = 'Model.report()';
     checkKeys(options, ['reference', 'input', 'batch'], where);
-    const report = unwrap(this.handle()._report());
     if (options.reference === undefined) {
       if (options.input !== undefined || options.batch !== undefined)
         throw new TypeError(`${where}: input and batch compare against a reference model; pass { reference, input, batch }`);
-      return report;
+      return unwrap(this.handle()._report());
     }
     if (!(options.reference instanceof Model)) throw new TypeError(`${where}: reference must be a Model`);
     const batch = integer(options.batch ?? 1, 'batch', where);
     const input = toFloat32Array(options.input, 'input');
-    report.comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
+    const comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
+    // After the comparison's forward, so per-call figures (llm-int8's outlier columns) are this input's.
+    const report = unwrap(this.handle()._report());
+    report.comparison = comparison;
     return report;
   }
 }
