@@ -8,12 +8,16 @@ import { inspect, quantize, run } from '../cli/commands.mjs';
 const USAGE = `usage:
   qlinear inspect FILE [--json]
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
-                   [--exclude NAME ...] [--mode weight-only|dynamic] [--report]
+                   [--exclude NAME ...] [--mode weight-only|dynamic|llm-int8|static]
+                   [--outlier-threshold 6] [--calibration FILE.npy|FILE.json]
+                   [--observer minmax|moving-average|percentile] [--report]
                    [--spec SPEC.json] [--activation relu]
   qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation relu]
 
 Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
-the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.`;
+the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
+--mode static calibrates each layer's input scale on the rows of --calibration (its --observer);
+--mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.`;
 
 const OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -23,6 +27,9 @@ const OPTIONS = {
   'per-tensor': { type: 'boolean' },
   exclude: { type: 'string', multiple: true },
   mode: { type: 'string' },
+  'outlier-threshold': { type: 'string' },
+  calibration: { type: 'string' },
+  observer: { type: 'string' },
   report: { type: 'boolean' },
   spec: { type: 'string' },
   activation: { type: 'string' },
@@ -34,10 +41,13 @@ const OPTIONS = {
 // Which options each command takes; anything else is a usage error, not silently ignored.
 const COMMAND_OPTIONS = {
   inspect: ['json'],
-  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'report', 'spec', 'activation'],
+  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'outlier-threshold',
+    'calibration', 'observer', 'report', 'spec', 'activation'],
   run: ['input', 'spec', 'activation'],
 };
 const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
+const MODES = ['weight-only', 'dynamic', 'llm-int8', 'static'];
+const OBSERVERS = ['minmax', 'moving-average', 'percentile'];
 
 class UsageError extends Error {}
 
@@ -76,8 +86,19 @@ function parse(argv) {
     throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   if (values.symmetric && values.affine) throw new UsageError('--symmetric and --affine exclude each other');
   if (values['per-channel'] && values['per-tensor']) throw new UsageError('--per-channel and --per-tensor exclude each other');
-  if (values.mode && !['weight-only', 'dynamic'].includes(values.mode))
-    throw new UsageError(`--mode must be weight-only or dynamic, got '${values.mode}'`);
+  if (values.mode && !MODES.includes(values.mode))
+    throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`);
+  if ((values.mode === 'static') !== (values.calibration !== undefined))
+    throw new UsageError('--mode static needs --calibration FILE (sample inputs), and --calibration needs --mode static');
+  if (values.observer !== undefined && values.mode !== 'static') throw new UsageError('--observer goes with --mode static');
+  if (values.observer !== undefined && !OBSERVERS.includes(values.observer))
+    throw new UsageError(`--observer must be one of ${OBSERVERS.join(', ')}, got '${values.observer}'`);
+  if (values['outlier-threshold'] !== undefined) {
+    if (values.mode !== 'llm-int8') throw new UsageError('--outlier-threshold goes with --mode llm-int8');
+    const t = Number(values['outlier-threshold']);
+    if (!Number.isFinite(t) || t < 0 || values['outlier-threshold'].trim() === '')
+      throw new UsageError(`--outlier-threshold must be a number >= 0, got '${values['outlier-threshold']}'`);
+  }
   if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
   if (command === 'run' && !values.input) throw new UsageError('run needs --input FILE.json|FILE.npy');
   return { command, file, options: values };

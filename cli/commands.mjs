@@ -30,6 +30,23 @@ export async function inspect(file, options, log) {
   if (keys.length) console.log(`metadata: ${keys.map((k) => `${k}=${metadata[k]}`).join(', ')}`);
 }
 
+// Static W8A8: prepare → run the calibration rows through (32 at a time) → convert.
+async function calibrateAndConvert(model, options, settings, exclude, log) {
+  const { batch, values } = await readInput(options.calibration, model.inFeatures);
+  const observer = options.observer ?? 'minmax';
+  const prepared = model.prepare({ observer });
+  try {
+    for (let row = 0; row < batch; row += 32) {
+      const rows = Math.min(32, batch - row);
+      prepared.forward(values.subarray(row * model.inFeatures, (row + rows) * model.inFeatures), rows);
+    }
+    log(`calibrated on ${batch} rows of ${options.calibration} (${observer} observer)`);
+    return prepared.convert(settings, exclude);
+  } finally {
+    prepared.dispose();
+  }
+}
+
 export async function quantize(input, options, log) {
   await init();
   const started = performance.now();
@@ -43,11 +60,15 @@ export async function quantize(input, options, log) {
     perChannel: !options['per-tensor'],
     mode: options.mode ?? 'weight-only',
   };
+  if (options['outlier-threshold'] !== undefined) settings.outlierThreshold = Number(options['outlier-threshold']);
   const exclude = options.exclude ?? [];
   log(`quantizing to int8: ${settings.symmetric ? 'symmetric' : 'affine'}, ` +
     `${settings.perChannel ? 'per-channel' : 'per-tensor'}, ${settings.mode}` +
+    (settings.mode === 'llm-int8' ? ` (outlier threshold ${settings.outlierThreshold ?? 6})` : '') +
     (exclude.length ? `, keeping ${exclude.join(', ')} in fp32` : ''));
-  const quantized = model.quantize(settings, exclude);
+  const quantized = settings.mode === 'static'
+    ? await calibrateAndConvert(model, options, settings, exclude, log)
+    : model.quantize(settings, exclude);
   const out = quantized.save();
   await writeFile(options.output, out);
   const report = quantized.report();

@@ -115,3 +115,40 @@ test('--exclude takes several names', () => {
   assert.match(r.stderr, /keeping 0, 4 in fp32/);
   assert.match(r.stdout, /^2\s+quant_linear/m);
 });
+
+test('--mode static calibrates on a .npy file; --mode llm-int8 takes a threshold', () => {
+  // 64 Fashion-MNIST-like rows: the first 64 training images would do; smooth values in [0, 1] are enough here.
+  const calibration = join(work, 'calibration.npy');
+  writeNpy(calibration, [64, 784], Array.from({ length: 64 * 784 }, (_, i) => (Math.sin(i * 0.37) + 1) / 2));
+  const out = join(work, 'static.safetensors');
+  const r = qlinear('quantize', sample, '-o', out, '--mode', 'static', '--calibration', calibration,
+    '--observer', 'percentile', '--report');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /calibrated on 64 rows of .*calibration\.npy \(percentile observer\)/);
+  assert.match(r.stdout, /^0\s+quant_linear\s+256x784\s+qint8\s+per_channel_symmetric\s+static/m);
+  assert.match(qlinear('inspect', out).stdout, /0\.input_scale\s+F32\s+\[1\]/);
+  const ran = qlinear('run', out, '--input', calibration);
+  assert.equal(ran.code, 0, ran.stderr);
+
+  const llm = qlinear('quantize', sample, '-o', join(work, 'llm.safetensors'), '--mode', 'llm-int8', '--outlier-threshold', '4');
+  assert.equal(llm.code, 0, llm.stderr);
+  assert.match(llm.stderr, /llm-int8 \(outlier threshold 4\)/);
+
+  for (const [args, message] of [
+    [['--mode', 'static'], /--mode static needs --calibration/],
+    [['--calibration', calibration], /--calibration needs --mode static/],
+    [['--mode', 'static', '--calibration', calibration, '--observer', 'histogram'], /--observer must be one of/],
+    [['--mode', 'dynamic', '--outlier-threshold', '3'], /--outlier-threshold goes with --mode llm-int8/],
+    [['--mode', 'llm-int8', '--outlier-threshold=-1'], /--outlier-threshold must be a number >= 0/],
+    [['--mode', 'llm-int8', '--outlier-threshold', 'six'], /--outlier-threshold must be a number >= 0/],
+    [['--mode', 'w4'], /--mode must be one of weight-only, dynamic, llm-int8, static/],
+  ]) {
+    const bad = qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), ...args);
+    assert.equal(bad.code, 2, args.join(' '));
+    assert.match(bad.stderr, message);
+  }
+  writeNpy(join(work, 'narrow.npy'), [2, 10], new Array(20).fill(0));
+  const narrow = qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), '--mode', 'static', '--calibration', join(work, 'narrow.npy'));
+  assert.equal(narrow.code, 1);
+  assert.match(narrow.stderr, /the model takes 784 features per row/);
+});
