@@ -90,5 +90,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(back.forward(x, batch) == y, "save -> load gives the same outputs");
   } catch (const Error&) {
   }
+
+  // The issue-7 modes: llm-int8 with a fuzzed threshold, and static with a fuzzed observer
+  // calibrated on x (bad thresholds, bad calibration data and uncalibrated layers must throw).
+  const uint8_t more = in.byte();
+  const float threshold = in.value();
+  try {
+    Model model;
+    model.add("a", Linear(cols, rows, w), Activation::relu);
+    model.add("b", Linear(rows, 2, std::vector<float>(static_cast<size_t>(rows) * 2, 0.5f)));
+    QuantLinearOptions o;
+    o.symmetric = symmetric;
+    o.per_channel = flags & 1;
+    o.range = q.range;
+    Model quantized;
+    if (more & 1) {
+      o.mode = ForwardMode::llm_int8;
+      o.outlier_threshold = threshold;
+      quantized = quantize_model_weights(model, o);
+    } else {
+      CalibrationOptions c;
+      c.observer = static_cast<ActivationObserverKind>((more >> 1) % 3);
+      c.qscheme = (more >> 3) & 1 ? QScheme::per_tensor_symmetric : QScheme::per_tensor_affine;
+      c.percentile = 50.0 + (more >> 4) * 3.3;
+      PreparedModel prepared = prepare(model, c);
+      if ((more >> 2) & 1) prepared.forward(x, batch);
+      quantized = convert(prepared, o);
+    }
+    const std::vector<float> y = quantized.forward(x, batch);
+    for (float v : y) check(std::isfinite(v), "llm-int8 / static outputs are finite");
+    const Model back = load_model(SafetensorsFile::parse(save_model(quantized)));
+    check(back.forward(x, batch) == y, "llm-int8 / static: save -> load gives the same outputs");
+  } catch (const Error&) {
+  }
   return 0;
 }

@@ -15,3 +15,4 @@
 #include "qlinear/model_io.hpp"
 #include "qlinear/safetensors.hpp"
 #include "qlinear/checks.hpp"
+#include "qlinear/calibration.hpp"

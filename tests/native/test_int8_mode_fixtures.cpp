@@ -124,6 +124,14 @@ TEST_CASE("a static W8A8 layer matches PyTorch's quantize_per_tensor / quantize_
     CHECK(layer.input_qparams()->scale[0] == static_cast<float>(c.at("input_scale").get<double>()));
     CHECK(layer.input_qparams()->zero_point[0] == c.at("input_zero_point").get<int32_t>());
     const std::vector<float> x = floats(c.at("x"));
+    // The input integers exactly as torch.quantize_per_tensor makes them (clamped ones included).
+    std::vector<uint8_t> xq(batch * in);
+    std::vector<float> row_scale(batch);
+    std::vector<int32_t> row_zero_point(batch);
+    const QParams& qp = *layer.input_qparams();
+    kernels::quantize_rows_static_u8(x.data(), batch, in, qp.scale[0], qp.zero_point[0], qp.qmin, qp.qmax, xq.data(),
+                                     in, row_scale.data(), row_zero_point.data());
+    CHECK(std::vector<int>(xq.begin(), xq.end()) == c.at("x_q").get<std::vector<int>>());
     const std::vector<float> y = converted.forward(x, static_cast<std::ptrdiff_t>(batch));
     const std::vector<float> expected = floats(c.at("output"));
     const double bound = 1e-5 * std::max(1.0, max_abs(expected));

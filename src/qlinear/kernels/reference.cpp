@@ -145,12 +145,12 @@ std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_
   auto is_outlier = [&](float v) { return detect && std::abs(v) >= threshold; };
   std::size_t outliers = 0;
   if (detect) {
+    std::vector<bool> column_has_outlier(in_features, false);  // row by row: x is row-major
+    for (std::size_t b = 0; b < batch; ++b)
+      for (std::size_t k = 0; k < in_features; ++k)
+        if (is_outlier(x[b * in_features + k])) column_has_outlier[k] = true;
     for (std::size_t k = 0; k < in_features; ++k)
-      for (std::size_t b = 0; b < batch; ++b)
-        if (is_outlier(x[b * in_features + k])) {
-          outlier_columns[outliers++] = k;
-          break;
-        }
+      if (column_has_outlier[k]) outlier_columns[outliers++] = k;
   }
   for (std::size_t b = 0; b < batch; ++b) {
     const float* row = x + b * in_features;
