@@ -3,7 +3,7 @@
 #include <string>
 
 #include "qlinear/error.hpp"
-#include "qlinear/kernels/reference.hpp"
+#include "qlinear/kernels/dense_f32.hpp"
 #include "qlinear/checks.hpp"
 
 namespace qlinear {
@@ -43,8 +43,8 @@ Linear::Linear(std::ptrdiff_t in_features, std::ptrdiff_t out_features, std::vec
 std::vector<float> Linear::forward(Span<const float> x, std::ptrdiff_t batch) const {
   check_forward_input(x, batch, in_features_, "Linear");
   std::vector<float> y(static_cast<std::size_t>(batch) * out_features_);
-  kernels::linear_f32(x.data(), static_cast<std::size_t>(batch), weight_.data(), has_bias() ? bias_.data() : nullptr,
-                      in_features_, out_features_, y.data());
+  kernels::linear_f32_simd(x.data(), static_cast<std::size_t>(batch), weight_.data(),
+                           has_bias() ? bias_.data() : nullptr, in_features_, out_features_, y.data());
   return y;
 }
 

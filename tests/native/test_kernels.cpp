@@ -2,12 +2,15 @@
 // and the scalar tail both run) and on values that stress rounding and clamping.
 #include <catch2/catch.hpp>
 
+#include <cfloat>
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "fixtures.hpp"
+#include "qlinear/kernels/dense_f32.hpp"
 #include "qlinear/kernels/elementwise.hpp"
+#include "qlinear/kernels/reference.hpp"
 
 using namespace qlinear::kernels;
 using fixtures::bits;
@@ -67,4 +70,29 @@ TEST_CASE("quantize_reference rounds half to even and clamps", "[kernels]") {
   std::vector<int> values(q.begin(), q.end());
   for (int& v : values) v = static_cast<int8_t>(v);
   CHECK(values == std::vector<int>{0, 2, 2, 0, -2, 127, -128});
+}
+
+TEST_CASE("the fp32 SIMD Linear kernel is within the float summation bound of the double reference",
+          "[kernels][f32]") {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  for (std::size_t k : {1, 3, 4, 5, 15, 17, 33, 255, 1000})
+    for (std::size_t out : {1, 2, 3, 5, 17})
+      for (std::size_t batch : {1, 2, 3, 4, 5, 9, 64}) {
+        std::vector<float> x(batch * k), w(out * k), b(out);
+        for (auto* v : {&x, &w, &b})
+          for (float& e : *v) e = n(rng);
+        std::vector<float> y(batch * out), expected(batch * out);
+        const bool with_bias = (k + out + batch) % 2 == 0;
+        qlinear::kernels::linear_f32_simd(x.data(), batch, w.data(), with_bias ? b.data() : nullptr, k, out, y.data());
+        qlinear::kernels::linear_f32(x.data(), batch, w.data(), with_bias ? b.data() : nullptr, k, out, expected.data());
+        for (std::size_t r = 0; r < batch; ++r)
+          for (std::size_t j = 0; j < out; ++j) {
+            double magnitude = with_bias ? std::abs(b[j]) : 0.0;
+            for (std::size_t t = 0; t < k; ++t) magnitude += std::abs(static_cast<double>(x[r * k + t]) * w[j * k + t]);
+            const double bound = static_cast<double>(k + 2) * FLT_EPSILON * magnitude;
+            INFO("k=" << k << " out=" << out << " batch=" << batch << " row " << r << " col " << j);
+            REQUIRE(std::abs(static_cast<double>(y[r * out + j]) - expected[r * out + j]) <= bound);
+          }
+      }
 }
