@@ -15,7 +15,8 @@ CI never runs this; the JSON is committed. Fixed seeds make re-runs byte-identic
   The file holds the inputs, the float32 weight, the bitsandbytes-style int8 weight (CB) and
   row absmax (SCB), the activations' int8 values, row absmax and outlier columns, and the output.
 * static: a static W8A8 layer as PyTorch defines its pieces: input observed by MinMaxObserver
-  (quint8, per_tensor_affine), weight by PerChannelMinMaxObserver (qint8, symmetric), both
+  (quint8, per_tensor_affine, with and without reduce_range: the scale is then computed for
+  [0, 127] but quantize_per_tensor still clamps to [0, 255]), weight by PerChannelMinMaxObserver (qint8, symmetric), both
   quantized with quantize_per_tensor / quantize_per_channel, and the output computed in float64
   from the dequantized integers (qlinear returns fp32 rather than re-quantizing the output).
 """
@@ -102,12 +103,12 @@ def llm_int8_cases(g):
 
 def static_cases(g):
     cases = []
-    for batch, in_features, out_features in [(3, 17, 5), (8, 64, 33)]:
+    for batch, in_features, out_features, reduce_range in [(3, 17, 5, False), (8, 64, 33, False), (4, 20, 3, True)]:
         bound = 1.0 / in_features ** 0.5
         weight = (torch.rand(out_features, in_features, generator=g) * 2 - 1) * bound
         bias = (torch.rand(out_features, generator=g) * 2 - 1) * bound
         calibration = [torch.randn(batch, in_features, generator=g) * 2 for _ in range(3)]
-        observer = MinMaxObserver(dtype=torch.quint8, qscheme=torch.per_tensor_affine)
+        observer = MinMaxObserver(dtype=torch.quint8, qscheme=torch.per_tensor_affine, reduce_range=reduce_range)
         for c in calibration:
             observer(c)
         scale, zero_point = observer.calculate_qparams()
@@ -119,7 +120,7 @@ def static_cases(g):
         x_q = torch.quantize_per_tensor(x, float(scale), int(zero_point), torch.quint8)
         out = x_q.dequantize().double() @ w_q.dequantize().double().t() + bias.double()
         cases.append({"batch": batch, "in_features": in_features, "out_features": out_features,
-                      "calibration": [floats(c) for c in calibration], "weight": floats(weight),
+                      "reduce_range": reduce_range, "calibration": [floats(c) for c in calibration], "weight": floats(weight),
                       "bias": floats(bias), "input_scale": float(scale), "input_zero_point": int(zero_point),
                       "x": floats(x), "x_q": [int(v) for v in x_q.int_repr().reshape(-1).tolist()],
                       "output": [float(v) for v in out.reshape(-1).tolist()]})

@@ -181,9 +181,12 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
                                                          x_scale.data(), x_zero_point.data());
       break;
     case ForwardMode::static_int8: {
+      // Clamped to what quint8 stores, [0, 255], as torch.quantize_per_tensor does: the
+      // observer's [qmin, qmax] (e.g. [0, 127] with reduce_range) only chose the scale.
       const QParams& q = *input_qparams_;
-      kernels::quantize_rows_static_u8(x.data(), rows, in_features_, q.scale[0], q.zero_point[0], q.qmin, q.qmax,
-                                       xq.data(), stride, x_scale.data(), x_zero_point.data());
+      const IntRange storage = storage_range(QuantDtype::quint8);
+      kernels::quantize_rows_static_u8(x.data(), rows, in_features_, q.scale[0], q.zero_point[0], storage.min,
+                                       storage.max, xq.data(), stride, x_scale.data(), x_zero_point.data());
       break;
     }
     case ForwardMode::llm_int8:

@@ -116,7 +116,9 @@ TEST_CASE("a static W8A8 layer matches PyTorch's quantize_per_tensor / quantize_
     Model model;
     model.add("fc", Linear(static_cast<std::ptrdiff_t>(in), static_cast<std::ptrdiff_t>(out), floats(c.at("weight")),
                            floats(c.at("bias"))));
-    PreparedModel prepared = prepare(model);
+    CalibrationOptions calibration_options;
+    calibration_options.reduce_range = c.at("reduce_range").get<bool>();
+    PreparedModel prepared = prepare(model, calibration_options);
     for (const Json& calibration : c.at("calibration"))
       prepared.forward(floats(calibration), static_cast<std::ptrdiff_t>(batch));
     const Model converted = convert(prepared);  // default weights: per-channel symmetric qint8
@@ -129,9 +131,12 @@ TEST_CASE("a static W8A8 layer matches PyTorch's quantize_per_tensor / quantize_
     std::vector<float> row_scale(batch);
     std::vector<int32_t> row_zero_point(batch);
     const QParams& qp = *layer.input_qparams();
-    kernels::quantize_rows_static_u8(x.data(), batch, in, qp.scale[0], qp.zero_point[0], qp.qmin, qp.qmax, xq.data(),
-                                     in, row_scale.data(), row_zero_point.data());
+    kernels::quantize_rows_static_u8(x.data(), batch, in, qp.scale[0], qp.zero_point[0], 0, 255, xq.data(), in,
+                                     row_scale.data(), row_zero_point.data());
     CHECK(std::vector<int>(xq.begin(), xq.end()) == c.at("x_q").get<std::vector<int>>());
+    // With reduce_range the scale is for [0, 127], yet inputs above the calibrated range still
+    // quantize past 127 (PyTorch clamps to the dtype): the case must exercise that.
+    if (calibration_options.reduce_range) CHECK(*std::max_element(xq.begin(), xq.end()) > 127);
     const std::vector<float> y = converted.forward(x, static_cast<std::ptrdiff_t>(batch));
     const std::vector<float> expected = floats(c.at("output"));
     const double bound = 1e-5 * std::max(1.0, max_abs(expected));

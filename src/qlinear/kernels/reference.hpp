@@ -67,7 +67,8 @@ void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, 
                                              int32_t* row_zero_point);
 
 // Static W8A8: every row quantized with the same calibrated quint8 scale and zero point
-// (PyTorch's quantize_per_tensor: clamp(zp + round_half_even(x / scale), qmin, qmax)).
+// (PyTorch's quantize_per_tensor: clamp(zp + round_half_even(x / scale), qmin, qmax), where
+// PyTorch clamps to the dtype's range, [0, 255], whatever range the observer used).
 void quantize_rows_static_u8(const float* x, std::size_t batch, std::size_t in_features, float scale,
                              int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t* q, std::size_t q_stride,
                              float* row_scale, int32_t* row_zero_point);
