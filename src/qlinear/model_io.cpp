@@ -17,7 +17,10 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr const char* kModelKey = "qlinear.model";
-constexpr const char* kFormatVersion = "1";
+// 2: llm-int8 / static modes, outlier_threshold, <layer>.input_scale / .input_zero_point.
+// Version 1 files (no such layers) read unchanged.
+constexpr const char* kFormatVersion = "2";
+constexpr int kNewestFormatVersion = 2;
 
 // Records which tensors the layers used, so leftovers can be reported.
 class TensorReader {
@@ -231,6 +234,10 @@ Model load_model(const SafetensorsFile& file, const LoadOptions& options) {
   Model model;
   const auto described = file.metadata().find(kModelKey);
   if (described != file.metadata().end()) {
+    const auto version = file.metadata().find("qlinear.format_version");
+    if (version != file.metadata().end() && version->second != "1" && version->second != "2")
+      throw Error("this file is qlinear format version " + version->second + ", written by a newer qlinear; this one reads versions 1 to " +
+                  std::to_string(kNewestFormatVersion));
     model = load_qlinear_layout(reader, described->second);
   } else {
     const ModelSpec spec = options.spec ? *options.spec : infer_sequential(file, options);

@@ -169,3 +169,38 @@ TEST_CASE("loading refuses models it cannot build, naming the tensor or layer", 
   CHECK_THROWS_WITH(parse_model_spec(R"({"layers":[{"name":"a","activation":"swish"}]})"), Contains("unknown activation 'swish'"));
   CHECK_THROWS_WITH(parse_model_spec(R"({"layers":[{"name":"a","act":"relu"}]})"), Contains("unexpected key 'act'"));
 }
+
+TEST_CASE("a quantized model saved by qlinear before format version 2 still loads and computes the same",
+          "[io][compat]") {
+  std::ifstream in(std::string(QLINEAR_FIXTURE_DIR) + "/safetensors/qlinear_v1_int8.json");
+  const nlohmann::json expected = nlohmann::json::parse(in);
+  const SafetensorsFile file = SafetensorsFile::parse(read_fixture_file("qlinear_v1_int8.safetensors"));
+  CHECK(file.metadata().at("qlinear.format_version") == "1");
+  const Model model = load_model(file);
+  const auto& a = std::get<QuantLinear>(model.layer("0").op);
+  const auto& b = std::get<QuantLinear>(model.layer("2").op);
+  CHECK(a.mode() == ForwardMode::dynamic);
+  CHECK(a.qparams().scheme == QScheme::per_channel_symmetric);
+  CHECK(b.mode() == ForwardMode::weight_only);
+  CHECK(b.qparams().dtype == QuantDtype::quint8);
+  CHECK(b.qparams().scheme == QScheme::per_tensor_affine);
+  CHECK_FALSE(a.input_qparams().has_value());
+  CHECK(a.outlier_threshold() == kDefaultOutlierThreshold);
+  CHECK_FALSE(model.layer("4").is_quantized());
+  std::vector<float> x(2 * 784);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 256) / 255.0f;
+  // The int8 layers compute exactly as then; the fp32 layer 4 now sums in float (SIMD), not double.
+  CHECK(max_scaled_difference(model.forward(x, 2), floats(expected.at("outputs"))) <= 1e-5);
+  // Saved again, it is format version 2 and loads back the same.
+  const SafetensorsFile again = SafetensorsFile::parse(save_model(model));
+  CHECK(again.metadata().at("qlinear.format_version") == "2");
+  CHECK(load_model(again).forward(x, 2) == model.forward(x, 2));
+}
+
+TEST_CASE("a file from a newer qlinear format is refused with a clear message", "[io][compat]") {
+  std::vector<TensorToWrite> tensors = {{"fc.weight", SafetensorsDtype::F32, {1, 1}, std::vector<uint8_t>(4, 0)}};
+  const std::string layers = R"([{"name":"fc","activation":"identity","kind":"linear"}])";
+  const std::vector<uint8_t> bytes =
+      write_safetensors(tensors, {{"format", "qlinear"}, {"qlinear.format_version", "3"}, {"qlinear.model", layers}});
+  CHECK_THROWS_WITH(load_bytes(bytes), Contains("format version 3, written by a newer qlinear"));
+}
