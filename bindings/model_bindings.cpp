@@ -24,11 +24,10 @@ QuantLinearOptions to_quant_linear_options(const val& o) {
 CalibrationOptions to_calibration_options(const val& o) {
   CalibrationOptions out;
   out.observer = parse_activation_observer(o["observer"].as<std::string>());
-  out.qscheme = o["symmetric"].as<bool>() ? QScheme::per_tensor_symmetric : QScheme::per_tensor_affine;
+  out.qscheme = parse_qscheme(o["qscheme"].as<std::string>());
   out.reduce_range = o["reduceRange"].as<bool>();
   out.averaging_constant = o["averagingConstant"].as<float>();
   out.percentile = o["percentile"].as<double>();
-  out.bins = o["bins"].as<unsigned>();
   return out;
 }
 
@@ -74,6 +73,17 @@ val quant_linear_set_mode(QuantLinear& self, std::string mode) {
   return guarded([&] { self.set_mode(parse_forward_mode(mode)); return val::undefined(); });
 }
 int quant_linear_bytes(const QuantLinear& self) { return static_cast<int>(self.parameter_bytes()); }
+float quant_linear_outlier_threshold(const QuantLinear& self) { return self.outlier_threshold(); }
+val quant_linear_set_outlier_threshold(QuantLinear& self, float threshold) {
+  return guarded([&] { self.set_outlier_threshold(threshold); return val::undefined(); });
+}
+val quant_linear_last_outlier_columns(const QuantLinear& self) {
+  const auto n = self.last_outlier_columns();
+  return n ? val(static_cast<double>(*n)) : val::null();
+}
+val quant_linear_input_qparams(const QuantLinear& self) {
+  return self.input_qparams() ? from_qparams(*self.input_qparams()) : val::null();
+}
 
 // ---- Model ----
 
@@ -137,6 +147,10 @@ double prepared_rows(const PreparedModel& self) { return static_cast<double>(sel
 
 val model_set_forward_mode(Model& self, std::string layer, std::string mode) {
   return guarded([&] { self.set_forward_mode(layer, parse_forward_mode(mode)); return val::undefined(); });
+}
+
+val model_set_outlier_threshold(Model& self, std::string layer, float threshold) {
+  return guarded([&] { self.set_outlier_threshold(layer, threshold); return val::undefined(); });
 }
 
 val optional_metrics(const std::optional<ErrorMetrics>& m) { return m ? from_metrics(*m) : val::null(); }
@@ -231,7 +245,11 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_mode", &quant_linear_mode)
       .function("_setMode", &quant_linear_set_mode)
       .function("_activations", &quant_linear_activations)
-      .function("_bytes", &quant_linear_bytes);
+      .function("_bytes", &quant_linear_bytes)
+      .function("_outlierThreshold", &quant_linear_outlier_threshold)
+      .function("_setOutlierThreshold", &quant_linear_set_outlier_threshold)
+      .function("_lastOutlierColumns", &quant_linear_last_outlier_columns)
+      .function("_inputQParams", &quant_linear_input_qparams);
 
   emscripten::class_<Model>("Model")
       .constructor<>()
@@ -241,6 +259,7 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_forwardEachLayer", &model_forward_each_layer)
       .function("_quantize", &model_quantize)
       .function("_setForwardMode", &model_set_forward_mode)
+      .function("_setOutlierThreshold", &model_set_outlier_threshold)
       .function("_report", &model_report)
       .function("_layerQParams", &model_layer_qparams)
       .function("_layerWeight", &model_layer_weight)

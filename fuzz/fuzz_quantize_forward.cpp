@@ -118,7 +118,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       quantized = convert(prepared, o);
     }
     const std::vector<float> y = quantized.forward(x, batch);
-    for (float v : y) check(std::isfinite(v), "llm-int8 / static outputs are finite");
+    const auto& first = std::get<QuantLinear>(quantized.layer("a").op);
+    if (first.mode() == ForwardMode::llm_int8)
+      check(first.last_outlier_columns().value_or(cols + 1) <= static_cast<std::size_t>(cols),
+            "llm-int8 reports at most in_features outlier columns after a forward");
+    else
+      check(first.input_qparams().has_value(), "converted layers carry their calibrated input qparams");
     const Model back = load_model(SafetensorsFile::parse(save_model(quantized)));
     check(back.forward(x, batch) == y, "llm-int8 / static: save -> load gives the same outputs");
   } catch (const Error&) {

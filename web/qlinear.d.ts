@@ -142,6 +142,7 @@ export interface QuantizeOptions {
   perChannel?: boolean;
   dtype?: QuantDtype;
   reduceRange?: boolean;
+  /** Default 'full', or 'restricted' (bitsandbytes' absmax / 127) for mode 'llm-int8'. */
   range?: RangeVariant;
   /** Default 'weight-only'. */
   mode?: ForwardMode;
@@ -151,21 +152,22 @@ export interface QuantizeOptions {
   outlierThreshold?: number;
 }
 
+/** PreparedModel.convert(): how to quantize the weights (the layers' mode is 'static'). */
+export type ConvertOptions = Pick<QuantizeOptions, 'symmetric' | 'perChannel' | 'dtype' | 'reduceRange' | 'range'>;
+
 /** Observers for static calibration: PyTorch's MinMax and MovingAverageMinMax, or a percentile clip. */
 export type ActivationObserverName = 'minmax' | 'moving-average' | 'percentile';
 
 export interface PrepareOptions {
   /** Default 'minmax'. */
   observer?: ActivationObserverName;
-  /** quint8 per_tensor_symmetric instead of per_tensor_affine (default false). */
-  symmetric?: boolean;
+  /** The activations' quint8 scheme (default 'per_tensor_affine', as PyTorch's activation observers). */
+  qscheme?: 'per_tensor_affine' | 'per_tensor_symmetric';
   reduceRange?: boolean;
   /** 'moving-average': min += c·(batch min − min) per batch (default 0.01). */
   averagingConstant?: number;
   /** 'percentile': clip to the [100 − p, p] percentiles, in (50, 100] (default 99.99). */
   percentile?: number;
-  /** 'percentile': histogram bins (default 2048). */
-  bins?: number;
 }
 
 export interface ObserverState {
@@ -206,6 +208,12 @@ export declare class QuantLinear extends WasmObject {
   readonly bytes: number;
   mode: ForwardMode;
   readonly activations: ActivationScheme;
+  /** llm-int8: columns with any |x| >= this take the fp32 path. */
+  outlierThreshold: number;
+  /** Outlier columns the last llm-int8 forward found; null before any forward. */
+  readonly lastOutlierColumns: number | null;
+  /** Static mode's calibrated input qparams, or null. */
+  readonly inputQParams: QParams | null;
   forward(x: FloatInput, batch?: number): Float32Array;
 }
 
@@ -223,7 +231,7 @@ export interface LayerReport {
   scheme: QScheme | null;
   mode: ForwardMode | null;
   activations: ActivationScheme | null;
-  /** llm-int8 layers: the threshold, and how many outlier columns the last forward found. */
+  /** llm-int8 layers: the threshold, and how many outlier columns the last forward found (null before one). */
   outlierThreshold: number | null;
   lastOutlierColumns: number | null;
   /** static layers: the calibrated input qparams. */
@@ -277,6 +285,7 @@ export declare class Model extends WasmObject {
   /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */
   quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
   setForwardMode(layerName: string, mode: ForwardMode): this;
+  setOutlierThreshold(layerName: string, threshold: number): this;
   /** Static W8A8, step 1: a copy of this model observing every layer's input. */
   prepare(options?: PrepareOptions): PreparedModel;
   /** The model as a safetensors file that loadModel() reads back exactly. */
@@ -294,13 +303,13 @@ export declare class PreparedModel extends WasmObject {
   readonly calibrationRows: number;
   observers(): ObserverState[];
   /** Static W8A8, step 3: a new Model with static-mode layers. */
-  convert(options?: QuantizeOptions, exclude?: readonly string[]): Model;
+  convert(options?: ConvertOptions, exclude?: readonly string[]): Model;
 }
 
 /** torch.ao.quantization.prepare: `model.prepare(options)`. */
 export declare function prepare(model: Model, options?: PrepareOptions): PreparedModel;
 /** torch.ao.quantization.convert: `prepared.convert(options, exclude)`. */
-export declare function convert(prepared: PreparedModel, options?: QuantizeOptions, exclude?: readonly string[]): Model;
+export declare function convert(prepared: PreparedModel, options?: ConvertOptions, exclude?: readonly string[]): Model;
 
 export interface ModelSpecJson {
   layers: { name: string; activation?: ActivationName }[];

@@ -36,8 +36,7 @@ std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> ma
       return MovingAverageMinMaxObserver({o.averaging_constant, QuantDtype::quint8, o.qscheme, o.reduce_range,
                                           RangeVariant::full});
     case ActivationObserverKind::percentile:
-      return PercentileObserver({o.percentile, o.bins, QuantDtype::quint8, o.qscheme, o.reduce_range,
-                                 RangeVariant::full});
+      return PercentileObserver({o.percentile, QuantDtype::quint8, o.qscheme, o.reduce_range, RangeVariant::full});
   }
   throw Error("unknown activation observer");
 }

@@ -33,7 +33,6 @@ struct CalibrationOptions {
   bool reduce_range = false;
   float averaging_constant = 0.01f;  // moving-average
   double percentile = 99.99;         // percentile
-  std::size_t bins = 2048;           // percentile
 };
 
 // One observer of any of the kinds above.

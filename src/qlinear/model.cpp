@@ -99,6 +99,14 @@ void Model::set_forward_mode(const std::string& layer_name, ForwardMode mode) {
   std::get<QuantLinear>(target->op).set_mode(mode);
 }
 
+void Model::set_outlier_threshold(const std::string& layer_name, float threshold) {
+  Layer* target = find(layer_name);
+  if (!target) throw Error("the model has no layer named '" + layer_name + "'");
+  if (!target->is_quantized())
+    throw Error("layer '" + layer_name + "' is fp32: only quantized layers have an outlier threshold");
+  std::get<QuantLinear>(target->op).set_outlier_threshold(threshold);
+}
+
 Model quantize_model_weights(const Model& model, const QuantLinearOptions& options,
                              const std::vector<std::string>& modules_to_exclude) {
   for (const std::string& name : modules_to_exclude) {

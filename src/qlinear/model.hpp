@@ -50,6 +50,8 @@ class Model {
   std::size_t parameter_bytes() const;
   // Switches one quantized layer between weight-only and dynamic forward.
   void set_forward_mode(const std::string& layer_name, ForwardMode mode);
+  // Sets one quantized layer's llm-int8 outlier threshold (see QuantLinear).
+  void set_outlier_threshold(const std::string& layer_name, float threshold);
 
  private:
   Layer* find(const std::string& name);

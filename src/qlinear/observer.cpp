@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
@@ -157,72 +158,62 @@ QParams MovingAverageMinMaxObserver::calculate_qparams() const {
   return as_min_max.calculate_qparams();
 }
 
+namespace {
+// The percentile histogram's bins, in ascending order of value: magnitudes 2^-40 .. 2^128 in
+// steps of 2^(1/32) for negative values (largest magnitude first), one bin for |x| < 2^-40, then
+// the same magnitudes for positive values.
+constexpr int kBinsPerOctave = 32;
+constexpr int kLowestExponent = -40;
+constexpr std::size_t kMagnitudeBins = static_cast<std::size_t>((128 - kLowestExponent) * kBinsPerOctave);
+constexpr std::size_t kZeroBin = kMagnitudeBins;
+constexpr std::size_t kHistogramBins = 2 * kMagnitudeBins + 1;
+
+std::size_t magnitude_bin(double magnitude) {
+  const double at = std::floor((std::log2(magnitude) - kLowestExponent) * kBinsPerOctave);
+  return static_cast<std::size_t>(std::min(std::max(at, 0.0), static_cast<double>(kMagnitudeBins - 1)));
+}
+
+std::size_t histogram_bin(float v) {
+  const double magnitude = std::abs(static_cast<double>(v));
+  if (magnitude < std::ldexp(1.0, kLowestExponent)) return kZeroBin;
+  const std::size_t m = magnitude_bin(magnitude);
+  return v < 0 ? kZeroBin - 1 - m : kZeroBin + 1 + m;
+}
+
+double magnitude_edge(std::size_t m) {  // lower edge of magnitude bin m
+  return std::exp2(static_cast<double>(m) / kBinsPerOctave + kLowestExponent);
+}
+
+// [low, high) in value of a histogram bin.
+std::pair<double, double> bin_bounds(std::size_t bin) {
+  if (bin == kZeroBin) return {0.0, 0.0};  // reported as exactly 0
+  if (bin > kZeroBin) {
+    const std::size_t m = bin - kZeroBin - 1;
+    return {magnitude_edge(m), magnitude_edge(m + 1)};
+  }
+  const std::size_t m = kZeroBin - 1 - bin;
+  return {-magnitude_edge(m + 1), -magnitude_edge(m)};
+}
+}  // namespace
+
 IntRange PercentileObserver::validate(const Options& options) {
   if (!(options.percentile > 50.0 && options.percentile <= 100.0))
     throw Error("percentile must be in (50, 100], got " + std::to_string(options.percentile));
-  if (options.bins < 16 || options.bins > (1u << 20))
-    throw Error("bins must be between 16 and 1048576, got " + std::to_string(options.bins));
   return MinMaxObserver::validate({options.dtype, options.qscheme, options.reduce_range, options.range});
 }
 
 PercentileObserver::PercentileObserver(const Options& options)
-    : options_(options), range_(validate(options)), counts_(options.bins, 0.0) {}
+    : options_(options), range_(validate(options)), counts_(kHistogramBins, 0.0) {}
 
 void PercentileObserver::observe(Span<const float> values, const Shape& shape) {
   require_non_empty(values);
   checked_shape(shape, values.size());
   require_finite(values, "input");
   const kernels::MinMax m = kernels::minmax(values.data(), values.size());
-  if (total_ == 0.0) {
-    seen_min_ = m.min;
-    seen_max_ = m.max;
-    lo_ = m.min;
-    width_ = (static_cast<double>(m.max) - m.min) / static_cast<double>(counts_.size());
-  } else {
-    seen_min_ = std::min(seen_min_, m.min);
-    seen_max_ = std::max(seen_max_, m.max);
-    grow_to(seen_min_, seen_max_);
-  }
-  add(values);
-}
-
-void PercentileObserver::add(Span<const float> values) {
-  const double last = static_cast<double>(counts_.size() - 1);
-  for (const float v : values) {
-    const double at = width_ > 0.0 ? std::floor((v - lo_) / width_) : 0.0;
-    counts_[static_cast<std::size_t>(std::min(std::max(at, 0.0), last))] += 1.0;
-  }
+  seen_min_ = total_ == 0.0 ? m.min : std::min(seen_min_, m.min);
+  seen_max_ = total_ == 0.0 ? m.max : std::max(seen_max_, m.max);
+  for (const float v : values) counts_[histogram_bin(v)] += 1.0;
   total_ += static_cast<double>(values.size());
-}
-
-void PercentileObserver::grow_to(double lo, double hi) {
-  const auto bins = static_cast<double>(counts_.size());
-  if (width_ == 0.0) {  // so far one value, all of it in bin 0 at lo_
-    if (lo == hi) return;
-    const double value = lo_;
-    const double mass = counts_[0];
-    counts_[0] = 0.0;
-    lo_ = lo;
-    width_ = (hi - lo) / bins;
-    const double at = std::min(std::max(std::floor((value - lo_) / width_), 0.0), bins - 1.0);
-    counts_[static_cast<std::size_t>(at)] = mass;
-    return;
-  }
-  if (lo >= lo_ && hi <= lo_ + width_ * bins) return;
-  // New left edge: a whole number of old bins further left; new width: old width · 2^k.
-  const double shift = lo < lo_ ? std::ceil((lo_ - lo) / width_) : 0.0;
-  double factor = 1.0;
-  while ((shift + bins) / factor > bins || lo_ - shift * width_ + width_ * factor * bins < hi) factor *= 2.0;
-  // (shift + i) / factor for the last old bin must stay inside the new histogram as well.
-  std::vector<double> grown(counts_.size(), 0.0);
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    if (counts_[i] == 0.0) continue;
-    const double at = std::min(std::floor((shift + static_cast<double>(i)) / factor), bins - 1.0);
-    grown[static_cast<std::size_t>(at)] += counts_[i];
-  }
-  counts_ = std::move(grown);
-  lo_ -= shift * width_;
-  width_ *= factor;
 }
 
 float PercentileObserver::quantile(double fraction) const {
@@ -232,7 +223,8 @@ float PercentileObserver::quantile(double fraction) const {
     const double c = counts_[i];
     if (c > 0.0 && below + c >= target) {
       const double within = std::min(std::max((target - below) / c, 0.0), 1.0);
-      const double value = lo_ + (static_cast<double>(i) + within) * width_;
+      const auto [low, high] = bin_bounds(i);
+      const double value = low + within * (high - low);
       return std::min(std::max(static_cast<float>(value), seen_min_), seen_max_);
     }
     below += c;

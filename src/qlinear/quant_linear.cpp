@@ -131,6 +131,12 @@ void QuantLinear::set_mode(ForwardMode mode) {
   mode_ = mode;
 }
 
+std::optional<std::size_t> QuantLinear::last_outlier_columns() const {
+  const std::int64_t v = last_outlier_columns_.value.load(std::memory_order_relaxed);
+  if (v == Statistic::kNone) return std::nullopt;
+  return static_cast<std::size_t>(v);
+}
+
 void QuantLinear::set_outlier_threshold(float threshold) {
   check_outlier_threshold(threshold);
   outlier_threshold_ = threshold;
@@ -154,7 +160,7 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
   const std::size_t stride = packed_.stride;
   std::vector<float> y(rows * out_features_);
   const float* bias = bias_.empty() ? nullptr : bias_.data();
-  last_outlier_columns_ = 0;
+  last_outlier_columns_.set(0);
   if (mode_ == ForwardMode::weight_only) {
     // The kernels read whole 16-lane vectors: rows padded with zeros unless already a multiple.
     if (stride == in_features_) {
@@ -201,7 +207,7 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
   kernels::linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_, stride}, packed_,
                               bias, y.data());
   if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
-  last_outlier_columns_ = outlier_columns.size();
+  last_outlier_columns_.set(outlier_columns.size());
   return y;
 }
 

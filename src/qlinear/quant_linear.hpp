@@ -1,7 +1,9 @@
 #pragma once
 // A linear layer with int8 weights: the integers, one scale and zero point per output channel
 // (or one for the tensor), and the fp32 bias. It keeps no fp32 copy of the weights.
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,8 +94,10 @@ class QuantLinear {
   float outlier_threshold() const { return outlier_threshold_; }
   // >= 0 and finite; 0 turns outlier detection off (every column takes the int8 path).
   void set_outlier_threshold(float threshold);
-  // How many outlier columns the last llm-int8 forward found (0 after a forward in another mode).
-  std::size_t last_outlier_columns() const { return last_outlier_columns_; }
+  // How many outlier columns the last llm-int8 forward found: none before the first forward (and
+  // 0 after a forward in another mode). A statistic, so forward() stays const; it is atomic, so
+  // concurrent forwards on one layer stay race-free (each then sees one of the calls' counts).
+  std::optional<std::size_t> last_outlier_columns() const;
   // The calibrated input qparams of static mode (per-tensor quint8), if the layer has them.
   const std::optional<QParams>& input_qparams() const { return input_qparams_; }
   // Throws unless per-tensor quint8 with a positive finite scale and zero point in [qmin, qmax].
@@ -122,8 +126,19 @@ class QuantLinear {
   ActivationScheme activations_;
   float outlier_threshold_ = kDefaultOutlierThreshold;
   std::optional<QParams> input_qparams_;
-  // A statistic of the last forward, not state that changes results: kept through const calls.
-  mutable std::size_t last_outlier_columns_ = 0;
+  // A relaxed atomic that copies like a number (QuantLinear is copied into models and files).
+  struct Statistic {
+    static constexpr std::int64_t kNone = -1;
+    mutable std::atomic<std::int64_t> value{kNone};
+    Statistic() = default;
+    Statistic(const Statistic& other) : value(other.value.load(std::memory_order_relaxed)) {}
+    Statistic& operator=(const Statistic& other) {
+      value.store(other.value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      return *this;
+    }
+    void set(std::size_t v) const { value.store(static_cast<std::int64_t>(v), std::memory_order_relaxed); }
+  };
+  Statistic last_outlier_columns_;
   std::size_t in_features_;
   std::size_t out_features_;
 };

@@ -23,7 +23,7 @@ struct LayerReport {
   std::string mode;    // forward mode, empty for fp32
   std::string activations;  // dynamic mode's activation scheme, empty otherwise
   std::optional<float> outlier_threshold;          // llm-int8 mode
-  std::optional<std::size_t> last_outlier_columns;  // llm-int8 mode: found by the last forward
+  std::optional<std::size_t> last_outlier_columns;  // llm-int8 mode: found by the last forward, if any
   std::optional<QParams> input_qparams;            // static mode's calibrated input scale/zero point
   std::size_t bytes_fp32 = 0;  // weight + bias as fp32
   std::size_t bytes = 0;       // what the layer holds now

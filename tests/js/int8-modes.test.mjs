@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { init, loadModel, Model, prepare, convert, QlinearError } from '../../web/qlinear.js';
+import { init, loadModel, Model, Linear, QuantLinear, prepare, convert, QlinearError } from '../../web/qlinear.js';
 import { fashionMnistTestSet, fashionMnistTrainSet, accuracy } from './fashion-mnist.mjs';
 
 await init();
@@ -113,7 +113,7 @@ test('LLM.int8(): outlier columns through fp32 cut the error of plain dynamic W8
   for (const m of [model, dynamic, llm, weightOnly]) m.dispose();
 });
 
-test('llm-int8 threshold: 0 turns decomposition off, and the report shows it', () => {
+test('llm-int8 threshold: 0 turns decomposition off, it can be changed, and the report shows it', () => {
   const random = mulberry32(5);
   const model = new Model([{ name: 'fc', inFeatures: 64, outFeatures: 8,
     weight: Float32Array.from({ length: 512 }, () => random() - 0.5) }]);
@@ -123,6 +123,8 @@ test('llm-int8 threshold: 0 turns decomposition off, and the report shows it', (
   assert.equal(off.report().layers[0].lastOutlierColumns, 0);
   assert.equal(off.report().layers[0].outlierThreshold, 0);
   const on = model.quantize({ mode: 'llm-int8' });
+  assert.equal(on.report().layers[0].lastOutlierColumns, null); // no forward yet
+  assert.equal(on.qparams('fc').qmin, -127); // bitsandbytes' absmax / 127 weights by default
   on.forward(x, 4);
   assert.equal(on.report().layers[0].outlierThreshold, 6);
   assert.equal(on.report().layers[0].lastOutlierColumns, 2);
@@ -130,7 +132,26 @@ test('llm-int8 threshold: 0 turns decomposition off, and the report shows it', (
   const loaded = loadModel(on.save());
   assert.equal(loaded.report().layers[0].mode, 'llm-int8');
   assert.deepEqual(loaded.forward(x, 4), on.forward(x, 4));
-  for (const m of [model, off, on, loaded]) m.dispose();
+  // Raising the threshold past the planted columns (|x| 10-20) sends none to fp32.
+  on.setOutlierThreshold('fc', 25);
+  on.forward(x, 4);
+  assert.equal(on.report().layers[0].lastOutlierColumns, 0);
+  assert.throws(() => on.setOutlierThreshold('fc', -1), /threshold must be a finite number >= 0/);
+  assert.throws(() => on.setOutlierThreshold('nope', 1), /no layer named 'nope'/);
+  assert.equal(on.report().layers[0].outlierThreshold, 25);
+  // The same through a QuantLinear.
+  const linear = new Linear({ inFeatures: 64, outFeatures: 8, weight: model.layerWeight('fc') });
+  const layer = QuantLinear.fromLinear(linear, { mode: 'llm-int8', outlierThreshold: 4 });
+  assert.equal(layer.lastOutlierColumns, null);
+  layer.forward(x, 4);
+  assert.equal(layer.lastOutlierColumns, 2);
+  layer.outlierThreshold = 0;
+  layer.forward(x, 4);
+  assert.equal(layer.lastOutlierColumns, 0);
+  assert.throws(() => { layer.outlierThreshold = NaN; }, /outlierThreshold/);
+  assert.equal(layer.outlierThreshold, 0);
+  assert.equal(layer.inputQParams, null);
+  for (const m of [model, off, on, loaded, linear, layer]) m.dispose();
 });
 
 test('prepare/convert as free functions, static models save and load, bad options are refused', () => {
@@ -139,13 +160,13 @@ test('prepare/convert as free functions, static models save and load, bad option
     { name: 'a', inFeatures: 10, outFeatures: 6, activation: 'relu', weight: Float32Array.from({ length: 60 }, () => random() - 0.5) },
     { name: 'b', inFeatures: 6, outFeatures: 3, weight: Float32Array.from({ length: 18 }, () => random() - 0.5) },
   ]);
-  const prepared = prepare(model, { observer: 'moving-average', averagingConstant: 0.1 });
+  const prepared = prepare(model, { observer: 'moving-average', averagingConstant: 0.1, qscheme: 'per_tensor_symmetric' });
   assert.throws(() => convert(prepared), (e) => e instanceof QlinearError && /calibration/.test(e.message));
   const x = Float32Array.from({ length: 50 }, () => gaussian(random));
   assert.deepEqual(prepared.forward(x, 5), model.forward(x, 5));
   const observers = prepared.observers();
   assert.deepEqual(observers.map((o) => o.name), ['a', 'b']);
-  assert.ok(observers.every((o) => o.observed && o.qparams.scale.length === 1));
+  assert.ok(observers.every((o) => o.observed && o.qparams.scale.length === 1 && o.qparams.scheme === 'per_tensor_symmetric'));
   const q = convert(prepared, {}, ['b']);
   assert.deepEqual(q.report().layers.map((l) => l.mode), ['static', null]);
   const loaded = loadModel(q.save());
@@ -157,6 +178,8 @@ test('prepare/convert as free functions, static models save and load, bad option
   assert.throws(() => model.prepare({ percentile: 30 }), /percentile must be a finite number > 50/);
   assert.throws(() => model.prepare({ averagingConstant: 0 }), /averagingConstant/);
   assert.throws(() => model.prepare({ bins: 4 }), /bins/);
+  assert.throws(() => model.prepare({ qscheme: 'per_channel_affine' }), /qscheme must be/);
+  assert.throws(() => prepared.convert({ mode: 'dynamic' }), /mode/); // convert's layers are static
   assert.throws(() => model.quantize({ mode: 'llm-int8', outlierThreshold: -1 }), /outlierThreshold/);
   assert.throws(() => model.quantize({ mode: 'static' }), (e) => e instanceof QlinearError && /prepare\(\)/.test(e.message));
   const dynamic = model.quantize({ mode: 'dynamic' });

@@ -75,11 +75,14 @@ export function int8ModesExample(model: Model, calibration: Float32Array): numbe
   const llm: Model = model.quantize({ mode: 'llm-int8', outlierThreshold: 6, range: 'restricted' });
   llm.forward(calibration, 1);
   const outliers: number | null = llm.report().layers[0].lastOutlierColumns;
-  const prepared: PreparedModel = prepare(model, { observer: 'percentile', percentile: 99.9, bins: 1024 });
+  const prepared: PreparedModel = prepare(model, { observer: 'percentile', percentile: 99.9 });
   prepared.forward(calibration, 1);
   const state: ObserverState[] = prepared.observers();
   const staticModel: Model = convert(prepared, { perChannel: true }, ['head']);
-  const alsoStatic: Model = model.prepare({ observer: 'moving-average', averagingConstant: 0.1 }).convert();
+  const alsoStatic: Model = model.prepare({ observer: 'moving-average', averagingConstant: 0.1, qscheme: 'per_tensor_symmetric' }).convert();
+  // @ts-expect-error convert() takes weight options only: its layers are 'static'
+  prepared.convert({ mode: 'dynamic' });
+  llm.setOutlierThreshold('fc1', 8);
   // @ts-expect-error observers are named
   model.prepare({ observer: 'histogram' });
   const scale = staticModel.report().layers[0].inputQParams?.scale[0] ?? 0;

@@ -145,7 +145,14 @@ async function quantize() {
     perChannel: document.querySelector('input[name=granularity]:checked').value === 'per-channel',
     mode,
   };
-  if (mode === 'llm-int8') options.outlierThreshold = Number($('#outlier-threshold').value);
+  if (mode === 'llm-int8') {
+    const field = $('#outlier-threshold').value.trim();
+    options.outlierThreshold = Number(field);
+    if (field === '' || !Number.isFinite(options.outlierThreshold) || options.outlierThreshold < 0) {
+      setError(`The outlier threshold must be a number ≥ 0 (0 sends no column to fp32), got '${field}'.`);
+      return;
+    }
+  }
   const calibration = mode === 'static' ? { observer: $('#observer').value } : null;
   if (state.busy) return;
   setBusy(true);

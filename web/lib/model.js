@@ -27,17 +27,21 @@ function finiteNumber(value, name, where, { min = -Infinity, max = Infinity, min
   return value;
 }
 
-function quantizeOptions(options, where) {
-  checkKeys(options, ['symmetric', 'perChannel', 'dtype', 'reduceRange', 'range', 'mode', 'activations',
-    'outlierThreshold'], where);
+const WEIGHT_KEYS = ['symmetric', 'perChannel', 'dtype', 'reduceRange', 'range'];
+
+// `forConvert`: PreparedModel.convert() takes the weight options only (its layers are 'static').
+function quantizeOptions(options, where, { forConvert = false } = {}) {
+  checkKeys(options, forConvert ? WEIGHT_KEYS : [...WEIGHT_KEYS, 'mode', 'activations', 'outlierThreshold'], where);
+  const mode = oneOf(options.mode ?? 'weight-only', MODES, 'mode', where);
   return {
     outlierThreshold: finiteNumber(options.outlierThreshold ?? 6, 'outlierThreshold', where, { min: 0 }),
     symmetric: bool(options.symmetric ?? true, 'symmetric', where),
     perChannel: bool(options.perChannel ?? true, 'perChannel', where),
     dtype: oneOf(options.dtype ?? 'qint8', DTYPES, 'dtype', where),
     reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
-    range: oneOf(options.range ?? 'full', RANGES, 'range', where),
-    mode: oneOf(options.mode ?? 'weight-only', MODES, 'mode', where),
+    // LLM.int8()'s weights are bitsandbytes' absmax / 127 rows unless asked otherwise.
+    range: oneOf(options.range ?? (mode === 'llm-int8' ? 'restricted' : 'full'), RANGES, 'range', where),
+    mode,
     activations: oneOf(options.activations ?? 'per-row', ACTIVATION_SCHEMES, 'activations', where),
   };
 }
@@ -106,6 +110,15 @@ export class QuantLinear extends WasmObject {
   }
   /** Dynamic mode's activation quantization: 'per-row' or 'pytorch'. */
   get activations() { return this.handle()._activations(); }
+  /** llm-int8: input columns with any |x| >= this go through fp32 (0: none). */
+  get outlierThreshold() { return this.handle()._outlierThreshold(); }
+  set outlierThreshold(threshold) {
+    unwrap(this.handle()._setOutlierThreshold(finiteNumber(threshold, 'outlierThreshold', 'QuantLinear.outlierThreshold', { min: 0 })));
+  }
+  /** How many outlier columns the last llm-int8 forward found; null before any forward. */
+  get lastOutlierColumns() { return this.handle()._lastOutlierColumns(); }
+  /** Static mode's calibrated input qparams (per-tensor quint8), or null. */
+  get inputQParams() { return this.handle()._inputQParams(); }
 
   forward(x, batch = 1) {
     return unwrap(this.handle()._forward(toFloat32Array(x, 'x'), integer(batch, 'batch', 'QuantLinear.forward()')));
@@ -226,15 +239,14 @@ export class Model extends WasmObject {
    */
   prepare(options = {}) {
     const where = 'Model.prepare()';
-    checkKeys(options, ['observer', 'symmetric', 'reduceRange', 'averagingConstant', 'percentile', 'bins'], where);
+    checkKeys(options, ['observer', 'qscheme', 'reduceRange', 'averagingConstant', 'percentile'], where);
     const opts = {
       observer: oneOf(options.observer ?? 'minmax', OBSERVERS, 'observer', where),
-      symmetric: bool(options.symmetric ?? false, 'symmetric', where),
+      qscheme: oneOf(options.qscheme ?? 'per_tensor_affine', ['per_tensor_affine', 'per_tensor_symmetric'], 'qscheme', where),
       reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
       averagingConstant: finiteNumber(options.averagingConstant ?? 0.01, 'averagingConstant', where,
         { min: 0, max: 1, minExclusive: true }),
       percentile: finiteNumber(options.percentile ?? 99.99, 'percentile', where, { min: 50, max: 100, minExclusive: true }),
-      bins: integer(options.bins ?? 2048, 'bins', where, { min: 16, max: 2 ** 20 }),
     };
     return new PreparedModel({ [ADOPT]: unwrap(this.handle()._prepare(opts)) }, this.#widest);
   }
@@ -247,6 +259,13 @@ export class Model extends WasmObject {
    */
   save() {
     return unwrap(wasmModule()._saveModel(this.handle()));
+  }
+
+  /** Sets one quantized layer's llm-int8 outlier threshold (>= 0; 0 sends no column to fp32). */
+  setOutlierThreshold(layerName, threshold) {
+    const where = 'Model.setOutlierThreshold()';
+    unwrap(this.handle()._setOutlierThreshold(String(layerName), finiteNumber(threshold, 'threshold', where, { min: 0 })));
+    return this;
   }
 
   /**
@@ -319,7 +338,7 @@ export class PreparedModel extends WasmObject {
    */
   convert(options = {}, exclude = []) {
     const where = 'PreparedModel.convert()';
-    const opts = quantizeOptions(options, where);
+    const opts = quantizeOptions(options, where, { forConvert: true });
     if (!Array.isArray(exclude) || exclude.some((n) => typeof n !== 'string'))
       throw new TypeError(`${where}: exclude must be an array of layer names`);
     return new Model([], { [ADOPT]: unwrap(this.handle()._convert(opts, exclude)) });
