@@ -41,7 +41,7 @@ async function calibrateAndConvert(model, options, settings, exclude, log) {
       prepared.forward(values.subarray(row * model.inFeatures, (row + rows) * model.inFeatures), rows);
     }
     log(`calibrated on ${batch} rows of ${options.calibration} (${observer} observer)`);
-    return prepared.convert(settings, exclude);
+    return prepared.convert({ symmetric: settings.symmetric, perChannel: settings.perChannel }, exclude);
   } finally {
     prepared.dispose();
   }

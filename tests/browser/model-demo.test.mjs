@@ -134,9 +134,13 @@ test('a file dropped on the page loads (a PyTorch F16 checkpoint)', async () => 
   }, bytes.toString('base64'));
   await page.waitForFunction(() => document.querySelector('#load-status').textContent.startsWith('sequential_f16'));
   assert.deepEqual((await tensorRows()).map((r) => r[1]), ['F16', 'F16', 'F16', 'F16', 'F16', 'F16']);
+  // Static mode without a matching test set calibrates on synthetic inputs.
+  await page.check('input[name=mode][value=static]');
   await page.click('#quantize');
   await page.waitForSelector('body[data-quantized=true]');
   assert.match(await page.textContent('#progress-label'), /^done/);
+  const modes = await page.$$eval('#layer-table tbody tr', (rows) => rows.map((r) => r.children[4].textContent));
+  assert.ok(modes.length > 0 && modes.every((m) => m.startsWith('static: input s=')), modes.join(' | '));
   assert.equal(await page.isVisible('#accuracy-card'), false, 'no test set for a 16-input model');
 });
 

@@ -70,7 +70,8 @@ const handlers = {
           prepared.forward(inputs.subarray(r * features, (r + 32) * features), 32);
           progress('calibrating', (r + 32) / rows);
         }
-        int8 = replace(int8, prepared.convert(options, exclude));
+        const { symmetric, perChannel } = options; // convert() takes the weight options; its layers are static
+        int8 = replace(int8, prepared.convert({ symmetric, perChannel }, exclude));
       } finally {
         prepared.dispose();
       }
