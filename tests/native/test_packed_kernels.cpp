@@ -27,6 +27,18 @@ std::vector<Case> cases() {
   out.push_back({1000, 33, 64});
   out.push_back({64, 1000, 64});
   out.push_back({255, 15, 64});
+  // The tiled kernels: batch rows in groups of 4, 2 and 1 (6 = 4 + 2, 7 = 4 + 2 + 1), output rows
+  // in tiles of 2 or 4 with leftovers (5, 6, 7, 9), K steps of 8, 16 or 32 lanes with a half step
+  // (strides 16, 48, 1008), and output rows cut into L2-sized blocks (K 4000: 64 rows a block).
+  for (std::size_t k : {1, 33, 1000})
+    for (std::size_t n : {5, 6, 7, 9})
+      for (std::size_t batch : {4, 6, 7, 8}) out.push_back({k, n, batch});
+  out.push_back({1, 17, 64});
+  out.push_back({3, 255, 64});
+  out.push_back({17, 33, 64});
+  out.push_back({4000, 67, 1});
+  out.push_back({4000, 67, 7});
+  out.push_back({4000, 130, 9});
   return out;
 }
 

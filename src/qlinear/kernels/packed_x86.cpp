@@ -1,6 +1,9 @@
-// The packed int8 kernels in SSE4.1 intrinsics, for the native build on x86-64: the same
-// algorithm as packed_wasm.cpp (see there), with _mm_madd_epi16 as the 8-MAC int16 dot.
+// The packed int8 kernels for the native build on x86-64 in SSE4.1: the same tiles as
+// packed_wasm.cpp (sign-extending loads + _mm_madd_epi16 for W8A8), with int8 → f32 via
+// pmovsxbd + cvtdq2ps for W8A32.
 #include <smmintrin.h>
+
+#include <cstring>
 
 #include "qlinear/kernels/packed_driver.hpp"
 
@@ -8,85 +11,94 @@ namespace qlinear::kernels {
 
 namespace {
 
-inline float horizontal_sum(__m128 v) {
-  v = _mm_add_ps(v, _mm_movehl_ps(v, v));
-  v = _mm_add_ss(v, _mm_shuffle_ps(v, v, 1));
-  return _mm_cvtss_f32(v);
-}
-
-inline int32_t horizontal_sum_i32(__m128i v) {
+inline int32_t hsum_i32(__m128i v) {
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 0, 3, 2)));
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(v);
 }
 
-struct Widened {
-  __m128 f0, f1, f2, f3;
-};
-inline Widened widen_minus_zero_point(__m128i q, __m128 zp) {
-  const __m128i lo = _mm_cvtepi8_epi16(q), hi = _mm_cvtepi8_epi16(_mm_srli_si128(q, 8));
-  return {_mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepi16_epi32(lo)), zp),
-          _mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepi16_epi32(_mm_srli_si128(lo, 8))), zp),
-          _mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepi16_epi32(hi)), zp),
-          _mm_sub_ps(_mm_cvtepi32_ps(_mm_cvtepi16_epi32(_mm_srli_si128(hi, 8))), zp)};
+inline float hsum_f32(__m128 v) {
+  v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+  v = _mm_add_ss(v, _mm_shuffle_ps(v, v, 1));
+  return _mm_cvtss_f32(v);
 }
 
-// Four accumulators per batch row, so the adds do not wait on each other.
-struct Accumulators {
-  __m128 a0, a1, a2, a3;
-};
-
-inline void fma4(Accumulators& acc, const float* x, const Widened& w) {
-  acc.a0 = _mm_add_ps(acc.a0, _mm_mul_ps(_mm_loadu_ps(x), w.f0));
-  acc.a1 = _mm_add_ps(acc.a1, _mm_mul_ps(_mm_loadu_ps(x + 4), w.f1));
-  acc.a2 = _mm_add_ps(acc.a2, _mm_mul_ps(_mm_loadu_ps(x + 8), w.f2));
-  acc.a3 = _mm_add_ps(acc.a3, _mm_mul_ps(_mm_loadu_ps(x + 12), w.f3));
+inline __m128i load_i8x8_as_i16(const int8_t* p) {
+  return _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
-template <int Rows>
-struct W8A32Block {
-  static void run(const float* x, std::size_t x_stride, const PackedWeights& w, const float* bias, float* y,
-                  std::size_t y_stride) {
-    for (std::size_t j = 0; j < w.out_features; ++j) {
-      const int8_t* row = w.values.data() + j * w.stride;
-      const __m128 zp = _mm_set1_ps(static_cast<float>(w.zero_point[j]));
-      Accumulators acc[Rows];
-      for (int r = 0; r < Rows; ++r) acc[r] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
-      for (std::size_t k = 0; k < w.stride; k += 16) {
-        const Widened wk = widen_minus_zero_point(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k)), zp);
-        for (int r = 0; r < Rows; ++r) fma4(acc[r], x + r * x_stride + k, wk);
+inline __m128 load_i8x4_as_f32(const int8_t* p) {
+  int32_t bits;
+  std::memcpy(&bits, p, 4);
+  return _mm_cvtepi32_ps(_mm_cvtepi8_epi32(_mm_cvtsi32_si128(bits)));
+}
+
+// See W8A8Tile in packed_wasm.cpp: R weight rows × G interleaved activation rows.
+template <int R, int G>
+struct W8A8Tile {
+  using XType = int16_t;
+  static constexpr std::size_t kLanes = 8;
+  static constexpr int kRows = G == 4 ? 2 : 4;
+  static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+    const int8_t* wp[R];
+    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
+    __m128i acc[G][R];
+    for (int b = 0; b < G; ++b)
+      for (int r = 0; r < R; ++r) acc[b][r] = _mm_setzero_si128();
+    const int16_t* xp = xg;
+    if constexpr (G == 1) {
+      // 16 lanes a step, the two products summed before they reach the accumulator.
+      for (std::size_t k = 0; k < stride; k += 16, xp += 16) {
+        const __m128i xl = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xp));
+        const __m128i xh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xp + 8));
+        for (int r = 0; r < R; ++r)
+          acc[0][r] = _mm_add_epi32(acc[0][r], _mm_add_epi32(_mm_madd_epi16(xl, load_i8x8_as_i16(wp[r] + k)),
+                                                             _mm_madd_epi16(xh, load_i8x8_as_i16(wp[r] + k + 8))));
       }
-      for (int r = 0; r < Rows; ++r) {
-        const __m128 sum = _mm_add_ps(_mm_add_ps(acc[r].a0, acc[r].a1), _mm_add_ps(acc[r].a2, acc[r].a3));
-        y[r * y_stride + j] = w.scale[j] * horizontal_sum(sum) + (bias ? bias[j] : 0.0f);
+    } else {
+      for (std::size_t k = 0; k < stride; k += 8, xp += 8 * G) {
+        __m128i xv[G];
+        for (int b = 0; b < G; ++b) xv[b] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xp + 8 * b));
+        for (int r = 0; r < R; ++r) {
+          const __m128i wv = load_i8x8_as_i16(wp[r] + k);
+          for (int b = 0; b < G; ++b) acc[b][r] = _mm_add_epi32(acc[b][r], _mm_madd_epi16(xv[b], wv));
+        }
       }
     }
+    for (int b = 0; b < G; ++b)
+      for (int r = 0; r < R; ++r) raw[b][r] = hsum_i32(acc[b][r]);
   }
 };
 
-// Activations arrive widened to i16 (once per row); weights are widened per load.
-inline void dot16(__m128i& acc_low, __m128i& acc_high, const int16_t* x16, __m128i wq_low, __m128i wq_high) {
-  acc_low = _mm_add_epi32(acc_low, _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x16)), wq_low));
-  acc_high = _mm_add_epi32(acc_high, _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x16 + 8)), wq_high));
-}
-
-template <int Rows>
-struct W8A8Block {
-  static void run(const int16_t* x16, std::size_t stride, const QuantizedRowsView& x, std::size_t first_row,
-                  const int32_t* x_sums, const PackedWeights& w, const float* bias, float* y) {
-    for (std::size_t j = 0; j < w.out_features; ++j) {
-      const int8_t* row = w.values.data() + j * w.stride;
-      __m128i low[Rows], high[Rows];
-      for (int r = 0; r < Rows; ++r) low[r] = high[r] = _mm_setzero_si128();
-      for (std::size_t k = 0; k < w.stride; k += 16) {
-        const __m128i wq = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k));
-        const __m128i wq_low = _mm_cvtepi8_epi16(wq), wq_high = _mm_cvtepi8_epi16(_mm_srli_si128(wq, 8));
-        for (int r = 0; r < Rows; ++r) dot16(low[r], high[r], x16 + (first_row + r) * stride + k, wq_low, wq_high);
-      }
-      for (int r = 0; r < Rows; ++r)
-        y[(first_row + r) * w.out_features + j] =
-            detail::w8a8_output(horizontal_sum_i32(_mm_add_epi32(low[r], high[r])), x, first_row + r, x_sums[r], w, j, bias);
+// R weight rows × B batch rows of Σ x·(w − zw); 8 lanes a step, the two products summed before
+// they reach the accumulator.
+template <int R, int B>
+struct W8A32Tile {
+  static void run(const float* x, std::size_t x_stride, const PackedWeights& w, std::size_t j, float sums[B][R]) {
+    const std::size_t stride = w.stride;
+    const int8_t* wp[R];
+    __m128 zp[R], acc[B][R];
+    for (int r = 0; r < R; ++r) {
+      wp[r] = w.values.data() + (j + r) * stride;
+      zp[r] = _mm_set1_ps(static_cast<float>(w.zero_point[j + r]));
     }
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < R; ++r) acc[b][r] = _mm_setzero_ps();
+    for (std::size_t k = 0; k < stride; k += 8) {
+      __m128 x0[B], x1[B];
+      for (int b = 0; b < B; ++b) {
+        x0[b] = _mm_loadu_ps(x + b * x_stride + k);
+        x1[b] = _mm_loadu_ps(x + b * x_stride + k + 4);
+      }
+      for (int r = 0; r < R; ++r) {
+        const __m128 f0 = _mm_sub_ps(load_i8x4_as_f32(wp[r] + k), zp[r]);
+        const __m128 f1 = _mm_sub_ps(load_i8x4_as_f32(wp[r] + k + 4), zp[r]);
+        for (int b = 0; b < B; ++b)
+          acc[b][r] = _mm_add_ps(acc[b][r], _mm_add_ps(_mm_mul_ps(x0[b], f0), _mm_mul_ps(x1[b], f1)));
+      }
+    }
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < R; ++r) sums[b][r] = hsum_f32(acc[b][r]);
   }
 };
 
@@ -94,11 +106,11 @@ struct W8A8Block {
 
 void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                          const float* bias, float* y) {
-  detail::drive_w8a32<W8A32Block>(x, x_stride, batch, w, bias, y);
+  detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  detail::drive_w8a8<W8A8Block>(x, w, bias, y);
+  detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
 }  // namespace qlinear::kernels
