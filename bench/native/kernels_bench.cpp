@@ -1,5 +1,6 @@
 // The int8 kernels natively, one thread: the packed SIMD kernels beside the scalar reference
-// (the oracle), on the workload shapes, reported as GMAC/s (counter "GMAC/s").
+// (the oracle), on the workload shapes, reported as GMAC/s (counter "GMAC/s"). The
+// context line "packed_kernels" says which ISA's kernels ran.
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -108,4 +109,13 @@ BENCHMARK(BM_w8a8_packed)->Apply(shapes);
 BENCHMARK(BM_w8a8_reference)->Apply(shapes);
 BENCHMARK(BM_w8a32_packed)->Apply(shapes);
 BENCHMARK(BM_w8a32_reference)->Apply(shapes);
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv) {
+  // Which packed kernels ran (natively chosen from CPUID; QLINEAR_X86_ISA=sse41|avx2 caps it).
+  benchmark::AddCustomContext("packed_kernels", packed_kernels_isa());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
@@ -131,6 +133,21 @@ TEST_CASE("packed W8A32 equals the scalar reference within float accumulation er
         }
     }
   }
+}
+
+TEST_CASE("the packed kernels say which implementation runs", "[kernels][packed]") {
+  const std::string isa = packed_kernels_isa();
+  INFO("packed kernels: " << isa);
+  CHECK((isa == "wasm-simd128" || isa == "sse4.1" || isa == "avx2" || isa == "avx-vnni"));
+#ifdef __EMSCRIPTEN__
+  CHECK(isa == "wasm-simd128");
+#else
+  // QLINEAR_X86_ISA caps the choice (ctest runs this file once per cap): never above the cap.
+  if (const char* cap = std::getenv("QLINEAR_X86_ISA")) {
+    if (std::string(cap) == "sse41") CHECK(isa == "sse4.1");
+    if (std::string(cap) == "avx2") CHECK(isa != "avx-vnni");
+  }
+#endif
 }
 
 TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[kernels][packed]") {

@@ -46,4 +46,8 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 // rows are x.row_stride bytes apart, zero beyond in_features; in_features <= kMaxW8A8InFeatures.
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 
+// Which implementation the two functions above run: "wasm-simd128", or natively "sse4.1",
+// "avx2" or "avx-vnni" (chosen at run time from CPUID; QLINEAR_X86_ISA=sse41|avx2 caps it).
+const char* packed_kernels_isa();
+
 }  // namespace qlinear::kernels

@@ -137,4 +137,6 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
+const char* packed_kernels_isa() { return "wasm-simd128"; }
+
 }  // namespace qlinear::kernels

@@ -1,11 +1,15 @@
-// The packed int8 kernels for the native build on x86-64 in SSE4.1: the same tiles as
-// packed_wasm.cpp (sign-extending loads + _mm_madd_epi16 for W8A8), with int8 → f32 via
-// pmovsxbd + cvtdq2ps for W8A32.
+// The packed int8 kernels for the native build on x86-64: SSE4.1 tiles (the baseline, the same
+// algorithm as packed_wasm.cpp: sign-extending loads + _mm_madd_epi16 for W8A8, int8 → f32 via
+// pmovsxbd + cvtdq2ps for W8A32), and the runtime choice between them and the AVX2 / AVX-VNNI
+// tiles of packed_avx2.cpp, made once from CPUID.
+#include <cpuid.h>
 #include <smmintrin.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "qlinear/kernels/packed_driver.hpp"
+#include "qlinear/kernels/packed_x86.hpp"
 
 namespace qlinear::kernels {
 
@@ -102,15 +106,50 @@ struct W8A32Tile {
   }
 };
 
+// The widest kernels this CPU runs, decided once.
+enum class Isa { sse41, avx2, avx_vnni };
+Isa detect() {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::sse41;
+  // AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (asked directly: clang 14's
+  // __builtin_cpu_supports does not know "avxvnni"); it uses the YMM state AVX2 already needs.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool vnni = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)) != 0;
+  return vnni ? Isa::avx_vnni : Isa::avx2;
+}
+Isa isa() {
+  static const Isa chosen = [] {
+    const Isa best = detect();
+    // QLINEAR_X86_ISA=sse41|avx2 caps the choice, so tests and benchmarks can run each kernel
+    // on one machine.
+    const char* cap = std::getenv("QLINEAR_X86_ISA");
+    if (cap && std::strcmp(cap, "sse41") == 0) return Isa::sse41;
+    if (cap && std::strcmp(cap, "avx2") == 0 && best != Isa::sse41) return Isa::avx2;
+    return best;
+  }();
+  return chosen;
+}
+
 }  // namespace
 
 void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                          const float* bias, float* y) {
+  if (isa() != Isa::sse41) return x86::linear_w8a32_avx2(x, x_stride, batch, w, bias, y);
   detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  if (isa() == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
+  if (isa() == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
+}
+
+const char* packed_kernels_isa() {
+  switch (isa()) {
+    case Isa::avx_vnni: return "avx-vnni";
+    case Isa::avx2: return "avx2";
+    default: return "sse4.1";
+  }
 }
 
 }  // namespace qlinear::kernels
