@@ -98,7 +98,12 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
     for (std::size_t r = 0; r < g; ++r) {
       const uint8_t* row = x.values + (b + r) * x.row_stride;
       XType* out = xs.data() + b * xstride + r * kLanes;
-      for (std::size_t k = 0; k < x.in_features; ++k) out[(k / kLanes) * kLanes * g + k % kLanes] = row[k];
+      // Whole blocks of kLanes with a constant-length inner loop (which the compiler vectorizes),
+      // then the tail.
+      const std::size_t whole = x.in_features / kLanes * kLanes;
+      for (std::size_t k = 0; k < whole; k += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) out[k * g + l] = row[k + l];
+      for (std::size_t k = whole; k < x.in_features; ++k) out[whole * g + k % kLanes] = row[k];
       x_sums[b + r] = sum_u8(row, x.in_features);
     }
     b += g;
