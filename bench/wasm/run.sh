@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The wasm kernel benchmark: builds bench/wasm/kernels_bench.cpp with the packed kernels (no
-# Embind) and runs it under Node. bash bench/wasm/run.sh [rounds] [weight zero point]
+# Embind) and runs it under Node. bash bench/wasm/run.sh [rounds] [weight zero point] [cold]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
 out=build/bench-wasm
 mkdir -p "$out"
-em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -Isrc -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
+em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -Isrc -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
   bench/wasm/kernels_bench.cpp src/qlinear/kernels/packed_wasm.cpp src/qlinear/kernels/packed_common.cpp \
   -o "$out/kernels_bench.cjs"
 [ -n "${NO_RUN:-}" ] || node "$out/kernels_bench.cjs" "$@"
