@@ -11,10 +11,12 @@
 // 32-bit lane the float 2²³ + (w + 128); subtracting 2²³ + 128 + zw leaves w − zw, exact (both
 // are integers below 2²⁴). Four instructions per 8 weights (load8x8_u, xor, two unpacks) plus the
 // subtraction, where extend + convert took twice that and needed an asm barrier to keep clang 14
-// from scalarizing it.
+// from scalarizing it. From 4 batch rows on, each weight is converted once per call into a small
+// f32 panel and the inner loop is a plain f32 GEMM tile (w8a32_batched).
 #include <wasm_simd128.h>
 
 #include <cstring>
+#include <vector>
 
 #include "qlinear/kernels/packed_driver.hpp"
 
@@ -152,10 +154,106 @@ struct W8A32Tile {
   }
 };
 
+// Batched W8A32: every weight is converted once per call into a small f32 panel and reused by
+// every batch row, so the inner loop is a plain f32 GEMM tile. Panel rows are interleaved
+// ([k / 4][kPanelRows][4]) and activations copied into interleaved groups of G rows
+// ([k / 4][G][4]), so a tile reads each through one pointer and constant offsets.
+constexpr int kPanelRows = 4;
+
+// wf: the panel of rows r0.. (the first of R), P rows interleaved; xg: a group of G rows.
+template <int R, int G, int P>
+inline void f32_tile(const float* xg, const float* wf, std::size_t stride, float sums[G][R]) {
+  v128_t acc[G][R];
+  for (int b = 0; b < G; ++b)
+    for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
+  for (const float* const end = xg + G * stride; xg != end; xg += 4 * G, wf += 4 * P) {
+    v128_t xv[G];
+    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 4 * b);
+    for (int r = 0; r < R; ++r) {
+      const v128_t wv = wasm_v128_load(wf + 4 * r);
+      for (int b = 0; b < G; ++b) acc[b][r] = wasm_f32x4_add(acc[b][r], wasm_f32x4_mul(xv[b], wv));
+    }
+  }
+  for (int b = 0; b < G; ++b)
+    for (int r = 0; r < R; ++r) sums[b][r] = hsum_f32(acc[b][r]);
+}
+
+// The panel of P rows from j: w − zw as exact floats, interleaved.
+template <int P>
+inline void convert_panel(const PackedWeights& w, std::size_t j, float* panel) {
+  const std::size_t stride = w.stride;
+  for (int r = 0; r < P; ++r) {
+    const v128_t minus_bias = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
+    const int8_t* row = w.values.data() + (j + r) * stride;
+    float* out = panel + 4 * r;
+    for (std::size_t k = 0; k < stride; k += 8, out += 8 * P) {
+      v128_t f0, f1;
+      weights_to_f32(row + k, minus_bias, f0, f1);
+      wasm_v128_store(out, f0);
+      wasm_v128_store(out + 4 * P, f1);
+    }
+  }
+}
+
+void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w, const float* bias,
+                   float* y) {
+  const std::size_t stride = w.stride, n = w.out_features;
+  struct Group {
+    std::size_t first, size;
+  };
+  std::vector<Group> groups;
+  std::vector<float> xs(batch * stride);
+  for (std::size_t b = 0; b < batch;) {
+    const std::size_t g = batch - b >= 4 ? 4 : batch - b >= 2 ? 2 : 1;
+    groups.push_back({b, g});
+    for (std::size_t r = 0; r < g; ++r) {
+      const float* row = x + (b + r) * x_stride;
+      float* out = xs.data() + b * stride + 4 * r;
+      for (std::size_t k = 0; k < stride; k += 4)
+        for (std::size_t l = 0; l < 4; ++l) out[k * g + l] = row[k + l];
+    }
+    b += g;
+  }
+  std::vector<float> panel(kPanelRows * stride);
+  auto emit = [&](auto rows, auto grp, std::size_t j, std::size_t b0, const float* wf, auto panel_rows) {
+    constexpr int R = decltype(rows)::value, G = decltype(grp)::value, P = decltype(panel_rows)::value;
+    float sums[G][R];
+    f32_tile<R, G, P>(xs.data() + b0 * stride, wf, stride, sums);
+    for (int b = 0; b < G; ++b)
+      for (int r = 0; r < R; ++r) y[(b0 + b) * n + j + r] = w.scale[j + r] * sums[b][r] + (bias ? bias[j + r] : 0.0f);
+  };
+  // Tiles over a panel: 2 rows x 4 batch rows, 4 x 2, 4 x 1 (8 accumulators at most).
+  auto over_groups = [&](std::size_t j, auto panel_rows) {
+    constexpr int P = decltype(panel_rows)::value;
+    for (const Group& g : groups) {
+      if (g.size == 4) {
+        for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, j + r0, g.first, panel.data() + 4 * r0, panel_rows);
+        if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, j + P - 1, g.first, panel.data() + 4 * (P - 1), panel_rows);
+      } else if (g.size == 2) {
+        emit(detail::Int<P>{}, detail::Int<2>{}, j, g.first, panel.data(), panel_rows);
+      } else {
+        emit(detail::Int<P>{}, detail::Int<1>{}, j, g.first, panel.data(), panel_rows);
+      }
+    }
+  };
+  std::size_t j = 0;
+  for (; j + kPanelRows <= n; j += kPanelRows) {
+    convert_panel<kPanelRows>(w, j, panel.data());
+    over_groups(j, detail::Int<kPanelRows>{});
+  }
+  for (; j < n; ++j) {
+    convert_panel<1>(w, j, panel.data());
+    over_groups(j, detail::Int<1>{});
+  }
+}
+
 }  // namespace
 
 void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                          const float* bias, float* y) {
+  // From 4 rows on, converting each weight once into a panel pays for its stores and reloads;
+  // below, the tiles that convert on the fly (2 rows x 2) do less work per weight.
+  if (batch >= 4) return w8a32_batched(x, x_stride, batch, w, bias, y);
   detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
 }
 
