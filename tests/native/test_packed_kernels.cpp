@@ -41,6 +41,10 @@ std::vector<Case> cases() {
   out.push_back({4000, 67, 1});
   out.push_back({4000, 67, 7});
   out.push_back({4000, 130, 9});
+  // Batched W8A32 in wasm works on 32 batch rows at a time and on K in chunks of 1024 lanes.
+  out.push_back({33, 9, 37});
+  out.push_back({1000, 5, 35});
+  out.push_back({2100, 7, 6});
   return out;
 }
 

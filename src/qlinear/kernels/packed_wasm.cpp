@@ -15,6 +15,7 @@
 // f32 panel and the inner loop is a plain f32 GEMM tile (w8a32_batched).
 #include <wasm_simd128.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -160,13 +161,14 @@ struct W8A32Tile {
 // ([k / 4][G][4]), so a tile reads each through one pointer and constant offsets.
 constexpr int kPanelRows = 4;
 
-// wf: the panel of rows r0.. (the first of R), P rows interleaved; xg: a group of G rows.
+// wf: the panel of rows r0.. (the first of R), P rows interleaved; xg: a group of G rows; len
+// lanes of each. Adds the dot products to sums.
 template <int R, int G, int P>
-inline void f32_tile(const float* xg, const float* wf, std::size_t stride, float sums[G][R]) {
+inline void f32_tile(const float* xg, const float* wf, std::size_t len, float* sums) {
   v128_t acc[G][R];
   for (int b = 0; b < G; ++b)
     for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
-  for (const float* const end = xg + G * stride; xg != end; xg += 4 * G, wf += 4 * P) {
+  for (const float* const end = xg + G * len; xg != end; xg += 4 * G, wf += 4 * P) {
     v128_t xv[G];
     for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 4 * b);
     for (int r = 0; r < R; ++r) {
@@ -175,18 +177,17 @@ inline void f32_tile(const float* xg, const float* wf, std::size_t stride, float
     }
   }
   for (int b = 0; b < G; ++b)
-    for (int r = 0; r < R; ++r) sums[b][r] = hsum_f32(acc[b][r]);
+    for (int r = 0; r < R; ++r) sums[b * P + r] += hsum_f32(acc[b][r]);
 }
 
-// The panel of P rows from j: w − zw as exact floats, interleaved.
+// Lanes [k0, k0 + len) of the panel of P rows from j: w − zw as exact floats, interleaved.
 template <int P>
-inline void convert_panel(const PackedWeights& w, std::size_t j, float* panel) {
-  const std::size_t stride = w.stride;
+inline void convert_panel(const PackedWeights& w, std::size_t j, std::size_t k0, std::size_t len, float* panel) {
   for (int r = 0; r < P; ++r) {
     const v128_t minus_bias = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
-    const int8_t* row = w.values.data() + (j + r) * stride;
+    const int8_t* row = w.values.data() + (j + r) * w.stride + k0;
     float* out = panel + 4 * r;
-    for (std::size_t k = 0; k < stride; k += 8, out += 8 * P) {
+    for (std::size_t k = 0; k < len; k += 8, out += 8 * P) {
       v128_t f0, f1;
       weights_to_f32(row + k, minus_bias, f0, f1);
       wasm_v128_store(out, f0);
@@ -198,6 +199,14 @@ inline void convert_panel(const PackedWeights& w, std::size_t j, float* panel) {
 void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w, const float* bias,
                    float* y) {
   const std::size_t stride = w.stride, n = w.out_features;
+  // At most 32 batch rows at a time, so that their activations stay in L2 (32 x 16 KiB at K
+  // 4096) while every panel passes over them; the weights are converted once per 32 rows.
+  constexpr std::size_t kBatchBlock = 32;
+  if (batch > kBatchBlock) {
+    for (std::size_t b = 0; b < batch; b += kBatchBlock)
+      w8a32_batched(x + b * x_stride, x_stride, std::min(kBatchBlock, batch - b), w, bias, y + b * n);
+    return;
+  }
   struct Group {
     std::size_t first, size;
   };
@@ -214,37 +223,40 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
     }
     b += g;
   }
-  std::vector<float> panel(kPanelRows * stride);
-  auto emit = [&](auto rows, auto grp, std::size_t j, std::size_t b0, const float* wf, auto panel_rows) {
+  // The panel and a group's activations are taken kChunk lanes at a time, so that both stay in
+  // L1 (48 KiB here) at any K: 16 + 16 KiB.
+  constexpr std::size_t kChunk = 1024;
+  std::vector<float> panel(kPanelRows * std::min(stride, kChunk));
+  std::vector<float> sums(batch * kPanelRows);
+  auto emit = [&](auto rows, auto grp, std::size_t r0, std::size_t b0, std::size_t k0, std::size_t len, auto panel_rows) {
     constexpr int R = decltype(rows)::value, G = decltype(grp)::value, P = decltype(panel_rows)::value;
-    float sums[G][R];
-    f32_tile<R, G, P>(xs.data() + b0 * stride, wf, stride, sums);
-    for (int b = 0; b < G; ++b)
-      for (int r = 0; r < R; ++r) y[(b0 + b) * n + j + r] = w.scale[j + r] * sums[b][r] + (bias ? bias[j + r] : 0.0f);
+    f32_tile<R, G, P>(xs.data() + b0 * stride + k0 * G, panel.data() + 4 * r0, len, sums.data() + b0 * P + r0);
   };
   // Tiles over a panel: 2 rows x 4 batch rows, 4 x 2, 4 x 1 (8 accumulators at most).
-  auto over_groups = [&](std::size_t j, auto panel_rows) {
+  auto over_panel = [&](std::size_t j, auto panel_rows) {
     constexpr int P = decltype(panel_rows)::value;
-    for (const Group& g : groups) {
-      if (g.size == 4) {
-        for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, j + r0, g.first, panel.data() + 4 * r0, panel_rows);
-        if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, j + P - 1, g.first, panel.data() + 4 * (P - 1), panel_rows);
-      } else if (g.size == 2) {
-        emit(detail::Int<P>{}, detail::Int<2>{}, j, g.first, panel.data(), panel_rows);
-      } else {
-        emit(detail::Int<P>{}, detail::Int<1>{}, j, g.first, panel.data(), panel_rows);
+    std::fill(sums.begin(), sums.end(), 0.0f);
+    for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
+      const std::size_t len = std::min(kChunk, stride - k0);
+      convert_panel<P>(w, j, k0, len, panel.data());
+      for (const Group& g : groups) {
+        if (g.size == 4) {
+          for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, r0, g.first, k0, len, panel_rows);
+          if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, P - 1, g.first, k0, len, panel_rows);
+        } else if (g.size == 2) {
+          emit(detail::Int<P>{}, detail::Int<2>{}, 0, g.first, k0, len, panel_rows);
+        } else {
+          emit(detail::Int<P>{}, detail::Int<1>{}, 0, g.first, k0, len, panel_rows);
+        }
       }
     }
+    for (std::size_t b = 0; b < batch; ++b)
+      for (int r = 0; r < P; ++r)
+        y[b * n + j + r] = w.scale[j + r] * sums[b * P + r] + (bias ? bias[j + r] : 0.0f);
   };
   std::size_t j = 0;
-  for (; j + kPanelRows <= n; j += kPanelRows) {
-    convert_panel<kPanelRows>(w, j, panel.data());
-    over_groups(j, detail::Int<kPanelRows>{});
-  }
-  for (; j < n; ++j) {
-    convert_panel<1>(w, j, panel.data());
-    over_groups(j, detail::Int<1>{});
-  }
+  for (; j + kPanelRows <= n; j += kPanelRows) over_panel(j, detail::Int<kPanelRows>{});
+  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
 }
 
 }  // namespace
