@@ -45,6 +45,9 @@ std::vector<Case> cases() {
   out.push_back({33, 9, 37});
   out.push_back({1000, 5, 35});
   out.push_back({2100, 7, 6});
+  // Rows of 4 KiB or more: batch-1 tiles of 8 output rows in wasm (with leftovers).
+  out.push_back({4100, 19, 1});
+  out.push_back({4096, 9, 5});
   return out;
 }
 

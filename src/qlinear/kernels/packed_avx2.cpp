@@ -42,7 +42,7 @@ template <int R, int G>
 struct W8A8Avx2Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 16;
-  static constexpr int kRows = G == 4 ? 2 : 4;
+  static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;
   QLINEAR_AVX2_ENTRY static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j,
                                      int32_t raw[G][R]) {
     const int8_t* wp[R];
@@ -70,7 +70,7 @@ template <int R, int G>
 struct W8A8VnniTile {
   using XType = uint8_t;
   static constexpr std::size_t kLanes = 32;
-  static constexpr int kRows = G == 4 ? 2 : 4;
+  static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;
   template <bool kHalf>
   QLINEAR_VNNI static void step(__m256i (&acc)[G][R], const uint8_t* xp, const int8_t* const (&wp)[R], std::size_t k) {
     __m256i xv[G];

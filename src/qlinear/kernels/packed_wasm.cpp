@@ -54,6 +54,12 @@ struct W8A8Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 8;
   static constexpr int kRows = G == 4 ? 2 : 4;
+  // Batch 1 with rows of a page or more (K >= 4096): 8 rows a tile, 8 lanes a step (the general
+  // loop below; 8 accumulators + 8 weight vectors + 1 activation vector spill a little). With
+  // the weights coming from memory it streams 11 % faster than 4 rows (more streams in flight:
+  // measured 1 row 4-6, 2 rows 8.2, 4 rows 9.7, 8 rows 10.8 GMAC/s at K 4096, bash
+  // bench/wasm/run.sh 5 0 cold), and about 3 % slower with them in cache.
+  static constexpr int kRowsLong = G == 1 ? 8 : kRows;
 
   // Batch 1: 16 lanes a step, the two dots summed before they reach the accumulator. kTouch: each
   // step also touches one cache line of the next tile's rows (the R·stride bytes right after
@@ -96,7 +102,7 @@ struct W8A8Tile {
     for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
     const int16_t* xp = xg;
     const int16_t* const end = xg + G * stride;
-    if constexpr (G == 1) {
+    if constexpr (G == 1 && R <= 4) {
       if (stride < 4096) gemv<true>(xp, end, wp, w, acc);
       else gemv<false>(xp, end, wp, w, acc);
     } else {
