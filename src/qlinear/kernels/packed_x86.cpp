@@ -1,7 +1,7 @@
 // The packed int8 kernels for the native build on x86-64: SSE4.1 tiles (the baseline, the same
 // algorithm as packed_wasm.cpp: sign-extending loads + _mm_madd_epi16 for W8A8, int8 → f32 via
-// pmovsxbd + cvtdq2ps for W8A32), and the runtime choice between them and the AVX2 / AVX-VNNI
-// tiles of packed_avx2.cpp, made once from CPUID.
+// pmovsxbd + cvtdq2ps for W8A32), and the runtime choice between them and the AVX2 / AVX-VNNI /
+// AVX-512 VNNI tiles of packed_avx2.cpp, made once from CPUID.
 #include <cpuid.h>
 #include <smmintrin.h>
 
@@ -106,27 +106,52 @@ struct W8A32Tile {
   }
 };
 
-// The widest kernels this CPU runs, decided once.
-enum class Isa { sse41, avx2, avx_vnni };
-Isa detect() {
+// The widest kernels this CPU runs, decided once. Ordered: each level may be capped to a lower one.
+enum class Isa { sse41, avx2, avx_vnni, avx512_vnni };
+constexpr const char* kIsaNames[] = {"sse4.1", "avx2", "avx-vnni", "avx512-vnni"};
+constexpr const char* kIsaCaps[] = {"sse41", "avx2", "avx-vnni", "avx512-vnni"};
+
+// Which levels this CPU (and OS: __builtin_cpu_supports checks the saved register state) runs.
+// The VNNI bits are read from CPUID directly: clang 14's __builtin_cpu_supports does not know
+// "avxvnni". AVX-VNNI: leaf 7.1 EAX[4]; AVX-512 BW: leaf 7.0 EBX[30]; AVX-512 VNNI: leaf 7.0 ECX[11].
+bool supported(Isa level) {
   __builtin_cpu_init();
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::sse41;
-  // AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (asked directly: clang 14's
-  // __builtin_cpu_supports does not know "avxvnni"); it uses the YMM state AVX2 already needs.
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  const bool vnni = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)) != 0;
-  return vnni ? Isa::avx_vnni : Isa::avx2;
+  switch (level) {
+    case Isa::sse41: return true;
+    case Isa::avx2: return avx2;
+    case Isa::avx_vnni:
+      return avx2 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)) != 0;
+    case Isa::avx512_vnni:
+      return avx2 && __builtin_cpu_supports("avx512f") && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
+             (ebx & (1u << 30)) != 0 && (ecx & (1u << 11)) != 0;
+  }
+  return false;
 }
+
+// The widest level available under `ceiling` and the QLINEAR_X86_ISA cap
+// (sse41|avx2|avx-vnni|avx512-vnni), so tests and benchmarks can run each kernel on one machine.
+Isa best_up_to(Isa ceiling) {
+  int cap = static_cast<int>(ceiling);
+  if (const char* name = std::getenv("QLINEAR_X86_ISA"))
+    for (int i = 0; i < cap; ++i)
+      if (std::strcmp(name, kIsaCaps[i]) == 0) cap = i;
+  for (int i = cap; i > 0; --i)
+    if (supported(static_cast<Isa>(i))) return static_cast<Isa>(i);
+  return Isa::sse41;
+}
+
 Isa isa() {
-  static const Isa chosen = [] {
-    const Isa best = detect();
-    // QLINEAR_X86_ISA=sse41|avx2 caps the choice, so tests and benchmarks can run each kernel
-    // on one machine.
-    const char* cap = std::getenv("QLINEAR_X86_ISA");
-    if (cap && std::strcmp(cap, "sse41") == 0) return Isa::sse41;
-    if (cap && std::strcmp(cap, "avx2") == 0 && best != Isa::sse41) return Isa::avx2;
-    return best;
-  }();
+  static const Isa chosen = best_up_to(Isa::avx512_vnni);
+  return chosen;
+}
+
+// AVX-512 tiles only from 4 batch rows on: at batch 1 they are no faster (memory bound) and on
+// small layers slower (64-lane steps with a masked tail, a wider reduction per output): W4's
+// layers took 7 us instead of 4.
+Isa isa_for_small_batches() {
+  static const Isa chosen = best_up_to(Isa::avx_vnni);
   return chosen;
 }
 
@@ -139,17 +164,13 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  if (isa() == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
-  if (isa() == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
+  if (isa() == Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
+  const Isa level = isa_for_small_batches();
+  if (level == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
+  if (level == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
-const char* packed_kernels_isa() {
-  switch (isa()) {
-    case Isa::avx_vnni: return "avx-vnni";
-    case Isa::avx2: return "avx2";
-    default: return "sse4.1";
-  }
-}
+const char* packed_kernels_isa() { return kIsaNames[static_cast<int>(isa())]; }
 
 }  // namespace qlinear::kernels
