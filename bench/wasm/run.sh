@@ -9,4 +9,5 @@ mkdir -p "$out"
 em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -Isrc -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
   bench/wasm/kernels_bench.cpp src/qlinear/kernels/packed_wasm.cpp src/qlinear/kernels/packed_common.cpp \
   -o "$out/kernels_bench.cjs"
+/usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }
 [ -n "${NO_RUN:-}" ] || node "$out/kernels_bench.cjs" "$@"
