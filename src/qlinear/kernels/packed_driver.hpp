@@ -128,7 +128,7 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
     if (RLong != R && stride >= 4096) rows_from(Int<RLong>{}, g, j0, j1, b0);
     else rows_from(Int<R>{}, g, j0, j1, b0);
   };
-  const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / stride / 4 * 4);
+  const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / std::max<std::size_t>(stride, 1) / 4 * 4);
   for (std::size_t j0 = 0; j0 < n; j0 += block) {
     const std::size_t j1 = std::min(n, j0 + block);
     for (const Group& grp : groups) {
