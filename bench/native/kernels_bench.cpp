@@ -1,12 +1,17 @@
 // The int8 kernels natively, one thread: the packed SIMD kernels beside the scalar reference
-// (the oracle), on the issue's workload shapes, reported as GMAC/s (counter "GMAC/s").
+// (the oracle), on the issue's workload shapes, reported as GMAC/s (counter "GMAC/s"), and the
+// issue's whole workloads through the public Model API (BM_model/*). The context line
+// "packed_kernels" says which ISA's kernels ran.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
+#include "qlinear/model.hpp"
 
 using namespace qlinear::kernels;
 
@@ -102,10 +107,71 @@ void shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond);
 }
 
+// The issue's whole workloads through the public C++ API (Model::forward after
+// quantize_model_weights: activation quantization, padding, ReLU and all), one thread: the
+// numbers to put beside PyTorch's quantize_dynamic (bench/native/pytorch_dynamic.py).
+struct Workload {
+  const char* name;
+  std::vector<int> dims;
+};
+const std::vector<Workload>& workloads() {
+  static const std::vector<Workload> all = {{"W1", {4096, 4096}},
+                                            {"W2", {1024, 4096, 1024}},
+                                            {"W3", {784, 1024, 1024, 10}},
+                                            {"W4", {64, 128, 256, 128, 1, 9}}};
+  return all;
+}
+
+void BM_model(benchmark::State& state, qlinear::ForwardMode mode) {
+  const Workload& wl = workloads()[state.range(0)];
+  const auto batch = static_cast<std::ptrdiff_t>(state.range(1));
+  std::mt19937 rng(2);
+  qlinear::Model fp32;
+  double macs = 0;
+  for (std::size_t i = 0; i + 1 < wl.dims.size(); ++i) {
+    const int in = wl.dims[i], out = wl.dims[i + 1];
+    std::uniform_real_distribution<float> init(-1.0f / std::sqrt(static_cast<float>(in)), 1.0f / std::sqrt(static_cast<float>(in)));
+    std::vector<float> weight(static_cast<std::size_t>(in) * out), bias(out);
+    for (float& v : weight) v = init(rng);
+    for (float& v : bias) v = init(rng);
+    const bool last = i + 2 == wl.dims.size();
+    fp32.add("layer" + std::to_string(i), qlinear::Linear(in, out, std::move(weight), std::move(bias)),
+             last ? qlinear::Activation::identity : qlinear::Activation::relu);
+    macs += static_cast<double>(in) * out * batch;
+  }
+  qlinear::QuantLinearOptions options;
+  options.mode = mode;
+  const qlinear::Model model = qlinear::quantize_model_weights(fp32, options);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(static_cast<std::size_t>(wl.dims.front()) * batch);
+  for (float& v : x) v = normal(rng);
+  for (auto _ : state) benchmark::DoNotOptimize(model.forward(x, batch));
+  state.SetLabel(wl.name);
+  state.counters["GMAC/s"] = benchmark::Counter(macs * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+// {workload index, batch}: W1 b1; W2 b1/16/128; W3 b1/64; W4 b1 (issue 8's cases).
+void workload_cases(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"workload", "batch"});
+  for (auto c : std::vector<std::vector<int64_t>>{{0, 1}, {1, 1}, {1, 16}, {1, 128}, {2, 1}, {2, 64}, {3, 1}}) b->Args(c);
+  b->Unit(benchmark::kMillisecond);
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_model, w8a8, qlinear::ForwardMode::dynamic)->Apply(workload_cases);
+BENCHMARK_CAPTURE(BM_model, w8a32, qlinear::ForwardMode::weight_only)->Apply(workload_cases);
 BENCHMARK(BM_w8a8_packed)->Apply(shapes);
 BENCHMARK(BM_w8a8_reference)->Apply(shapes);
 BENCHMARK(BM_w8a32_packed)->Apply(shapes);
 BENCHMARK(BM_w8a32_reference)->Apply(shapes);
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv) {
+  // Which packed kernels ran (natively chosen from CPUID; QLINEAR_X86_ISA=sse41|avx2 caps it).
+  benchmark::AddCustomContext("packed_kernels", packed_kernels_isa());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

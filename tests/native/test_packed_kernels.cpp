@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
@@ -27,6 +29,25 @@ std::vector<Case> cases() {
   out.push_back({1000, 33, 64});
   out.push_back({64, 1000, 64});
   out.push_back({255, 15, 64});
+  // The tiled kernels: batch rows in groups of 4, 2 and 1 (6 = 4 + 2, 7 = 4 + 2 + 1), output rows
+  // in tiles of 2 or 4 with leftovers (5, 6, 7, 9), K steps of 8, 16 or 32 lanes with a half step
+  // (strides 16, 48, 1008), and output rows cut into L2-sized blocks (K 4000: 64 rows a block).
+  for (std::size_t k : {1, 33, 1000})
+    for (std::size_t n : {5, 6, 7, 9})
+      for (std::size_t batch : {4, 6, 7, 8}) out.push_back({k, n, batch});
+  out.push_back({1, 17, 64});
+  out.push_back({3, 255, 64});
+  out.push_back({17, 33, 64});
+  out.push_back({4000, 67, 1});
+  out.push_back({4000, 67, 7});
+  out.push_back({4000, 130, 9});
+  // Batched W8A32 in wasm works on 32 batch rows at a time and on K in chunks of 1024 lanes.
+  out.push_back({33, 9, 37});
+  out.push_back({1000, 5, 35});
+  out.push_back({2100, 7, 6});
+  // Rows of 4 KiB or more: batch-1 tiles of 8 output rows in wasm (with leftovers).
+  out.push_back({4100, 19, 1});
+  out.push_back({4096, 9, 5});
   return out;
 }
 
@@ -119,6 +140,22 @@ TEST_CASE("packed W8A32 equals the scalar reference within float accumulation er
         }
     }
   }
+}
+
+TEST_CASE("the packed kernels say which implementation runs", "[kernels][packed]") {
+  const std::string isa = packed_kernels_isa();
+  INFO("packed kernels: " << isa);
+  CHECK((isa == "wasm-simd128" || isa == "sse4.1" || isa == "avx2" || isa == "avx-vnni" || isa == "avx512-vnni"));
+#ifdef __EMSCRIPTEN__
+  CHECK(isa == "wasm-simd128");
+#else
+  // QLINEAR_X86_ISA caps the choice (ctest runs this file once per cap): never above the cap.
+  if (const char* cap = std::getenv("QLINEAR_X86_ISA")) {
+    if (std::string(cap) == "sse41") CHECK(isa == "sse4.1");
+    if (std::string(cap) == "avx2") CHECK((isa == "sse4.1" || isa == "avx2"));
+    if (std::string(cap) == "avx-vnni") CHECK(isa != "avx512-vnni");
+  }
+#endif
 }
 
 TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[kernels][packed]") {

@@ -3,7 +3,9 @@
 // int8 rows padded to a multiple of 16 (one 128-bit vector), quint8 shifted by -128 into int8
 // (q - z is unchanged when both move), and per row the scale, zero point and Σ q that the W8A8
 // zero-point correction needs. The kernels over it exist once per ISA (packed_wasm.cpp for
-// WASM SIMD128, packed_x86.cpp for SSE4.1) and are tested against reference.hpp.
+// WASM SIMD128; natively packed_x86.cpp for SSE4.1, which picks packed_avx2.cpp's AVX2, AVX-VNNI
+// or AVX-512 VNNI tiles at run time), share their loops in packed_driver.hpp, and are tested
+// against reference.hpp.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -50,5 +52,11 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 // W8A8: acc = Σ_k (xq − zx)(wq − zw) exactly in integers, y = sx · sw_j · acc + bias_j. x.values
 // rows are x.row_stride bytes apart, zero beyond in_features; in_features <= kMaxW8A8InFeatures.
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+
+// Which implementation the two functions above run: "wasm-simd128", or natively "sse4.1",
+// "avx2", "avx-vnni" or "avx512-vnni" (the widest W8A8 kernels, used from 4 batch rows on when
+// AVX-512; W8A32 uses AVX2 from "avx2" up), chosen at run time from CPUID;
+// QLINEAR_X86_ISA=sse41|avx2|avx-vnni caps it.
+const char* packed_kernels_isa();
 
 }  // namespace qlinear::kernels

@@ -1,8 +1,11 @@
 #pragma once
-// The ISA-independent parts of the packed kernels, shared by packed_wasm.cpp and packed_x86.cpp:
-// how a batch is cut into blocks of 4 rows, the once-per-row widening of W8A8 activations, and
-// the exact zero-point correction. Each ISA file supplies only its inner blocks.
+// The ISA-independent parts of the packed kernels, shared by packed_wasm.cpp and packed_x86.cpp
+// (and packed_avx2.cpp): how the [batch × out_features] output is cut into register tiles, the
+// once-per-row widening of W8A8 activations, and the exact zero-point correction. Each ISA file
+// supplies only its tiles: Tile<R, B>::run computes R output rows for B batch rows.
+#include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
@@ -24,31 +27,115 @@ inline float w8a8_output(int64_t raw_dot, const QuantizedRowsView& x, std::size_
   return x.row_scale[b] * w.scale[j] * static_cast<float>(static_cast<int32_t>(exact)) + (bias ? bias[j] : 0.0f);
 }
 
-// Block<Rows>(x, x_stride, w, bias, y, y_stride) computes Rows batch rows.
-template <template <int> class Block>
-void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w, const float* bias,
-                 float* y) {
-  std::size_t b = 0;
-  for (; b + 4 <= batch; b += 4) Block<4>::run(x + b * x_stride, x_stride, w, bias, y + b * w.out_features, w.out_features);
-  for (; b < batch; ++b) Block<1>::run(x + b * x_stride, x_stride, w, bias, y + b * w.out_features, w.out_features);
+template <int N>
+using Int = std::integral_constant<int, N>;
+
+// Calls f(Int<r>, Int<b>, j, b0) for every tile of the [batch × n] output: R output rows × B
+// batch rows where they fit, then the leftover batch rows one by one, then the leftover output
+// rows one by one. Output rows are the outer loop, so a tile's R weight rows stay in L1 while
+// every batch row streams past them; each weight byte is read from memory once per call.
+template <int R, int B, class F>
+void for_each_tile(std::size_t n, std::size_t batch, F&& f) {
+  std::size_t j = 0;
+  for (; j + R <= n; j += R) {
+    std::size_t b = 0;
+    for (; b + B <= batch; b += B) f(Int<R>{}, Int<B>{}, j, b);
+    for (; b < batch; ++b) f(Int<R>{}, Int<1>{}, j, b);
+  }
+  for (; j < n; ++j) {
+    std::size_t b = 0;
+    for (; b + B <= batch; b += B) f(Int<1>{}, Int<B>{}, j, b);
+    for (; b < batch; ++b) f(Int<1>{}, Int<1>{}, j, b);
+  }
 }
 
-// Block<Rows>(x16, stride, x, first_row, x_sums, w, bias, y): activations widened to int16 once
-// (every output row then streams only its int8 weights), then blocks of 4 rows.
-template <template <int> class Block>
+// W8A32 with tiles Tile<R, B>::run(x, x_stride, w, j, sums) that leave sums[b][r] = Σ_k x·(w − zw)
+// (unscaled); R1×1 tiles at batch 1 (several weight rows per pass over x), RB×B tiles batched.
+template <template <int, int> class Tile, int R1, int RB, int B>
+void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w, const float* bias,
+                 float* y) {
+  const std::size_t n = w.out_features;
+  auto tile = [&](auto r, auto b, std::size_t j, std::size_t b0) {
+    constexpr int Rows = decltype(r)::value, Batch = decltype(b)::value;
+    float sums[Batch][Rows];
+    Tile<Rows, Batch>::run(x + b0 * x_stride, x_stride, w, j, sums);
+    for (int bb = 0; bb < Batch; ++bb)
+      for (int rr = 0; rr < Rows; ++rr)
+        y[(b0 + bb) * n + j + rr] = w.scale[j + rr] * sums[bb][rr] + (bias ? bias[j + rr] : 0.0f);
+  };
+  if (batch == 1)
+    for_each_tile<R1, 1>(n, batch, tile);
+  else
+    for_each_tile<RB, B>(n, batch, tile);
+}
+
+// W8A8: activations copied once per call into the element type the tiles read
+// (Tile<1, 1>::XType: int16 for the madd/dot kernels, so that every weight row then streams only
+// its int8 bytes against them; uint8 for VNNI), in groups of 4, then 2, then 1 batch rows. A
+// group of G rows is stored interleaved, kLanes lanes of each row in turn ([k / L][G][L], rows
+// padded to a multiple of L with zeros), so a tile reads it through one pointer and constant
+// offsets (V8 folds those into the load; separate row pointers each cost an address computation
+// per step). Tiles Tile<R, G>::run(xg, xstride, w, j, raw) leave raw[g][r] = Σ_k xq·wq for R
+// weight rows from j, corrected for both zero points here; R is Tile<1, G>::kRows (kRowsLong for
+// rows of 4 KiB or more) where it fits, else 1. Output rows are cut into blocks of about 256 KiB
+// of weights (L2) and every group passes over a block before the next, so weights come from
+// memory once per call and from L2 once per group.
+template <template <int, int> class Tile>
 void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  std::vector<int16_t> x16(x.batch * w.stride, 0);
-  for (std::size_t b = 0; b < x.batch; ++b)
-    for (std::size_t k = 0; k < x.in_features; ++k) x16[b * w.stride + k] = x.values[b * x.row_stride + k];
-  int32_t sums[4];
-  std::size_t b = 0;
-  for (; b + 4 <= x.batch; b += 4) {
-    for (int r = 0; r < 4; ++r) sums[r] = sum_u8(x.values + (b + r) * x.row_stride, x.in_features);
-    Block<4>::run(x16.data(), w.stride, x, b, sums, w, bias, y);
+  using XType = typename Tile<1, 1>::XType;
+  constexpr std::size_t kLanes = Tile<1, 1>::kLanes;
+  const std::size_t stride = w.stride, n = w.out_features;
+  const std::size_t xstride = (stride + kLanes - 1) / kLanes * kLanes;
+  std::vector<XType> xs(x.batch * xstride, 0);
+  std::vector<int32_t> x_sums(x.batch);
+  struct Group {
+    std::size_t first, size;
+  };
+  std::vector<Group> groups;
+  for (std::size_t b = 0; b < x.batch;) {
+    const std::size_t g = x.batch - b >= 4 ? 4 : x.batch - b >= 2 ? 2 : 1;
+    groups.push_back({b, g});
+    for (std::size_t r = 0; r < g; ++r) {
+      const uint8_t* row = x.values + (b + r) * x.row_stride;
+      XType* out = xs.data() + b * xstride + r * kLanes;
+      // Whole blocks of kLanes with a constant-length inner loop (which the compiler vectorizes),
+      // then the tail.
+      const std::size_t whole = x.in_features / kLanes * kLanes;
+      for (std::size_t k = 0; k < whole; k += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) out[k * g + l] = row[k + l];
+      for (std::size_t k = whole; k < x.in_features; ++k) out[whole * g + k % kLanes] = row[k];
+      x_sums[b + r] = sum_u8(row, x.in_features);
+    }
+    b += g;
   }
-  for (; b < x.batch; ++b) {
-    sums[0] = sum_u8(x.values + b * x.row_stride, x.in_features);
-    Block<1>::run(x16.data(), w.stride, x, b, sums, w, bias, y);
+  auto run = [&](auto r, auto g, std::size_t j, std::size_t b0) {
+    constexpr int Rows = decltype(r)::value, G = decltype(g)::value;
+    int32_t raw[G][Rows];
+    Tile<Rows, G>::run(xs.data() + b0 * xstride, xstride, w, j, raw);
+    for (int bb = 0; bb < G; ++bb)
+      for (int rr = 0; rr < Rows; ++rr)
+        y[(b0 + bb) * n + j + rr] = w8a8_output(raw[bb][rr], x, b0 + bb, x_sums[b0 + bb], w, j + rr, bias);
+  };
+  auto rows_from = [&](auto r, auto g, std::size_t j0, std::size_t j1, std::size_t b0) {
+    constexpr int R = decltype(r)::value;
+    std::size_t j = j0;
+    for (; j + R <= j1; j += R) run(r, g, j, b0);
+    for (; j < j1; ++j) run(Int<1>{}, g, j, b0);
+  };
+  // Tile<1, G>::kRows rows a tile, or kRowsLong when rows are a 4 KiB page or more.
+  auto pass = [&](auto g, std::size_t b0, std::size_t j0, std::size_t j1) {
+    constexpr int G = decltype(g)::value, R = Tile<1, G>::kRows, RLong = Tile<1, G>::kRowsLong;
+    if (RLong != R && stride >= 4096) rows_from(Int<RLong>{}, g, j0, j1, b0);
+    else rows_from(Int<R>{}, g, j0, j1, b0);
+  };
+  const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / std::max<std::size_t>(stride, 1) / 4 * 4);
+  for (std::size_t j0 = 0; j0 < n; j0 += block) {
+    const std::size_t j1 = std::min(n, j0 + block);
+    for (const Group& grp : groups) {
+      if (grp.size == 4) pass(Int<4>{}, grp.first, j0, j1);
+      else if (grp.size == 2) pass(Int<2>{}, grp.first, j0, j1);
+      else pass(Int<1>{}, grp.first, j0, j1);
+    }
   }
 }
 

@@ -1,0 +1,14 @@
+#pragma once
+// The AVX2, AVX-VNNI and AVX-512 VNNI kernels of packed_avx2.cpp, called by packed_x86.cpp when CPUID says
+// the CPU has them (never otherwise: they are compiled for those ISAs with target attributes).
+#include "qlinear/kernels/packed.hpp"
+
+namespace qlinear::kernels::x86 {
+
+void linear_w8a32_avx2(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
+                       const float* bias, float* y);
+void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+
+}  // namespace qlinear::kernels::x86
