@@ -1,8 +1,9 @@
 #pragma once
 // Element-wise kernels of the quantizers: the min/max an observer needs and the
-// float -> integer step of quantize. Each has a scalar reference and an xsimd version (SSE4.1
-// natively; WASM SIMD128 in the wasm build, where Emscripten maps the SSE4.1 intrinsics xsimd
-// uses). The two give bit-identical results: no rounding differs (min/max are exact, and
+// float -> integer step of quantize. Each has a scalar reference and a SIMD version: xsimd
+// (SSE4.1) natively; in the wasm build minmax is the same xsimd code (Emscripten maps its SSE4.1
+// intrinsics to SIMD128) and quantize is written in SIMD128 intrinsics (Emscripten would emulate
+// SSE4.1's round and convert lane by lane). The two give bit-identical results: no rounding differs (min/max are exact, and
 // x * inv_scale, round-half-even and the clamps are the same IEEE operations lane by lane).
 #include <cstddef>
 #include <cstdint>

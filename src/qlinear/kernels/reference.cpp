@@ -143,36 +143,47 @@ std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_
   constexpr int32_t kShift = 128;  // int8 q stored as q + 128 (uint8, zero point 128)
   const bool detect = threshold > 0.0f;
   auto is_outlier = [&](float v) { return detect && std::abs(v) >= threshold; };
-  std::size_t outliers = 0;
-  if (detect) {
-    std::vector<bool> column_has_outlier(in_features, false);  // row by row: x is row-major
-    for (std::size_t b = 0; b < batch; ++b)
-      for (std::size_t k = 0; k < in_features; ++k)
-        if (is_outlier(x[b * in_features + k])) column_has_outlier[k] = true;
+  // Each row's largest magnitude from the SIMD min/max; only rows that reach the threshold are
+  // scanned element by element (for outlier columns, and for their absmax without outliers).
+  std::vector<float> row_max_abs(batch);
+  std::vector<bool> row_has_outlier(batch, false), column_has_outlier;
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* row = x + b * in_features;
+    const MinMax m = minmax(row, in_features);
+    row_max_abs[b] = std::max(-m.min, m.max);
+    if (!detect || row_max_abs[b] < threshold) continue;
+    row_has_outlier[b] = true;
+    column_has_outlier.resize(in_features, false);
     for (std::size_t k = 0; k < in_features; ++k)
-      if (column_has_outlier[k]) outlier_columns[outliers++] = k;
+      if (is_outlier(row[k])) column_has_outlier[k] = true;
   }
+  std::size_t outliers = 0;
+  for (std::size_t k = 0; k < column_has_outlier.size(); ++k)
+    if (column_has_outlier[k]) outlier_columns[outliers++] = k;
+
   for (std::size_t b = 0; b < batch; ++b) {
     const float* row = x + b * in_features;
     uint8_t* qrow = q + b * q_stride;
     // bitsandbytes zeroes the outlier values (not whole columns) before taking the row absmax.
-    float absmax = 0.0f;
-    for (std::size_t k = 0; k < in_features; ++k)
-      if (!is_outlier(row[k])) absmax = std::max(absmax, std::abs(row[k]));
-    // As bitsandbytes computes it in float32: A * (127 / row_stats), then round half to even.
-    // (A subnormal absmax makes 127 / absmax overflow; x / absmax · 127 stays finite there.)
-    const float factor = absmax > 0.0f ? 127.0f / absmax : 0.0f;
-    const bool overflows = std::isinf(factor);
-    for (std::size_t k = 0; k < in_features; ++k) {
-      if (is_outlier(row[k])) {
-        qrow[k] = kShift;
-        continue;
-      }
-      const float v = overflows ? row[k] / absmax * 127.0f : row[k] * factor;
-      const float r = std::min(std::max(std::nearbyint(v), -127.0f), 127.0f);
-      qrow[k] = static_cast<uint8_t>(static_cast<int32_t>(r) + kShift);
+    float absmax = row_max_abs[b];
+    if (row_has_outlier[b]) {
+      absmax = 0.0f;
+      for (std::size_t k = 0; k < in_features; ++k)
+        if (!is_outlier(row[k])) absmax = std::max(absmax, std::abs(row[k]));
     }
-    for (std::size_t i = 0; i < outliers; ++i) qrow[outlier_columns[i]] = kShift;
+    // As bitsandbytes computes it in float32: round_half_even(A * (127 / absmax)), which is
+    // quantize()'s x · inv_scale rounding with inv_scale = 127 / absmax, zero point 128 and the
+    // range [1, 255] = [-127, 127] + 128. Outlier columns are overwritten below.
+    const float factor = absmax > 0.0f ? 127.0f / absmax : 0.0f;
+    if (!std::isinf(factor)) {
+      quantize(row, in_features, factor, kShift, kShift - 127, kShift + 127, qrow);
+    } else {  // a subnormal absmax: 127 / absmax overflows, x / absmax · 127 stays finite
+      for (std::size_t k = 0; k < in_features; ++k) {
+        const float r = std::min(std::max(std::nearbyint(row[k] / absmax * 127.0f), -127.0f), 127.0f);
+        qrow[k] = static_cast<uint8_t>(static_cast<int32_t>(r) + kShift);
+      }
+    }
+    for (std::size_t i = 0; i < outliers; ++i) qrow[outlier_columns[i]] = kShift;  // every outlier value's column
     row_scale[b] = absmax / 127.0f;
     row_zero_point[b] = kShift;
   }
