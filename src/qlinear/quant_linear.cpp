@@ -4,6 +4,7 @@
 
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/reference.hpp"
+#include "qlinear/kernels/scratch.hpp"
 #include "qlinear/checks.hpp"
 
 namespace qlinear {
@@ -174,17 +175,18 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
     return y;
   }
   // The W8A8 modes differ only in how the input becomes uint8 rows with a scale and zero point.
-  std::vector<uint8_t> xq(rows * stride, 0);
-  std::vector<float> x_scale(rows);
-  std::vector<int32_t> x_zero_point(rows);
+  // Zeroed: the kernels read whole vectors, so the row padding must be 0.
+  uint8_t* xq = kernels::zeroed_scratch<uint8_t>(kernels::ScratchSlot::activations_q, rows * stride);
+  float* x_scale = kernels::scratch<float>(kernels::ScratchSlot::activations_scale, rows);
+  int32_t* x_zero_point = kernels::scratch<int32_t>(kernels::ScratchSlot::activations_zero_point, rows);
   std::vector<std::size_t> outlier_columns;
   switch (mode_) {
     case ForwardMode::dynamic:
       if (activations_ == ActivationScheme::per_row)
-        kernels::quantize_rows_u8(x.data(), rows, in_features_, xq.data(), stride, x_scale.data(), x_zero_point.data());
+        kernels::quantize_rows_u8(x.data(), rows, in_features_, xq, stride, x_scale, x_zero_point);
       else
-        kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq.data(), stride,
-                                                         x_scale.data(), x_zero_point.data());
+        kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq, stride,
+                                                         x_scale, x_zero_point);
       break;
     case ForwardMode::static_int8: {
       // Clamped to what quint8 stores, [0, 255], as torch.quantize_per_tensor does: the
@@ -192,19 +194,19 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
       const QParams& q = *input_qparams_;
       const IntRange storage = storage_range(QuantDtype::quint8);
       kernels::quantize_rows_static_u8(x.data(), rows, in_features_, q.scale[0], q.zero_point[0], storage.min,
-                                       storage.max, xq.data(), stride, x_scale.data(), x_zero_point.data());
+                                       storage.max, xq, stride, x_scale, x_zero_point);
       break;
     }
     case ForwardMode::llm_int8:
       outlier_columns.resize(in_features_);
       outlier_columns.resize(kernels::quantize_rows_llm_int8(x.data(), rows, in_features_, outlier_threshold_,
-                                                             xq.data(), stride, x_scale.data(), x_zero_point.data(),
+                                                             xq, stride, x_scale, x_zero_point,
                                                              outlier_columns.data()));
       break;
     case ForwardMode::weight_only:
       break;
   }
-  kernels::linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), rows, in_features_, stride}, packed_,
+  kernels::linear_w8a8_packed({xq, x_scale, x_zero_point, rows, in_features_, stride}, packed_,
                               bias, y.data());
   if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
   last_outlier_columns_.set(outlier_columns.size());

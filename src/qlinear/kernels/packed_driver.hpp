@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
+#include "qlinear/kernels/scratch.hpp"
 
 namespace qlinear::kernels::detail {
 
@@ -80,24 +81,22 @@ void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const 
 // rows of 4 KiB or more) where it fits, else 1. Output rows are cut into blocks of about 256 KiB
 // of weights (L2) and every group passes over a block before the next, so weights come from
 // memory once per call and from L2 once per group.
+// Batch rows are taken in groups of 4, then 2, then 1.
+inline std::size_t group_size(std::size_t remaining) { return remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1; }
+
 template <template <int, int> class Tile>
 void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   using XType = typename Tile<1, 1>::XType;
   constexpr std::size_t kLanes = Tile<1, 1>::kLanes;
   const std::size_t stride = w.stride, n = w.out_features;
   const std::size_t xstride = (stride + kLanes - 1) / kLanes * kLanes;
-  std::vector<XType> xs(x.batch * xstride, 0);
-  std::vector<int32_t> x_sums(x.batch);
-  struct Group {
-    std::size_t first, size;
-  };
-  std::vector<Group> groups;
+  XType* xs = zeroed_scratch<XType>(ScratchSlot::tile_activations, x.batch * xstride);
+  int32_t* x_sums = scratch<int32_t>(ScratchSlot::tile_sums, x.batch);
   for (std::size_t b = 0; b < x.batch;) {
-    const std::size_t g = x.batch - b >= 4 ? 4 : x.batch - b >= 2 ? 2 : 1;
-    groups.push_back({b, g});
+    const std::size_t g = group_size(x.batch - b);
     for (std::size_t r = 0; r < g; ++r) {
       const uint8_t* row = x.values + (b + r) * x.row_stride;
-      XType* out = xs.data() + b * xstride + r * kLanes;
+      XType* out = xs + b * xstride + r * kLanes;
       // Whole blocks of kLanes with a constant-length inner loop (which the compiler vectorizes),
       // then the tail.
       const std::size_t whole = x.in_features / kLanes * kLanes;
@@ -111,7 +110,7 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
   auto run = [&](auto r, auto g, std::size_t j, std::size_t b0) {
     constexpr int Rows = decltype(r)::value, G = decltype(g)::value;
     int32_t raw[G][Rows];
-    Tile<Rows, G>::run(xs.data() + b0 * xstride, xstride, w, j, raw);
+    Tile<Rows, G>::run(xs + b0 * xstride, xstride, w, j, raw);
     for (int bb = 0; bb < G; ++bb)
       for (int rr = 0; rr < Rows; ++rr)
         y[(b0 + bb) * n + j + rr] = w8a8_output(raw[bb][rr], x, b0 + bb, x_sums[b0 + bb], w, j + rr, bias);
@@ -131,10 +130,11 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
   const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / std::max<std::size_t>(stride, 1) / 4 * 4);
   for (std::size_t j0 = 0; j0 < n; j0 += block) {
     const std::size_t j1 = std::min(n, j0 + block);
-    for (const Group& grp : groups) {
-      if (grp.size == 4) pass(Int<4>{}, grp.first, j0, j1);
-      else if (grp.size == 2) pass(Int<2>{}, grp.first, j0, j1);
-      else pass(Int<1>{}, grp.first, j0, j1);
+    for (std::size_t b = 0; b < x.batch; b += group_size(x.batch - b)) {
+      const std::size_t g = group_size(x.batch - b);
+      if (g == 4) pass(Int<4>{}, b, j0, j1);
+      else if (g == 2) pass(Int<2>{}, b, j0, j1);
+      else pass(Int<1>{}, b, j0, j1);
     }
   }
 }
