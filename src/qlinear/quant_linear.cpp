@@ -110,18 +110,30 @@ QuantLinear::QuantLinear(QuantizedTensor weight, std::vector<float> bias, Forwar
   packed_ = kernels::pack_weights({weight.storage.data(), qparams_.dtype == QuantDtype::quint8, qparams_.scale.data(),
                                    qparams_.zero_point.data(), is_per_channel(qparams_.scheme), out_features_,
                                    in_features_});
+  qparams_.scale = {};
+  qparams_.zero_point = {};
+}
+
+QParams QuantLinear::qparams() const {
+  QParams q = qparams_;
+  const std::size_t channels = is_per_channel(q.scheme) ? out_features_ : 1;
+  const int32_t unshift = packed_.shifted ? 128 : 0;  // packed quint8 zero points are q - 128
+  q.scale.assign(packed_.scale.begin(), packed_.scale.begin() + static_cast<std::ptrdiff_t>(channels));
+  q.zero_point.resize(channels);
+  for (std::size_t c = 0; c < channels; ++c) q.zero_point[c] = packed_.zero_point[c] + unshift;
+  return q;
 }
 
 QuantizedTensor QuantLinear::weight() const {
   QuantizedTensor t;
   t.shape = {static_cast<int64_t>(out_features_), static_cast<int64_t>(in_features_)};
-  t.qparams = qparams_;
+  t.qparams = qparams();
   t.storage = kernels::unpack_weights(packed_);
   return t;
 }
 
 std::size_t QuantLinear::memory_bytes() const {
-  return packed_.bytes() + (qparams_.scale.size() + qparams_.zero_point.size() + bias_.size()) * 4 +
+  return packed_.bytes() + bias_.size() * 4 +
          (input_qparams_ ? 8 : 0);
 }
 
@@ -149,7 +161,7 @@ void QuantLinear::set_input_qparams(QParams qparams) {
 }
 
 std::size_t QuantLinear::parameter_bytes() const {
-  const std::size_t channels = qparams_.channel_count();
+  const std::size_t channels = is_per_channel(qparams_.scheme) ? out_features_ : 1;
   const std::size_t input_qparams = input_qparams_ ? sizeof(float) + sizeof(int32_t) : 0;
   return out_features_ * in_features_ + channels * (sizeof(float) + sizeof(int32_t)) + bias_.size() * sizeof(float) +
          input_qparams;

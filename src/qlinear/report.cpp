@@ -24,8 +24,9 @@ LayerReport report_layer(const Layer& layer) {
   }
   const auto& q = std::get<QuantLinear>(layer.op);
   r.kind = "quant_linear";
-  r.dtype = to_string(q.qparams().dtype);
-  r.scheme = to_string(q.qparams().scheme);
+  const QParams qparams = q.qparams();
+  r.dtype = to_string(qparams.dtype);
+  r.scheme = to_string(qparams.scheme);
   r.mode = to_string(q.mode());
   if (q.mode() == ForwardMode::dynamic) r.activations = to_string(q.activation_scheme());
   if (q.mode() == ForwardMode::llm_int8) {
@@ -34,7 +35,7 @@ LayerReport report_layer(const Layer& layer) {
   }
   if (q.mode() == ForwardMode::static_int8) r.input_qparams = q.input_qparams();
   r.bytes_fp32 = (q.in_features() * q.out_features() + q.bias().size()) * sizeof(float);
-  const auto& scales = q.qparams().scale;
+  const std::vector<float>& scales = qparams.scale;
   r.scale_min = *std::min_element(scales.begin(), scales.end());
   r.scale_max = *std::max_element(scales.begin(), scales.end());
   return r;
