@@ -213,14 +213,9 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
       w8a32_batched(x + b * x_stride, x_stride, std::min(kBatchBlock, batch - b), w, bias, y + b * n);
     return;
   }
-  struct Group {
-    std::size_t first, size;
-  };
-  std::vector<Group> groups;
   std::vector<float> xs(batch * stride);
   for (std::size_t b = 0; b < batch;) {
-    const std::size_t g = batch - b >= 4 ? 4 : batch - b >= 2 ? 2 : 1;
-    groups.push_back({b, g});
+    const std::size_t g = detail::group_size(batch - b);
     for (std::size_t r = 0; r < g; ++r) {
       const float* row = x + (b + r) * x_stride;
       float* out = xs.data() + b * stride + 4 * r;
@@ -245,14 +240,15 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
       convert_panel<P>(w, j, k0, len, panel.data());
-      for (const Group& g : groups) {
-        if (g.size == 4) {
-          for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, r0, g.first, k0, len, panel_rows);
-          if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, P - 1, g.first, k0, len, panel_rows);
-        } else if (g.size == 2) {
-          emit(detail::Int<P>{}, detail::Int<2>{}, 0, g.first, k0, len, panel_rows);
+      for (std::size_t b = 0; b < batch; b += detail::group_size(batch - b)) {
+        const std::size_t g = detail::group_size(batch - b);
+        if (g == 4) {
+          for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, r0, b, k0, len, panel_rows);
+          if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, P - 1, b, k0, len, panel_rows);
+        } else if (g == 2) {
+          emit(detail::Int<P>{}, detail::Int<2>{}, 0, b, k0, len, panel_rows);
         } else {
-          emit(detail::Int<P>{}, detail::Int<1>{}, 0, g.first, k0, len, panel_rows);
+          emit(detail::Int<P>{}, detail::Int<1>{}, 0, b, k0, len, panel_rows);
         }
       }
     }
