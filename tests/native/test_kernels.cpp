@@ -17,7 +17,7 @@ using fixtures::bits;
 
 namespace {
 
-const std::size_t kOddSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 255, 1000};
+const std::size_t kOddSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 64, 255, 1000};
 
 std::vector<float> test_values(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);

@@ -172,20 +172,22 @@ TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[
 
 TEST_CASE("packed W8A8 is exact at the largest inner dimension it accepts, with extreme values", "[kernels][packed]") {
   // |Σ(xq − zx)(wq − zw)| is largest with xq = 255, zx = 0, wq = -128, zw = 127: 65025 per term,
-  // 2,147,450,625 over kMaxW8A8InFeatures = 33025 terms, just inside int32.
-  const std::size_t k = kMaxW8A8InFeatures;
-  const std::vector<uint8_t> weights(k, static_cast<uint8_t>(-128));
+  // 2,147,450,625 over kMaxW8A8InFeatures = 33025 terms, just inside int32. Nine rows and no
+  // bias: a full 8-row tile (rows this long take 8 a tile at batch 1; its epilogue is vectorized
+  // in wasm) and a single row.
+  const std::size_t k = kMaxW8A8InFeatures, n = 9;
+  const std::vector<uint8_t> weights(n * k, static_cast<uint8_t>(-128));
   const float scale = 1.0f;
   const int32_t zero_point = 127;
-  const QuantizedWeightsView view{weights.data(), false, &scale, &zero_point, false, 1, k};
+  const QuantizedWeightsView view{weights.data(), false, &scale, &zero_point, false, n, k};
   const PackedWeights packed = pack_weights(view);
   std::vector<uint8_t> xq(packed.stride, 0);
   std::fill(xq.begin(), xq.begin() + static_cast<std::ptrdiff_t>(k), 255);
   const float x_scale = 1.0f;
   const int32_t x_zero_point = 0;
-  float expected = 0, got = 0;
-  linear_w8a8({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, view, nullptr, &expected);
-  linear_w8a8_packed({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, packed, nullptr, &got);
-  CHECK(expected == static_cast<float>(-2147450625LL));
+  std::vector<float> expected(n), got(n);
+  linear_w8a8({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, view, nullptr, expected.data());
+  linear_w8a8_packed({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, packed, nullptr, got.data());
+  CHECK(expected == std::vector<float>(n, static_cast<float>(-2147450625LL)));
   CHECK(got == expected);
 }

@@ -1,9 +1,9 @@
 #pragma once
 // Element-wise kernels of the quantizers: the min/max an observer needs and the
 // float -> integer step of quantize. Each has a scalar reference and a SIMD version: xsimd
-// (SSE4.1) natively; in the wasm build minmax is the same xsimd code (Emscripten maps its SSE4.1
-// intrinsics to SIMD128) and quantize is written in SIMD128 intrinsics (Emscripten would emulate
-// SSE4.1's round and convert lane by lane). The two give bit-identical results: no rounding differs (min/max are exact, and
+// (SSE4.1) natively, SIMD128 intrinsics in the wasm build (Emscripten would emulate xsimd's
+// SSE4.1 round and convert lane by lane, and its min/max carry NaN fix-ups the callers do not
+// need). The two give bit-identical results: no rounding differs (min/max are exact, and
 // x * inv_scale, round-half-even and the clamps are the same IEEE operations lane by lane).
 #include <cstddef>
 #include <cstdint>
