@@ -33,6 +33,23 @@ val guarded(Fn&& fn) {
   return val::global("Error").new_(val(message));
 }
 
+// The message of the last exception a status-returning binding caught (guarded_status), for
+// the JS side to fetch with _takeError() when a call returned non-zero.
+inline std::string& last_error() {
+  static std::string message;
+  return message;
+}
+
+// guarded() for the hot calls that take and return only numbers (no emval handles to create,
+// each of which is a call into JS): 0 on success, 1 with the message kept in last_error().
+template <typename Fn>
+int guarded_status(Fn&& fn) {
+  val error = guarded([&] { fn(); return val::undefined(); });
+  if (error.isUndefined()) return 0;
+  last_error() = error["message"].as<std::string>();
+  return 1;
+}
+
 // Copies a JS array or typed array into a vector (the JS wrapper has checked the element type).
 template <typename T>
 std::vector<T> to_vector(const val& array) {

@@ -99,6 +99,17 @@ val model_forward(const Model& self, val x, int batch) {
   return guarded([&] { return to_typed_array(self.forward(to_vector<float>(x), batch)); });
 }
 
+// Model.forward's fast path: x_length floats at x in, batch × out_features floats out at y
+// (both in the heap, see _ioBuffer). Returns 0, or 1 with the error kept for _takeError().
+int model_forward_into(const Model& self, uintptr_t x, std::size_t x_length, int batch, uintptr_t y,
+                       std::size_t y_capacity) {
+  return guarded_status([&] {
+    const std::vector<float> out = self.forward({reinterpret_cast<const float*>(x), x_length}, batch);
+    if (out.size() > y_capacity) throw Error("internal: the output buffer is too small");
+    std::copy(out.begin(), out.end(), reinterpret_cast<float*>(y));
+  });
+}
+
 val model_forward_each_layer(const Model& self, val x, int batch) {
   return guarded([&] {
     val outputs = val::array();
@@ -256,6 +267,7 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .function("_addLinear", &model_add_linear)
       .function("_addQuantLinear", &model_add_quant_linear)
       .function("_forward", &model_forward)
+      .function("_forwardInto", &model_forward_into)
       .function("_forwardEachLayer", &model_forward_each_layer)
       .function("_quantize", &model_quantize)
       .function("_setForwardMode", &model_set_forward_mode)

@@ -3,6 +3,11 @@
 #include <emscripten/version.h>
 #include <malloc.h>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "convert.hpp"
 
 namespace {
@@ -34,9 +39,30 @@ emscripten::val build_info() {
   return out;
 }
 
+// One buffer in the heap that the JS side copies forward inputs into and reads outputs from
+// (Model.forward), so a call passes two pointers instead of converting typed arrays through
+// emval. JS decides its size (web/lib/runtime.js ioBuffer); this reallocates it to exactly that.
+std::vector<float>& io_buffer() {
+  static std::vector<float> buffer;
+  return buffer;
+}
+
+uintptr_t resize_io_buffer(std::size_t floats) {
+  std::vector<float>& buffer = io_buffer();
+  if (buffer.size() != floats) {
+    buffer = std::vector<float>();  // frees the old one first
+    buffer.resize(floats);
+  }
+  return reinterpret_cast<uintptr_t>(buffer.data());
+}
+
+std::string take_error() { return std::exchange(qlinear::bindings::last_error(), std::string()); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(qlinear_runtime) {
+  emscripten::function("_ioBuffer", &resize_io_buffer);
+  emscripten::function("_takeError", &take_error);
   emscripten::function("_memoryStats", &memory_stats);
   emscripten::function("_buildInfo", &build_info);
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, Linear, QuantLinear, Model, errorMetrics, QlinearError } from '../../web/qlinear.js';
+import { init, Linear, QuantLinear, Model, errorMetrics, memory, QlinearError } from '../../web/qlinear.js';
 import { mlpFixtures, maxScaledDifference } from './model-fixtures.mjs';
 import { float32Bits } from './fixtures.mjs';
 
@@ -175,4 +175,41 @@ test('bad input to layers and models: clear errors, and everything keeps working
   assert.ok(maxScaledDifference(model.forward(input.values, 1), f.fp32.one_row) <= 1e-5);
   model.dispose();
   assert.throws(() => model.forward(input.values, 1), qlinearError(/this Model was disposed/));
+});
+
+test('Model.forward through the heap buffer equals the emval path, across batches, heap growth and errors', () => {
+  const f = mlpFixtures.find((m) => m.name === 'four_layer');
+  const fp32 = new Model(f.layerSpecs);
+  const model = fp32.quantize({ mode: 'dynamic' });
+  const inFeatures = model.inFeatures;
+  const input = (batch, seed) => Float32Array.from({ length: batch * inFeatures }, (_, i) => Math.sin(seed + i * 0.37) * 3);
+  const viaEmval = (m, x, batch) => m.forwardEachLayer(x, batch).at(-1); // converts typed arrays through Embind
+  try {
+    // 300,000 rows need more heap than the module starts with: the heap grows during the call,
+    // which replaces HEAPF32, and the output must still be read from the new view.
+    const heapBefore = memory().reserved;
+    for (const batch of [1, 3, 1, 64, 300_000, 2]) {
+      const x = input(batch, batch);
+      for (const m of [fp32, model]) {
+        const y = m.forward(x, batch);
+        assert.equal(y.length, batch * 9);
+        if (batch <= 64) assert.deepEqual(y, viaEmval(m, x, batch), `batch ${batch}`);
+        else assert.deepEqual(y.subarray(-18), viaEmval(m, x.subarray(-2 * inFeatures), 2), 'the last rows of the big batch');
+      }
+    }
+    assert.ok(memory().reserved > heapBefore, 'the big batch grew the heap');
+    // An error leaves nothing behind: the next call works and gives the same answer.
+    const x = input(2, 7);
+    const expected = model.forward(x, 2);
+    assert.throws(() => model.forward(x.subarray(1), 2), (e) => e instanceof QlinearError && /input has 127 values/.test(e.message));
+    assert.throws(() => model.forward(new Float32Array(2 * inFeatures).fill(Infinity), 2), QlinearError);
+    assert.deepEqual(model.forward(x, 2), expected);
+    // The returned arrays are copies: a later forward does not change an earlier result.
+    const first = model.forward(input(1, 1), 1), copy = first.slice();
+    model.forward(input(1, 2), 1);
+    assert.deepEqual(first, copy);
+  } finally {
+    model.dispose();
+    fp32.dispose();
+  }
 });

@@ -115,6 +115,31 @@ export function requireHeapRoom(bytesNeeded, what) {
       `${MB(limit)} with ${MB(inUse)} in use`);
 }
 
+// The heap buffer hot calls pass data through (Model.forward): its address and size in floats.
+// Reused while it fits and is not much larger than a call needs: a big batch's buffer is given
+// back at the next small call rather than held for the life of the page.
+let io = { module: null, pointer: 0, floats: 0 };
+const IO_KEEP_FLOATS = 65536; // 256 KiB: kept whatever the call
+
+/**
+ * A buffer of at least `floats` floats in the wasm heap, for copying a call's input and output
+ * through. Returns its address in floats (an index into the module's HEAPF32). Valid until the
+ * next ioBuffer() call.
+ */
+export function ioBuffer(floats) {
+  const module = wasmModule();
+  if (io.module === module && floats <= io.floats && io.floats <= Math.max(4 * floats, IO_KEEP_FLOATS)) return io.pointer;
+  requireHeapRoom(4 * floats, 'the input and output of a forward pass');
+  const size = Math.max(floats, 256);
+  io = { module, pointer: module._ioBuffer(size) / 4, floats: size };
+  return io.pointer;
+}
+
+/** Throws the error a status-returning binding (0 = ok) kept, if it returned non-zero. */
+export function unwrapStatus(status) {
+  if (status !== 0) throw new QlinearError(wasmModule()._takeError());
+}
+
 // The bindings return an Error object instead of throwing; this rethrows it as ours.
 export function unwrap(result) {
   if (result instanceof Error) throw new QlinearError(result.message);
