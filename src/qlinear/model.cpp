@@ -24,7 +24,7 @@ std::vector<float> Layer::forward(Span<const float> x, std::ptrdiff_t batch) con
   apply_activation(activation, y, static_cast<std::size_t>(batch), out_features());
   // Finite weights and inputs can still overflow float32; say where, rather than let the next
   // layer blame its input or return Inf to the caller.
-  require_finite(y, ("output of layer '" + name + "'").c_str());
+  if (!all_finite(y)) require_finite(y, ("output of layer '" + name + "'").c_str());
   return y;
 }
 

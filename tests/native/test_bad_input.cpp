@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "qlinear/qlinear.hpp"
@@ -112,4 +114,26 @@ TEST_CASE("option combinations without a meaning are refused", "[bad-input]") {
   CHECK_THROWS_WITH(parse_dtype("int4"), Contains("unknown dtype 'int4'"));
   CHECK_THROWS_WITH(parse_qscheme("per_row"), Contains("unknown qscheme 'per_row'"));
   CHECK_THROWS_WITH(parse_range_variant("narrow"), Contains("unknown range variant 'narrow'"));
+}
+
+TEST_CASE("all_finite finds a NaN or infinity at any position of odd-sized spans, and nothing in finite extremes",
+          "[checks]") {
+  const float extremes[] = {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
+                            std::numeric_limits<float>::denorm_min(), -0.0f, 0.0f, 1.0f};
+  const float bad[] = {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::quiet_NaN(),
+                       std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  for (std::size_t n : {1, 3, 4, 15, 16, 17, 33, 255}) {
+    std::vector<float> values(n);
+    for (std::size_t i = 0; i < n; ++i) values[i] = extremes[i % std::size(extremes)];
+    CHECK(qlinear::all_finite(values));
+    CHECK_NOTHROW(qlinear::require_finite(values, "values"));
+    for (std::size_t at = 0; at < n; at += (n > 20 ? 7 : 1))
+      for (float b : bad) {
+        std::vector<float> with_bad = values;
+        with_bad[at] = b;
+        INFO("n " << n << " at " << at << " value " << b);
+        CHECK_FALSE(qlinear::all_finite(with_bad));
+        CHECK_THROWS_WITH(qlinear::require_finite(with_bad, "values"), Contains("at index " + std::to_string(at)));
+      }
+  }
 }
