@@ -23,4 +23,9 @@ em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -Isrc "${base_flags[@]}" -sALLOW_
   bench/wasm/kernels_bench.cpp src/qlinear/kernels/packed_wasm.cpp src/qlinear/kernels/packed_common.cpp "${base_objs[@]}" \
   -o "$out/kernels_bench.cjs"
 /usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }
-[ -n "${NO_RUN:-}" ] || node "$out/kernels_bench.cjs" "$@"
+# With a baseline, V8's Liftoff-first tiering left the baseline's kernels about 3x slower (11-12
+# GMAC/s at batch 16-128, the same code at 33 with --no-liftoff; not seen without a baseline), so
+# compile everything with TurboFan up front.
+node_flags=()
+[ -z "${BASELINE:-}" ] || node_flags=(--no-liftoff)
+[ -n "${NO_RUN:-}" ] || node "${node_flags[@]}" "$out/kernels_bench.cjs" "$@"

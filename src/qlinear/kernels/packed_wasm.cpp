@@ -261,6 +261,114 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
   for (; j < n; ++j) over_panel(j, detail::Int<1>{});
 }
 
+
+// Batched W8A8: the same idea as w8a32_batched. Each weight is widened to i16 once per call into
+// a small panel of kI16PanelRows rows ([k / 8][4][8]), and every pair of batch rows then runs a
+// 4 x 2 tile over it whose inner loop is only plain loads, dots and adds (16 vector-ALU
+// instructions per 64 MACs, as the dot peak), where the tiles above also sign-extend every weight
+// vector they load (18). Activations are widened once per call into interleaved pairs of rows
+// ([k / 8][2][8]; an odd last row alone). The zero-point correction and scaling run on 4 outputs
+// at a time, in i32 lanes (wrapping, and exact since the result fits int32) and the same f32
+// operations in the same order as w8a8_output, so the result is bit for bit the same.
+constexpr int kI16PanelRows = 4;
+
+// A buffer of this file's that only grows (wasm is single-threaded here, but keep it per thread).
+template <typename T, int Slot>
+T* local_scratch(std::size_t size) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+// wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
+// Adds the R x G totals to sums[b][r0 + r] (rows P apart).
+template <int R, int G, int P>
+inline void i16_tile(const int16_t* xg, const int16_t* wp, std::size_t len, int32_t* sums) {
+  v128_t acc[G][R];
+  for (int b = 0; b < G; ++b)
+    for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
+  for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
+    v128_t xv[G];
+    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 8 * b);
+    for (int r = 0; r < R; ++r) {
+      const v128_t wv = wasm_v128_load(wp + 8 * r);
+      for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
+    }
+  }
+  for (int b = 0; b < G; ++b) {
+    int32_t* out = sums + b * P;
+    if constexpr (R == 4) {
+      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3])));
+    } else {
+      for (int r = 0; r < R; ++r) out[r] += hsum_i32(acc[b][r]);
+    }
+  }
+}
+
+// Lanes [k0, k0 + len) of the P rows from j, widened to i16 and interleaved.
+template <int P>
+inline void widen_panel(const PackedWeights& w, std::size_t j, std::size_t k0, std::size_t len, int16_t* panel) {
+  for (int r = 0; r < P; ++r) {
+    const int8_t* row = w.values.data() + (j + r) * w.stride + k0;
+    int16_t* out = panel + 8 * r;
+    for (std::size_t k = 0; k < len; k += 8, out += 8 * P) wasm_v128_store(out, wasm_i16x8_load8x8(row + k));
+  }
+}
+
+void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  const std::size_t stride = w.stride, n = w.out_features, batch = x.batch, kin = w.in_features;
+  int16_t* xs = local_scratch<int16_t, 0>(batch * stride);
+  int32_t* x_sums = local_scratch<int32_t, 1>(batch);
+  const std::size_t whole = kin / 8 * 8;
+  for (std::size_t b = 0; b < batch;) {
+    const std::size_t g = batch - b >= 2 ? 2 : 1;
+    for (std::size_t r = 0; r < g; ++r) {
+      const uint8_t* row = x.values + (b + r) * x.row_stride;
+      int16_t* out = xs + b * stride + 8 * r;
+      for (std::size_t k = 0; k < whole; k += 8) wasm_v128_store(out + k * g, wasm_u16x8_load8x8(row + k));
+      for (std::size_t k = whole; k < stride; ++k) out[k / 8 * 8 * g + k % 8] = k < kin ? row[k] : 0;
+      x_sums[b + r] = detail::sum_u8(row, kin);
+    }
+    b += g;
+  }
+  // The panel is taken kChunk lanes at a time (8 KiB), so that it and a pair's activations stay
+  // in L1 at any K.
+  constexpr std::size_t kChunk = 1024;
+  int16_t* panel = local_scratch<int16_t, 2>(kI16PanelRows * std::min(stride, kChunk));
+  int32_t* sums = local_scratch<int32_t, 3>(batch * kI16PanelRows);
+  auto over_panel = [&](std::size_t j, auto panel_rows) {
+    constexpr int P = decltype(panel_rows)::value;
+    std::fill(sums, sums + batch * P, 0);
+    for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
+      const std::size_t len = std::min(kChunk, stride - k0);
+      widen_panel<P>(w, j, k0, len, panel);
+      std::size_t b = 0;
+      for (; b + 2 <= batch; b += 2) i16_tile<P, 2, P>(xs + b * stride + k0 * 2, panel, len, sums + b * P);
+      if (b < batch) i16_tile<P, 1, P>(xs + b * stride + k0, panel, len, sums + b * P);
+    }
+    if constexpr (P == 4) {
+      const v128_t row_sum = wasm_v128_load(w.row_sum.data() + j), zw = wasm_v128_load(w.zero_point.data() + j);
+      const v128_t sw = wasm_v128_load(w.scale.data() + j);
+      const v128_t bv = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0.0f);
+      for (std::size_t b = 0; b < batch; ++b) {
+        const int32_t zx = x.row_zero_point[b];
+        // raw − zx·Σwq − zw·Σxq + K·zx·zw, wrapping in 32 bits (the exact result fits).
+        const v128_t kzx = wasm_i32x4_splat(static_cast<int32_t>(static_cast<uint32_t>(kin) * static_cast<uint32_t>(zx)));
+        v128_t exact = wasm_i32x4_sub(wasm_v128_load(sums + b * P), wasm_i32x4_mul(wasm_i32x4_splat(zx), row_sum));
+        exact = wasm_i32x4_add(exact, wasm_i32x4_mul(zw, wasm_i32x4_sub(kzx, wasm_i32x4_splat(x_sums[b]))));
+        const v128_t scale = wasm_f32x4_mul(wasm_f32x4_splat(x.row_scale[b]), sw);
+        wasm_v128_store(y + b * n + j, wasm_f32x4_add(wasm_f32x4_mul(scale, wasm_f32x4_convert_i32x4(exact)), bv));
+      }
+    } else {
+      for (std::size_t b = 0; b < batch; ++b)
+        for (int r = 0; r < P; ++r) y[b * n + j + r] = detail::w8a8_output(sums[b * P + r], x, b, x_sums[b], w, j + r, bias);
+    }
+  };
+  std::size_t j = 0;
+  for (; j + kI16PanelRows <= n; j += kI16PanelRows) over_panel(j, detail::Int<kI16PanelRows>{});
+  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
+}
+
 }  // namespace
 
 void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
@@ -272,6 +380,7 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  if (x.batch >= 2) return w8a8_batched(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
