@@ -15,16 +15,6 @@
 
 #include "qlinear/kernels/packed.hpp"
 
-// BASELINE=<commit> bash bench/wasm/run.sh ...: the kernels of that commit too, compiled with
-// the namespace qlinear renamed to qlinear_baseline (their own headers, so both can differ), and
-// timed in the same rounds as the current ones (column "base").
-#ifdef QLINEAR_BASELINE
-#define qlinear qlinear_baseline
-#include QLINEAR_BASELINE_REFERENCE
-#include QLINEAR_BASELINE
-#undef qlinear
-#endif
-
 using namespace qlinear::kernels;
 
 namespace {
@@ -72,16 +62,6 @@ struct Problem {
     return copies[next];
   }
   void w8a8() { linear_w8a8_packed(rows(), current(), bias.data(), y.data()); }
-#ifdef QLINEAR_BASELINE
-  qlinear_baseline::kernels::PackedWeights base_packed;
-  void base_w8a8() {
-    namespace bk = qlinear_baseline::kernels;
-    if (base_packed.values.empty())
-      base_packed = bk::pack_weights({weights.data(), false, scale.data(), zero_point.data(), true, n, k});
-    bk::linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), batch, k, stride}, base_packed, bias.data(),
-                           y.data());
-  }
-#endif
   void w8a32() { linear_w8a32_packed(x.data(), stride, batch, current(), bias.data(), y.data()); }
 
   // Scalar check of a few outputs.
@@ -163,17 +143,12 @@ int main(int argc, char** argv) {
       for (std::size_t bytes = 0; bytes < (std::size_t{512} << 20); bytes += p.packed.values.size()) p.copies.push_back(p.packed);
     ok = p.check_w8a8() && ok;
     ok = p.check_w8a32() && ok;
-    std::vector<double> a, b, base;
+    std::vector<double> a, b;
     for (int r = 0; r < rounds; ++r) {
-#ifdef QLINEAR_BASELINE
-      base.push_back(sample([&] { p.base_w8a8(); }));
-#endif
       a.push_back(sample([&] { p.w8a8(); }));
       b.push_back(sample([&] { p.w8a32(); }));
     }
     const double macs = static_cast<double>(s.k) * s.n * s.batch;
-    if (!base.empty()) std::printf("%-4s %5zu %5zu %5zu | base %9.4f %7.2f\n", s.name, s.k, s.n, s.batch, median(base),
-                                   macs / median(base) / 1e6);
     std::printf("%-4s %5zu %5zu %5zu | %9.4f %7.2f | %9.4f %7.2f\n", s.name, s.k, s.n, s.batch, median(a),
                 macs / median(a) / 1e6, median(b), macs / median(b) / 1e6);
   }

@@ -321,7 +321,7 @@ void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const floa
   int32_t* x_sums = local_scratch<int32_t, 1>(batch);
   const std::size_t whole = kin / 8 * 8;
   for (std::size_t b = 0; b < batch;) {
-    const std::size_t g = batch - b >= 2 ? 2 : 1;
+    const std::size_t g = detail::group_size(batch - b);
     for (std::size_t r = 0; r < g; ++r) {
       const uint8_t* row = x.values + (b + r) * x.row_stride;
       int16_t* out = xs + b * stride + 8 * r;
@@ -342,9 +342,23 @@ void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const floa
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
       widen_panel<P>(w, j, k0, len, panel);
-      std::size_t b = 0;
-      for (; b + 2 <= batch; b += 2) i16_tile<P, 2, P>(xs + b * stride + k0 * 2, panel, len, sums + b * P);
-      if (b < batch) i16_tile<P, 1, P>(xs + b * stride + k0, panel, len, sums + b * P);
+      for (std::size_t b = 0; b < batch; b += detail::group_size(batch - b)) {
+        const std::size_t g = detail::group_size(batch - b);
+        int32_t* out = sums + b * P;
+        const int16_t* xg = xs + b * stride + k0 * g;
+        if (g == 4) {
+          if constexpr (P == 4) {
+            i16_tile<2, 4, P>(xg, panel, len, out);
+            i16_tile<2, 4, P>(xg, panel + 16, len, out + 2);
+          } else {
+            i16_tile<P, 4, P>(xg, panel, len, out);
+          }
+        } else if (g == 2) {
+          i16_tile<P, 2, P>(xg, panel, len, out);
+        } else {
+          i16_tile<P, 1, P>(xg, panel, len, out);
+        }
+      }
     }
     if constexpr (P == 4) {
       const v128_t row_sum = wasm_v128_load(w.row_sum.data() + j), zw = wasm_v128_load(w.zero_point.data() + j);
