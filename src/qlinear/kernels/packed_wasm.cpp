@@ -262,14 +262,18 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
 }
 
 
-// Batched W8A8: the same idea as w8a32_batched. Each weight is widened to i16 once per call into
-// a small panel of kI16PanelRows rows ([k / 8][4][8]), and every pair of batch rows then runs a
-// 4 x 2 tile over it whose inner loop is only plain loads, dots and adds (16 vector-ALU
-// instructions per 64 MACs, as the dot peak), where the tiles above also sign-extend every weight
-// vector they load (18). Activations are widened once per call into interleaved pairs of rows
-// ([k / 8][2][8]; an odd last row alone). The zero-point correction and scaling run on 4 outputs
-// at a time, in i32 lanes (wrapping, and exact since the result fits int32) and the same f32
-// operations in the same order as w8a8_output, so the result is bit for bit the same.
+// Batched W8A8 (batches of more than one driver group: 3, 5 and more rows): the same idea as
+// w8a32_batched. Each weight is widened to i16 once per call into a small panel of kI16PanelRows
+// rows ([k / 8][4][8], K taken 1024 lanes at a time so that it stays in L1), and every group of
+// batch rows then runs tiles over it whose inner loop is only plain loads, dots and adds (16
+// vector-ALU instructions per 64 MACs, as the dot peak probe), where W8A8Tile also sign-extends
+// every weight vector it loads (18). The first group's tiles do the widening as they go.
+// Activations are widened once per call into interleaved groups of 4, 2, 1 rows (as the driver's).
+// Tiles: 2 rows x 4 batch rows (twice per panel), 4 x 2, 4 x 1. The zero-point correction and
+// scaling run on the panel's 4 outputs at a time, in i32 lanes (wrapping, and exact since the
+// result fits int32) and the same f32 operations in the same order as w8a8_output, so the result
+// is bit for bit the driver's. Measured (bash bench/wasm/run.sh, kernels alone, against 0aa08ae):
+// W2a b16 33.2 -> 34.8 GMAC/s, W2a b128 33.3 -> 34.3, W3a b64 33.6 -> 34.8, W3b b64 34.1 -> 35.9.
 constexpr int kI16PanelRows = 4;
 
 // A buffer of this file's that only grows (wasm is single-threaded here, but keep it per thread).
@@ -421,7 +425,11 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) = &w8a8_batched;
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  if (x.batch >= 2) return w8a8_batched_fn(x, w, bias, y);
+  // Batches of one group of the driver's (1, 2 or 4 rows) already read each weight once, and the
+  // tiles that sign-extend as they go do less work per weight than a panel's stores and reloads
+  // (measured at W2a: batch 2 26.1 -> 24.1 GMAC/s, batch 4 31.9 -> 30.2 with the panel; batch 3
+  // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
+  if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
