@@ -272,8 +272,9 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
 // Tiles: 2 rows x 4 batch rows (twice per panel), 4 x 2, 4 x 1. The zero-point correction and
 // scaling run on the panel's 4 outputs at a time, in i32 lanes (wrapping, and exact since the
 // result fits int32) and the same f32 operations in the same order as w8a8_output, so the result
-// is bit for bit the driver's. Measured (bash bench/wasm/run.sh, kernels alone, against 0aa08ae):
-// W2a b16 33.2 -> 34.8 GMAC/s, W2a b128 33.3 -> 34.3, W3a b64 33.6 -> 34.8, W3b b64 34.1 -> 35.9.
+// is bit for bit the driver's. Measured (BASELINE=0aa08ae PASSES=5 bash bench/wasm/run.sh 7 0):
+// W2a b16 33.2 -> 34.8 GMAC/s, b128 33.3 -> 34.7; W2b b16 34.8 -> 35.0, b128 34.0 -> 34.7; W3a b64
+// 32.8 -> 35.4; W3b b64 33.4 -> 36.1 (the dot peak probe: 37-40 in the same minutes).
 constexpr int kI16PanelRows = 4;
 
 // A buffer of this file's that only grows (wasm is single-threaded here, but keep it per thread).
@@ -286,16 +287,15 @@ T* local_scratch(std::size_t size) {
 
 // wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
 // Adds the R x G totals to sums[b][r0 + r] (rows P apart).
-// kWiden: the panel is not written yet; the tile reads the int8 rows wr[r] (sign-extending loads,
-// as W8A8Tile) and stores what it widened into the panel as it goes, which costs less than a
-// separate widening pass (measured at batch 16: that pass was about 8 % of the call).
+// kWiden: the panel is not written yet; the tile reads the int8 rows rows[r] (sign-extending
+// loads, as W8A8Tile) and stores what it widened into the panel as it goes, which was faster than
+// a separate widening pass before the tiles (that was 3-6 % slower at batch 16).
 //
 // Each tile is a function of its own: noinline for clang, and called through a volatile pointer
 // (tile_fn below) so that binaryen, which inlines any function with a single call site, leaves it
-// alone. Inlined
-// into one large driver function, the tiles ran at 19 GMAC/s instead of 35: V8 gives functions
-// with too many virtual registers its mid-tier register allocator, which spills in these loops
-// (node --no-turbo-use-mid-tier-regalloc-for-huge-functions brought back the 35).
+// alone. Inlined into one large driver function, the tiles ran at 19 GMAC/s instead of 35: V8
+// gives a function with too many virtual registers its mid-tier register allocator, which spills
+// in these loops (node --no-turbo-use-mid-tier-regalloc-for-huge-functions brought back the 35).
 template <int R, int G, int P, bool kWiden = false>
 __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums, const int8_t* const* rows = nullptr) {
   v128_t acc[G][R];
@@ -353,8 +353,8 @@ void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const floa
     }
     b += g;
   }
-  // The panel is taken kChunk lanes at a time (8 KiB), so that it and a pair's activations stay
-  // in L1 at any K.
+  // The panel is taken kChunk lanes at a time (8 KiB), so that it and a group's activations (8
+  // KiB) stay in L1 at any K (chunks of 512 were 4 % slower, of 2048 no faster).
   constexpr std::size_t kChunk = 1024;
   int16_t* panel = local_scratch<int16_t, 2>(kI16PanelRows * std::min(stride, kChunk));
   int32_t* sums = local_scratch<int32_t, 3>(batch * kI16PanelRows);
@@ -419,9 +419,9 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
   detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
 }
 
-// Called through a pointer, so that binaryen does not inline it into linear_w8a8_packed: the
-// function holding the batch-1 loops would then be large enough for V8's mid-tier register
-// allocator (see i16_tile).
+// Called through a pointer, so that binaryen does not inline it into linear_w8a8_packed: that
+// function, which holds the batch-1 loops, would grow from about 16 to 22 KB of wasm, towards the
+// sizes where V8 switches to its mid-tier register allocator (see i16_tile).
 void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) = &w8a8_batched;
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
