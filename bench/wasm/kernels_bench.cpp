@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   // so the weights come from memory as in an application (or `npm run bench`, whose contestants
   // evict each other's weights), not from a warm L2/L3.
   const bool cold = argc > 3 && std::string(argv[3]) == "cold";
+  // "batched": the batch >= 2 shapes only.
+  const bool batched_only = argc > 3 && std::string(argv[3]) == "batched";
   struct Shape {
     const char* name;
     std::size_t k, n, batch;
@@ -135,7 +137,7 @@ int main(int argc, char** argv) {
               "N", "batch", "W8A8 ms", "GMAC/s", "W8A32 ms", "GMAC/s");
   bool ok = true;
   for (const Shape& s : shapes) {
-    if (cold && s.batch != 1) continue;
+    if ((cold && s.batch != 1) || (batched_only && s.batch == 1)) continue;
     Problem p(s.k, s.n, s.batch, wzp);
     if (cold)
       for (std::size_t bytes = 0; bytes < (std::size_t{512} << 20); bytes += p.packed.values.size()) p.copies.push_back(p.packed);

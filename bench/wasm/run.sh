@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # The wasm kernel benchmark: builds bench/wasm/kernels_bench.cpp with the packed kernels (no
-# Embind) and runs it under Node. bash bench/wasm/run.sh [rounds] [weight zero point] [cold]
+# Embind) and runs it under Node. bash bench/wasm/run.sh [rounds] [weight zero point] [cold|batched]
+# BASELINE=<commit>: also builds this harness against the kernels (src/) of that commit, and runs
+# the two modules in turn, PASSES times each (default 2), baseline first, each table labelled.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
 out=build/bench-wasm
 mkdir -p "$out"
-em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -Isrc -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
-  bench/wasm/kernels_bench.cpp src/qlinear/kernels/packed_wasm.cpp src/qlinear/kernels/packed_common.cpp \
-  -o "$out/kernels_bench.cjs"
+build() {  # build <src dir> <output .cjs>
+  em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -I"$1" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
+    bench/wasm/kernels_bench.cpp "$1/qlinear/kernels/packed_wasm.cpp" "$1/qlinear/kernels/packed_common.cpp" -o "$2"
+}
+build src "$out/kernels_bench.cjs"
 /usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }
-[ -n "${NO_RUN:-}" ] || node "$out/kernels_bench.cjs" "$@"
+if [ -n "${BASELINE:-}" ]; then
+  rm -rf "$out/baseline" && mkdir -p "$out/baseline"
+  git archive "$BASELINE" src | tar -x -C "$out/baseline"
+  build "$out/baseline/src" "$out/baseline/kernels_bench.cjs"
+fi
+[ -z "${NO_RUN:-}" ] || exit 0
+if [ -n "${BASELINE:-}" ]; then
+  for ((i = 0; i < ${PASSES:-2}; ++i)); do
+    echo "== baseline $BASELINE"; node "$out/baseline/kernels_bench.cjs" "$@"
+    echo "== current"; node "$out/kernels_bench.cjs" "$@"
+  done
+else
+  node "$out/kernels_bench.cjs" "$@"
+fi
