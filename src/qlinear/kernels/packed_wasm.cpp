@@ -271,19 +271,12 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
 // Activations are widened once per call into interleaved groups of 4, 2, 1 rows (as the driver's).
 // Tiles: 2 rows x 4 batch rows (twice per panel), 4 x 2, 4 x 1. The zero-point correction and
 // scaling run on the panel's 4 outputs at a time, in i32 lanes (wrapping, and exact since the
-// result fits int32) and the same f32 operations in the same order as w8a8_output, so the result
+// result fits int32) and the same f32 operations in the same order as detail::w8a8_outputs, so the result
 // is bit for bit the driver's. Measured (BASELINE=0aa08ae PASSES=5 bash bench/wasm/run.sh 7 0):
 // W2a b16 33.2 -> 34.8 GMAC/s, b128 33.3 -> 34.7; W2b b16 34.8 -> 35.0, b128 34.0 -> 34.7; W3a b64
 // 32.8 -> 35.4; W3b b64 33.4 -> 36.1 (the dot peak probe: 37-40 in the same minutes).
 constexpr int kI16PanelRows = 4;
 
-// A buffer of this file's that only grows (wasm is single-threaded here, but keep it per thread).
-template <typename T, int Slot>
-T* local_scratch(std::size_t size) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
 
 // wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
 // Adds the R x G totals to sums[b][r0 + r] (rows P apart).
@@ -339,8 +332,8 @@ I16Tile volatile tile_fn = &i16_tile<R, G, P, W>;
 
 void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   const std::size_t stride = w.stride, n = w.out_features, batch = x.batch, kin = w.in_features;
-  int16_t* xs = local_scratch<int16_t, 0>(batch * stride);
-  int32_t* x_sums = local_scratch<int32_t, 1>(batch);
+  int16_t* xs = scratch<int16_t>(ScratchSlot::tile_activations, batch * stride);
+  int32_t* x_sums = scratch<int32_t>(ScratchSlot::tile_sums, batch);
   const std::size_t whole = kin / 8 * 8;
   for (std::size_t b = 0; b < batch;) {
     const std::size_t g = detail::group_size(batch - b);
@@ -356,8 +349,8 @@ void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const floa
   // The panel is taken kChunk lanes at a time (8 KiB), so that it and a group's activations (8
   // KiB) stay in L1 at any K (chunks of 512 were 4 % slower, of 2048 no faster).
   constexpr std::size_t kChunk = 1024;
-  int16_t* panel = local_scratch<int16_t, 2>(kI16PanelRows * std::min(stride, kChunk));
-  int32_t* sums = local_scratch<int32_t, 3>(batch * kI16PanelRows);
+  int16_t* panel = scratch<int16_t>(ScratchSlot::tile_panel, kI16PanelRows * std::min(stride, kChunk));
+  int32_t* sums = scratch<int32_t>(ScratchSlot::tile_panel_sums, batch * kI16PanelRows);
   auto over_panel = [&](std::size_t j, auto panel_rows) {
     constexpr int P = decltype(panel_rows)::value;
     std::fill(sums, sums + batch * P, 0);
@@ -386,23 +379,8 @@ void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const floa
       for (std::size_t b = detail::group_size(batch); b < batch; b += detail::group_size(batch - b))
         group(b, detail::group_size(batch - b), std::false_type{});
     }
-    if constexpr (P == 4) {
-      const v128_t row_sum = wasm_v128_load(w.row_sum.data() + j), zw = wasm_v128_load(w.zero_point.data() + j);
-      const v128_t sw = wasm_v128_load(w.scale.data() + j);
-      const v128_t bv = bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0.0f);
-      for (std::size_t b = 0; b < batch; ++b) {
-        const int32_t zx = x.row_zero_point[b];
-        // raw − zx·Σwq − zw·Σxq + K·zx·zw, wrapping in 32 bits (the exact result fits).
-        const v128_t kzx = wasm_i32x4_splat(static_cast<int32_t>(static_cast<uint32_t>(kin) * static_cast<uint32_t>(zx)));
-        v128_t exact = wasm_i32x4_sub(wasm_v128_load(sums + b * P), wasm_i32x4_mul(wasm_i32x4_splat(zx), row_sum));
-        exact = wasm_i32x4_add(exact, wasm_i32x4_mul(zw, wasm_i32x4_sub(kzx, wasm_i32x4_splat(x_sums[b]))));
-        const v128_t scale = wasm_f32x4_mul(wasm_f32x4_splat(x.row_scale[b]), sw);
-        wasm_v128_store(y + b * n + j, wasm_f32x4_add(wasm_f32x4_mul(scale, wasm_f32x4_convert_i32x4(exact)), bv));
-      }
-    } else {
-      for (std::size_t b = 0; b < batch; ++b)
-        for (int r = 0; r < P; ++r) y[b * n + j + r] = detail::w8a8_output(sums[b * P + r], x, b, x_sums[b], w, j + r, bias);
-    }
+    for (std::size_t b = 0; b < batch; ++b)
+      detail::w8a8_outputs<P>(sums + b * P, x, b, x_sums[b], w, j, bias, y + b * n + j);
   };
   std::size_t j = 0;
   for (; j + kI16PanelRows <= n; j += kI16PanelRows) over_panel(j, detail::Int<kI16PanelRows>{});

@@ -9,7 +9,16 @@
 
 namespace qlinear::kernels {
 
-enum class ScratchSlot { activations_q, activations_scale, activations_zero_point, tile_activations, tile_sums, count };
+enum class ScratchSlot {
+  activations_q,
+  activations_scale,
+  activations_zero_point,
+  tile_activations,
+  tile_sums,
+  tile_panel,       // the wasm batched W8A8 kernel's widened weight panel
+  tile_panel_sums,  // and its per-panel dot products
+  count
+};
 
 // The slot's buffer with `size` elements (contents unspecified: callers write before reading,
 // or use zeroed_scratch).
