@@ -63,6 +63,35 @@ TEST_CASE("quantize_simd equals quantize_reference on odd sizes, scales and rang
   }
 }
 
+TEST_CASE("quantize_zero_point_first_simd equals its reference on odd sizes, scales and ranges", "[kernels]") {
+  struct Range {
+    int32_t zero_point, lo, hi;
+  };
+  const Range ranges[] = {{0, 0, 255}, {3, 0, 255}, {128, 0, 255}, {255, 0, 255}, {-17, -128, 127}, {64, 0, 127}};
+  for (std::size_t n : kOddSizes) {
+    const std::vector<float> x = test_values(n, static_cast<unsigned>(n) + 100);
+    for (float inv_scale : {1.0f, 1.0f / 0.0470588244497776f, 3.7f, 1e-3f, 8388608.0f}) {
+      for (const Range& r : ranges) {
+        std::vector<uint8_t> a(n), b(n);
+        quantize_zero_point_first_reference(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, a.data());
+        quantize_zero_point_first_simd(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, b.data());
+        INFO("n " << n << " inv_scale " << inv_scale << " zero point " << r.zero_point);
+        CHECK(a == b);
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize_zero_point_first rounds after adding the zero point, as PyTorch's dynamic Linear", "[kernels]") {
+  // x + 3 = 3.5 ties to 4; quantize() rounds 0.5 to 0 first and gives 3.
+  const std::vector<float> x{0.5f, 1.5f, -0.5f, 300.0f, -300.0f, 2.4f};
+  std::vector<uint8_t> first(x.size()), after(x.size());
+  quantize_zero_point_first_reference(x.data(), x.size(), 1.0f, 3, 0, 255, first.data());
+  quantize_reference(x.data(), x.size(), 1.0f, 3, 0, 255, after.data());
+  CHECK(std::vector<int>(first.begin(), first.end()) == std::vector<int>{4, 4, 2, 255, 0, 5});
+  CHECK(std::vector<int>(after.begin(), after.end()) == std::vector<int>{3, 5, 3, 255, 0, 5});
+}
+
 TEST_CASE("quantize_reference rounds half to even and clamps", "[kernels]") {
   const std::vector<float> x{0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 1e30f, -1e30f};
   std::vector<uint8_t> q(x.size());

@@ -28,11 +28,24 @@ void quantize_reference(const float* x, std::size_t n, float inv_scale, int32_t 
 void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
                    uint8_t* q);
 
+// q[i] = clamp(round_half_even(x[i] * inv_scale + zero_point), lo, hi): the order of PyTorch
+// 1.13's dynamic Linear (the zero point is added in float before rounding, so a value whose
+// x * inv_scale is near a .5 tie can round differently than in quantize()).
+void quantize_zero_point_first_reference(const float* x, std::size_t n, float inv_scale, int32_t zero_point,
+                                         int32_t lo, int32_t hi, uint8_t* q);
+void quantize_zero_point_first_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo,
+                                    int32_t hi, uint8_t* q);
+
 // The versions the library uses.
 inline MinMax minmax(const float* x, std::size_t n) { return minmax_simd(x, n); }
 inline void quantize(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
                      uint8_t* q) {
   quantize_simd(x, n, inv_scale, zero_point, lo, hi, q);
+}
+
+inline void quantize_zero_point_first(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo,
+                                      int32_t hi, uint8_t* q) {
+  quantize_zero_point_first_simd(x, n, inv_scale, zero_point, lo, hi, q);
 }
 
 }  // namespace qlinear::kernels

@@ -23,4 +23,13 @@ void quantize_reference(const float* x, std::size_t n, float inv_scale, int32_t 
   }
 }
 
+void quantize_zero_point_first_reference(const float* x, std::size_t n, float inv_scale, int32_t zero_point,
+                                         int32_t lo, int32_t hi, uint8_t* q) {
+  const auto zp = static_cast<float>(zero_point);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float r = std::nearbyint(x[i] * inv_scale + zp);
+    q[i] = static_cast<uint8_t>(static_cast<int32_t>(std::min(std::max(r, static_cast<float>(lo)), static_cast<float>(hi))));
+  }
+}
+
 }  // namespace qlinear::kernels

@@ -83,18 +83,27 @@ MinMax minmax_simd(const float* x, std::size_t n) {
 // nearbyint; 1.5·2²³ is even, so the tie goes to the even integer) and the low mantissa bits hold
 // 2²² + round(t). The zero point is added and [lo, hi] applied in i32 lanes, exact as in the
 // reference; the narrows then keep every value. Measured 256 floats: 108 -> 45 ns.
-void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
+namespace {
+
+// kZeroPointFirst: x * inv_scale + zero_point is rounded (quantize_zero_point_first), else
+// x * inv_scale is rounded and the zero point added to the integer (quantize).
+template <bool kZeroPointFirst>
+void quantize_wasm(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
                    uint8_t* q) {
   constexpr float kMagic = 12582912.0f;  // 1.5 · 2^23, bit pattern 0x4B400000
   const v128_t inv = wasm_f32x4_splat(inv_scale), magic = wasm_f32x4_splat(kMagic);
-  // Subtracting this from the bits leaves round(t) + zero_point.
-  const v128_t offset = wasm_i32x4_splat(0x4B400000 - zero_point);
+  const v128_t zp = wasm_f32x4_splat(static_cast<float>(zero_point));
+  // Subtracting this from the bits leaves round(t), plus the zero point when it comes after.
+  const v128_t offset = wasm_i32x4_splat(kZeroPointFirst ? 0x4B400000 : 0x4B400000 - zero_point);
   const v128_t lo_i = wasm_i32x4_splat(lo), hi_i = wasm_i32x4_splat(hi);
   const v128_t limit = wasm_f32x4_splat(1024.0f), minus_limit = wasm_f32x4_splat(-1024.0f);
   auto four = [&](const float* p) {
+    v128_t t = wasm_f32x4_mul(wasm_v128_load(p), inv);
+    if constexpr (kZeroPointFirst) t = wasm_f32x4_add(t, zp);
     // pmin/pmax (one minps/maxps in V8) rather than min/max (NaN and ±0 fix-ups): callers pass
-    // no NaN, and ±Inf clamp to ±1024 either way.
-    const v128_t t = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_mul(wasm_v128_load(p), inv), minus_limit), limit);
+    // no NaN, and ±Inf clamp to ±1024 either way. Every [lo, hi] lies inside ±1024, and
+    // rounding commutes with clamping to integer bounds, so the clamp changes no result.
+    t = wasm_f32x4_pmin(wasm_f32x4_pmax(t, minus_limit), limit);
     const v128_t v = wasm_i32x4_sub(wasm_f32x4_add(t, magic), offset);
     return wasm_i32x4_min(wasm_i32x4_max(v, lo_i), hi_i);
   };
@@ -105,7 +114,20 @@ void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_
     const v128_t b = wasm_i16x8_narrow_i32x4(four(x + i + 8), four(x + i + 12));
     wasm_v128_store(q + i, is_signed ? wasm_i8x16_narrow_i16x8(a, b) : wasm_u8x16_narrow_i16x8(a, b));
   }
-  quantize_reference(x + i, n - i, inv_scale, zero_point, lo, hi, q + i);
+  if constexpr (kZeroPointFirst) quantize_zero_point_first_reference(x + i, n - i, inv_scale, zero_point, lo, hi, q + i);
+  else quantize_reference(x + i, n - i, inv_scale, zero_point, lo, hi, q + i);
+}
+
+}  // namespace
+
+void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo, int32_t hi,
+                   uint8_t* q) {
+  quantize_wasm<false>(x, n, inv_scale, zero_point, lo, hi, q);
+}
+
+void quantize_zero_point_first_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo,
+                                    int32_t hi, uint8_t* q) {
+  quantize_wasm<true>(x, n, inv_scale, zero_point, lo, hi, q);
 }
 
 #else
@@ -127,6 +149,20 @@ void quantize_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_
     for (std::size_t k = 0; k < kLanes; ++k) q[i + k] = static_cast<uint8_t>(lanes[k]);
   }
   quantize_reference(x + i, n - i, inv_scale, zero_point, lo, hi, q + i);
+}
+
+void quantize_zero_point_first_simd(const float* x, std::size_t n, float inv_scale, int32_t zero_point, int32_t lo,
+                                    int32_t hi, uint8_t* q) {
+  const Batch inv(inv_scale), zp(static_cast<float>(zero_point));
+  const Batch lo_f(static_cast<float>(lo)), hi_f(static_cast<float>(hi));
+  alignas(64) int32_t lanes[kLanes];
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const Batch r = xsimd::nearbyint(Batch::load_unaligned(x + i) * inv + zp);
+    xsimd::to_int(xsimd::min(xsimd::max(r, lo_f), hi_f)).store_aligned(lanes);
+    for (std::size_t k = 0; k < kLanes; ++k) q[i + k] = static_cast<uint8_t>(lanes[k]);
+  }
+  quantize_zero_point_first_reference(x + i, n - i, inv_scale, zero_point, lo, hi, q + i);
 }
 
 #endif

@@ -114,12 +114,8 @@ void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, 
   const MinMax m = minmax(x, batch * in_features);
   const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(m.min, m.max);
   const auto inv_scale = static_cast<float>(1.0 / p.scale);
-  const auto zero_point = static_cast<float>(p.zero_point);
   for (std::size_t b = 0; b < batch; ++b)
-    for (std::size_t k = 0; k < in_features; ++k) {
-      const float r = std::nearbyint(x[b * in_features + k] * inv_scale + zero_point);
-      q[b * q_stride + k] = static_cast<uint8_t>(std::min(std::max(r, 0.0f), 255.0f));
-    }
+    quantize_zero_point_first(x + b * in_features, in_features, inv_scale, p.zero_point, 0, 255, q + b * q_stride);
   for (std::size_t b = 0; b < batch; ++b) {
     row_scale[b] = static_cast<float>(p.scale);
     row_zero_point[b] = p.zero_point;
