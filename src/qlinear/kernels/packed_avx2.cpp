@@ -12,6 +12,9 @@
 // W8A32, AVX2: vpmovsxbd from memory + vcvtdq2ps, minus the zero point, vfmadd231ps.
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "qlinear/kernels/packed_driver.hpp"
 #include "qlinear/kernels/packed_x86.hpp"
 
@@ -165,6 +168,92 @@ struct W8A8Avx512Tile {
   }
 };
 
+// Batched W8A8 on AVX-512 VNNI as a broadcast GEMM: no horizontal sums, the weights as stored.
+// The activations are copied once per call into panels of 16 batch rows, [k / 4][16 rows][4
+// bytes] (uint8, zero beyond K and beyond the last batch row), so one zmm holds 4 consecutive
+// activations of 16 rows; the 4 int8 weights w[j][k..k+3] that multiply them are 4 consecutive
+// bytes of a packed row, broadcast to all 16 lanes by vpdpbusd's {1to16} memory operand. A tile
+// keeps R × P accumulators, R output rows × P panels (16 batch rows each), and does R × P
+// vpdpbusd per 4 values of K with P panel loads; the accumulators end up holding the raw dot
+// products of 16 batch rows for one output row, so the zero-point correction and scaling run
+// along the batch (vectorized), and a masked scatter writes each as a column of y.
+struct GemmArgs {
+  const uint8_t* panels;
+  std::size_t panel_bytes;  // one panel: steps × 64
+  std::size_t steps;        // ceil(K / 4)
+  const int32_t* zx;        // per batch row, padded to whole panels
+  const int32_t* x_sum;
+  const float* sx;
+  const PackedWeights* w;
+  const float* bias;
+  float* y;
+  std::size_t batch;
+};
+
+template <int R, int P>
+QLINEAR_AVX512_ENTRY void gemm_tile(const GemmArgs& a, std::size_t j, std::size_t p0) {
+  const std::size_t stride = a.w->stride, n = a.w->out_features;
+  const int8_t* wp = a.w->values.data() + j * stride;
+  const uint8_t* xp = a.panels + p0 * a.panel_bytes;
+  __m512i acc[P][R];
+#pragma GCC unroll 32
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) acc[p][r] = _mm512_setzero_si512();
+  for (std::size_t s = 0; s < a.steps; ++s, wp += 4, xp += 64) {
+    __m512i xv[P];
+#pragma GCC unroll 32
+    for (int p = 0; p < P; ++p) xv[p] = _mm512_loadu_si512(xp + p * a.panel_bytes);
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      int32_t four;
+      std::memcpy(&four, wp + r * stride, 4);
+      const __m512i wv = _mm512_set1_epi32(four);
+#pragma GCC unroll 32
+      for (int p = 0; p < P; ++p) acc[p][r] = _mm512_dpbusd_epi32(acc[p][r], xv[p], wv);
+    }
+  }
+  // y = (sx · sw) · (raw − zx·Σw − zw·Σx + K·zx·zw) + bias, in the reference's order (no FMA:
+  // the masked forms are builtins GCC does not contract), the integers wrapping like the
+  // reference's exact int32 result.
+  const __m512i k = _mm512_set1_epi32(static_cast<int32_t>(a.w->in_features));
+  const __m512i rows = _mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int32_t>(n)),
+                                          _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+  constexpr __mmask16 all = 0xFFFF;
+#pragma GCC unroll 32
+  for (int p = 0; p < P; ++p) {
+    const std::size_t b0 = (p0 + p) * 16;
+    if (b0 >= a.batch) break;
+    const std::size_t valid = std::min<std::size_t>(16, a.batch - b0);
+    const __mmask16 store = static_cast<__mmask16>((1u << valid) - 1);
+    const __m512i zx = _mm512_loadu_si512(a.zx + b0), xs = _mm512_loadu_si512(a.x_sum + b0);
+    const __m512i kzx = _mm512_mullo_epi32(k, zx);
+    const __m512 sx = _mm512_loadu_ps(a.sx + b0);
+    float* out = a.y + b0 * n + j;
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      const __m512i zw = _mm512_set1_epi32(a.w->zero_point[j + r]);
+      const __m512i rs = _mm512_set1_epi32(a.w->row_sum[j + r]);
+      const __m512i exact = _mm512_add_epi32(
+          _mm512_sub_epi32(_mm512_sub_epi32(acc[p][r], _mm512_mullo_epi32(zx, rs)), _mm512_mullo_epi32(zw, xs)),
+          _mm512_mullo_epi32(kzx, zw));
+      const __m512 scale = _mm512_maskz_mul_ps(all, sx, _mm512_set1_ps(a.w->scale[j + r]));
+      const __m512 yv = _mm512_maskz_add_ps(all, _mm512_maskz_mul_ps(all, scale, _mm512_maskz_cvtepi32_ps(all, exact)),
+                                            _mm512_set1_ps(a.bias ? a.bias[j + r] : 0.0f));
+      _mm512_mask_i32scatter_ps(out + r, store, rows, yv, 4);
+    }
+  }
+}
+
+// Which tiles cover rows [j0, j1) for panels p0.. (P of them): 12 rows a tile, then 4, then 1.
+template <int P>
+void gemm_rows(const GemmArgs& a, std::size_t j0, std::size_t j1, std::size_t p0) {
+  std::size_t j = j0;
+  for (; j + 12 <= j1; j += 12) gemm_tile<12, P>(a, j, p0);
+  for (; j + 4 <= j1; j += 4) gemm_tile<4, P>(a, j, p0);
+  for (; j < j1; ++j) gemm_tile<1, P>(a, j, p0);
+}
+
 // R weight rows × B batch rows of Σ x·(w − zw), 8 lanes a step.
 template <int R, int B>
 struct W8A32Avx2Tile {
@@ -210,6 +299,36 @@ void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, co
 
 void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   detail::drive_w8a8<W8A8Avx512Tile>(x, w, bias, y);
+}
+
+void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  const std::size_t k = x.in_features, n = w.out_features;
+  const std::size_t steps = (k + 3) / 4, panels = (x.batch + 15) / 16, padded_batch = panels * 16;
+  const std::size_t panel_bytes = steps * 64;
+  uint8_t* xp = zeroed_scratch<uint8_t>(ScratchSlot::tile_activations, panels * panel_bytes);
+  int32_t* ints = zeroed_scratch<int32_t>(ScratchSlot::tile_sums, 2 * padded_batch);
+  float* sx = zeroed_scratch<float>(ScratchSlot::tile_sums, padded_batch);
+  int32_t *zx = ints, *x_sum = ints + padded_batch;
+  for (std::size_t b = 0; b < x.batch; ++b) {
+    const uint8_t* row = x.values + b * x.row_stride;
+    uint8_t* out = xp + b / 16 * panel_bytes + b % 16 * 4;
+    const std::size_t whole = k / 4;
+    for (std::size_t s = 0; s < whole; ++s) std::memcpy(out + s * 64, row + 4 * s, 4);
+    for (std::size_t i = whole * 4; i < k; ++i) out[whole * 64 + i % 4] = row[i];
+    zx[b] = x.row_zero_point[b];
+    x_sum[b] = detail::sum_u8(row, k);
+    sx[b] = x.row_scale[b];
+  }
+  const GemmArgs args{xp, panel_bytes, steps, zx, x_sum, sx, &w, bias, y, x.batch};
+  // Output rows in blocks of about 1 MiB of weights (L2), every pair of panels over a block
+  // before the next.
+  const std::size_t block = std::max<std::size_t>(12, (std::size_t{1} << 20) / std::max<std::size_t>(w.stride, 1) / 12 * 12);
+  for (std::size_t j0 = 0; j0 < n; j0 += block) {
+    const std::size_t j1 = std::min(n, j0 + block);
+    std::size_t p = 0;
+    for (; p + 2 <= panels; p += 2) gemm_rows<2>(args, j0, j1, p);
+    if (p < panels) gemm_rows<1>(args, j0, j1, p);
+  }
 }
 
 }  // namespace qlinear::kernels::x86

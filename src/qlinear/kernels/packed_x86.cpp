@@ -164,6 +164,7 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  if (isa() == Isa::avx512_vnni && x.batch >= 16) return x86::linear_w8a8_avx512_gemm(x, w, bias, y);
   if (isa() == Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
   const Isa level = isa_for_small_batches();
   if (level == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);

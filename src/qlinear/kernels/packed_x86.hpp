@@ -10,5 +10,7 @@ void linear_w8a32_avx2(const float* x, std::size_t x_stride, std::size_t batch, 
 void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+// Batched (16 batch rows and more): a broadcast GEMM over activation panels of 16 rows.
+void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 
 }  // namespace qlinear::kernels::x86
