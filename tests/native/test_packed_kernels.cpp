@@ -12,6 +12,9 @@
 
 #include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
+#if !defined(__EMSCRIPTEN__) && defined(__x86_64__)
+#include "qlinear/kernels/packed_x86.hpp"
+#endif
 
 using namespace qlinear::kernels;
 
@@ -51,6 +54,21 @@ std::vector<Case> cases() {
   return out;
 }
 
+// Batched W8A8 from 16 rows on (natively the AVX-512 VNNI GEMM and AMX): panels of 16 batch rows
+// with a partly filled last one (17, 31, 33), pairs of panels and a single one, 12/4/1-row
+// tiles (VNNI) and 16/32-row groups with the last rows from a zero-padded copy (AMX: N 1, 3,
+// 13, 33; K not a multiple of 64), and output rows cut into L2-sized blocks (K 4000, N 300).
+std::vector<Case> batched_cases() {
+  std::vector<Case> out;
+  for (std::size_t k : {1, 3, 17, 255, 1000})
+    for (std::size_t n : {1, 3, 13, 33})
+      for (std::size_t batch : {16, 17, 31, 33, 64}) out.push_back({k, n, batch});
+  out.push_back({64, 48, 48});
+  out.push_back({128, 64, 16});
+  out.push_back({4000, 300, 33});
+  return out;
+}
+
 struct Weights {
   std::vector<uint8_t> values;
   std::vector<float> scale;
@@ -75,14 +93,16 @@ Weights random_weights(std::size_t n, std::size_t k, bool is_unsigned, bool per_
   return w;
 }
 
-}  // namespace
+using W8A8Kernel = void (*)(const QuantizedRowsView&, const PackedWeights&, const float*, float*);
 
-TEST_CASE("packed W8A8 equals the scalar reference bit for bit on odd shapes", "[kernels][packed]") {
-  std::mt19937 rng(11);
+// Every case through `kernel` (quint8 and qint8 weights, per channel or not, with a bias) against
+// the scalar reference, bit for bit; returns how many ran.
+std::size_t check_w8a8(const std::vector<Case>& all, W8A8Kernel kernel, unsigned seed) {
+  std::mt19937 rng(seed);
   std::uniform_int_distribution<int> byte(0, 255);
   std::uniform_real_distribution<float> uniform(-3.0f, 3.0f);
   std::size_t checked = 0;
-  for (const Case& c : cases()) {
+  for (const Case& c : all) {
     for (bool is_unsigned : {false, true}) {
       const bool per_channel = (c.k + c.n) % 2 == 0;
       const Weights w = random_weights(c.n, c.k, is_unsigned, per_channel, rng);
@@ -100,13 +120,35 @@ TEST_CASE("packed W8A8 equals the scalar reference bit for bit on odd shapes", "
       for (float& v : bias) v = uniform(rng);
       std::vector<float> expected(c.batch * c.n), got(c.batch * c.n);
       linear_w8a8({xq.data(), x_scale.data(), x_zp.data(), c.batch, c.k, c.k}, w.view(c.n, c.k), bias.data(), expected.data());
-      linear_w8a8_packed({xq_padded.data(), x_scale.data(), x_zp.data(), c.batch, c.k, packed.stride}, packed, bias.data(), got.data());
+      kernel({xq_padded.data(), x_scale.data(), x_zp.data(), c.batch, c.k, packed.stride}, packed, bias.data(), got.data());
       INFO("K " << c.k << " N " << c.n << " batch " << c.batch << (is_unsigned ? " quint8" : " qint8"));
       CHECK(got == expected);
       ++checked;
     }
   }
-  CHECK(checked == 2 * cases().size());
+  return checked;
+}
+
+}  // namespace
+
+TEST_CASE("packed W8A8 equals the scalar reference bit for bit on odd shapes", "[kernels][packed]") {
+  CHECK(check_w8a8(cases(), linear_w8a8_packed, 11) == 2 * cases().size());
+}
+
+TEST_CASE("packed W8A8 equals the scalar reference bit for bit from 16 batch rows on", "[kernels][packed]") {
+  CHECK(check_w8a8(batched_cases(), linear_w8a8_packed, 14) == 2 * batched_cases().size());
+#if !defined(__EMSCRIPTEN__) && defined(__x86_64__)
+  // Both batched x86 kernels wherever the CPU runs them, whichever one the dispatch picks (no
+  // QLINEAR_X86_ISA cap in ctest selects the AVX-512 VNNI GEMM on an AMX machine).
+  if (x86::avx512_vnni_available()) {
+    INFO("AVX-512 VNNI GEMM");
+    CHECK(check_w8a8(batched_cases(), x86::linear_w8a8_avx512_gemm, 15) == 2 * batched_cases().size());
+  }
+  if (x86::amx_available()) {
+    INFO("AMX");
+    CHECK(check_w8a8(batched_cases(), x86::linear_w8a8_amx, 16) == 2 * batched_cases().size());
+  }
+#endif
 }
 
 TEST_CASE("packed W8A32 equals the scalar reference within float accumulation error on odd shapes",
@@ -145,7 +187,8 @@ TEST_CASE("packed W8A32 equals the scalar reference within float accumulation er
 TEST_CASE("the packed kernels say which implementation runs", "[kernels][packed]") {
   const std::string isa = packed_kernels_isa();
   INFO("packed kernels: " << isa);
-  CHECK((isa == "wasm-simd128" || isa == "sse4.1" || isa == "avx2" || isa == "avx-vnni" || isa == "avx512-vnni"));
+  CHECK((isa == "wasm-simd128" || isa == "sse4.1" || isa == "avx2" || isa == "avx-vnni" || isa == "avx512-vnni" ||
+         isa == "amx-int8"));
 #ifdef __EMSCRIPTEN__
   CHECK(isa == "wasm-simd128");
 #else
@@ -153,7 +196,8 @@ TEST_CASE("the packed kernels say which implementation runs", "[kernels][packed]
   if (const char* cap = std::getenv("QLINEAR_X86_ISA")) {
     if (std::string(cap) == "sse41") CHECK(isa == "sse4.1");
     if (std::string(cap) == "avx2") CHECK((isa == "sse4.1" || isa == "avx2"));
-    if (std::string(cap) == "avx-vnni") CHECK(isa != "avx512-vnni");
+    if (std::string(cap) == "avx-vnni") CHECK((isa != "avx512-vnni" && isa != "amx-int8"));
+    if (std::string(cap) == "avx512-vnni") CHECK(isa != "amx-int8");
   }
 #endif
 }

@@ -4,6 +4,8 @@
 // AVX-512 VNNI tiles of packed_avx2.cpp, made once from CPUID.
 #include <cpuid.h>
 #include <smmintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -107,13 +109,25 @@ struct W8A32Tile {
 };
 
 // The widest kernels this CPU runs, decided once. Ordered: each level may be capped to a lower one.
-enum class Isa { sse41, avx2, avx_vnni, avx512_vnni };
-constexpr const char* kIsaNames[] = {"sse4.1", "avx2", "avx-vnni", "avx512-vnni"};
-constexpr const char* kIsaCaps[] = {"sse41", "avx2", "avx-vnni", "avx512-vnni"};
+enum class Isa { sse41, avx2, avx_vnni, avx512_vnni, amx };
+constexpr const char* kIsaNames[] = {"sse4.1", "avx2", "avx-vnni", "avx512-vnni", "amx-int8"};
+constexpr const char* kIsaCaps[] = {"sse41", "avx2", "avx-vnni", "avx512-vnni", "amx-int8"};
+
+// Linux gives a process the AMX tile data state only on request (arch_prctl
+// ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA; kernel 5.16 on): until then a tile instruction faults.
+bool request_amx() {
+#ifdef __linux__
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
 
 // Which levels this CPU (and OS: __builtin_cpu_supports checks the saved register state) runs.
 // The VNNI bits are read from CPUID directly: clang 14's __builtin_cpu_supports does not know
-// "avxvnni". AVX-VNNI: leaf 7.1 EAX[4]; AVX-512 BW: leaf 7.0 EBX[30]; AVX-512 VNNI: leaf 7.0 ECX[11].
+// "avxvnni". AVX-VNNI: leaf 7.1 EAX[4]; AVX-512 BW: leaf 7.0 EBX[30]; AVX-512 VNNI: leaf 7.0 ECX[11];
+// AMX-TILE and AMX-INT8: leaf 7.0 EDX[24] and EDX[25].
 bool supported(Isa level) {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -126,6 +140,9 @@ bool supported(Isa level) {
     case Isa::avx512_vnni:
       return avx2 && __builtin_cpu_supports("avx512f") && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
              (ebx & (1u << 30)) != 0 && (ecx & (1u << 11)) != 0;
+    case Isa::amx:
+      return supported(Isa::avx512_vnni) && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
+             (edx & (1u << 24)) != 0 && (edx & (1u << 25)) != 0 && request_amx();
   }
   return false;
 }
@@ -143,7 +160,7 @@ Isa best_up_to(Isa ceiling) {
 }
 
 Isa isa() {
-  static const Isa chosen = best_up_to(Isa::avx512_vnni);
+  static const Isa chosen = best_up_to(Isa::amx);
   return chosen;
 }
 
@@ -164,13 +181,30 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 }
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  if (isa() == Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
-  const Isa level = isa_for_small_batches();
-  if (level == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
-  if (level == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
+  const Isa level = isa();
+  if (level == Isa::amx && x.batch >= 16) return x86::linear_w8a8_amx(x, w, bias, y);
+  if (level >= Isa::avx512_vnni && x.batch >= 16) return x86::linear_w8a8_avx512_gemm(x, w, bias, y);
+  if (level >= Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
+  const Isa small = isa_for_small_batches();
+  if (small == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
+  if (small == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
 const char* packed_kernels_isa() { return kIsaNames[static_cast<int>(isa())]; }
+
+namespace x86 {
+
+bool avx512_vnni_available() {
+  static const bool available = supported(Isa::avx512_vnni);
+  return available;
+}
+
+bool amx_available() {
+  static const bool available = supported(Isa::amx);
+  return available;
+}
+
+}  // namespace x86
 
 }  // namespace qlinear::kernels

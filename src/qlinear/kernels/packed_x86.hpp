@@ -10,5 +10,15 @@ void linear_w8a32_avx2(const float* x, std::size_t x_stride, std::size_t batch, 
 void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+// Batched (16 batch rows and more): a broadcast GEMM over activation panels of 16 rows.
+void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+// The same panels as the B operand of AMX tdpbsud, 32 output rows x 32 batch rows a block.
+// Callers make sure the thread may use AMX (amx_available()).
+void linear_w8a8_amx(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+
+// Whether this CPU runs linear_w8a8_avx512_gemm, and linear_w8a8_amx (asking Linux for the AMX
+// state the first time), whatever QLINEAR_X86_ISA says: for tests of each batched kernel.
+bool avx512_vnni_available();
+bool amx_available();
 
 }  // namespace qlinear::kernels::x86
