@@ -54,9 +54,10 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 
 // Which implementation the two functions above run: "wasm-simd128", or natively "sse4.1",
-// "avx2", "avx-vnni" or "avx512-vnni" (the widest W8A8 kernels, used from 4 batch rows on when
-// AVX-512; W8A32 uses AVX2 from "avx2" up), chosen at run time from CPUID;
-// QLINEAR_X86_ISA=sse41|avx2|avx-vnni caps it.
+// "avx2", "avx-vnni", "avx512-vnni" or "amx-int8" (the widest W8A8 kernels: AVX-512 VNNI tiles
+// from 4 batch rows on and its broadcast GEMM from 16, or AMX tdpbsud from 16 batch rows; W8A32
+// uses AVX2 from "avx2" up), chosen at run time from CPUID (and, for AMX, Linux's permission);
+// QLINEAR_X86_ISA=sse41|avx2|avx-vnni|avx512-vnni caps it.
 const char* packed_kernels_isa();
 
 }  // namespace qlinear::kernels
