@@ -4,8 +4,8 @@
 // (q - z is unchanged when both move), and per row the scale, zero point and Σ q that the W8A8
 // zero-point correction needs. The kernels over it exist once per ISA (packed_wasm.cpp for
 // WASM SIMD128; natively packed_x86.cpp for SSE4.1, which picks packed_avx2.cpp's AVX2, AVX-VNNI
-// or AVX-512 VNNI tiles at run time), share their loops in packed_driver.hpp, and are tested
-// against reference.hpp.
+// or AVX-512 VNNI tiles, or packed_x86_gemm.cpp's batched AVX-512 VNNI / AMX GEMMs, at run time),
+// share their loops in packed_driver.hpp, and are tested against reference.hpp.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -1,7 +1,8 @@
 // The packed int8 kernels for the native build on x86-64: SSE4.1 tiles (the baseline, the same
 // algorithm as packed_wasm.cpp: sign-extending loads + _mm_madd_epi16 for W8A8, int8 → f32 via
-// pmovsxbd + cvtdq2ps for W8A32), and the runtime choice between them and the AVX2 / AVX-VNNI /
-// AVX-512 VNNI tiles of packed_avx2.cpp, made once from CPUID.
+// pmovsxbd + cvtdq2ps for W8A32), and the runtime choice between them, the AVX2 / AVX-VNNI /
+// AVX-512 VNNI tiles of packed_avx2.cpp and the batched GEMMs of packed_x86_gemm.cpp, made once
+// from CPUID.
 #include <cpuid.h>
 #include <smmintrin.h>
 #include <sys/syscall.h>

@@ -1,7 +1,13 @@
 #pragma once
-// The AVX2, AVX-VNNI and AVX-512 VNNI kernels of packed_avx2.cpp, called by packed_x86.cpp when CPUID says
-// the CPU has them (never otherwise: they are compiled for those ISAs with target attributes).
+// The AVX2, AVX-VNNI and AVX-512 VNNI kernels of packed_avx2.cpp and the batched GEMMs of
+// packed_x86_gemm.cpp, called by packed_x86.cpp when CPUID says the CPU has them (never
+// otherwise: they are compiled for those ISAs with target attributes).
 #include "qlinear/kernels/packed.hpp"
+
+// Target attributes for the AVX-512 VNNI code of packed_avx2.cpp and packed_x86_gemm.cpp: the
+// always-inline helpers and the noinline entry points (the files are compiled for the baseline).
+#define QLINEAR_AVX512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni"), always_inline)) inline
+#define QLINEAR_AVX512_ENTRY __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni"), noinline))
 
 namespace qlinear::kernels::x86 {
 
