@@ -102,11 +102,9 @@ val model_forward(const Model& self, val x, int batch) {
 // Model.forward's fast path: x_length floats at x in, batch × out_features floats out at y
 // (both in the heap, see _ioBuffer). Returns 0, or 1 with the error kept for _takeError().
 int model_forward_into(const Model& self, uintptr_t x, std::size_t x_length, int batch, uintptr_t y,
-                       std::size_t y_capacity) {
+                       std::size_t y_length) {
   return guarded_status([&] {
-    const std::vector<float> out = self.forward({reinterpret_cast<const float*>(x), x_length}, batch);
-    if (out.size() > y_capacity) throw Error("internal: the output buffer is too small");
-    std::copy(out.begin(), out.end(), reinterpret_cast<float*>(y));
+    self.forward_into({reinterpret_cast<const float*>(x), x_length}, batch, {reinterpret_cast<float*>(y), y_length});
   });
 }
 

@@ -18,6 +18,14 @@ void check_forward_input(Span<const float> x, std::ptrdiff_t batch, std::size_t 
   require_finite(x, "forward input");
 }
 
+void check_forward_output(Span<float> y, std::ptrdiff_t batch, std::size_t out_features, const char* layer_kind) {
+  const std::size_t needed = static_cast<std::size_t>(batch) * out_features;
+  if (y.size() != needed)
+    throw Error(std::string(layer_kind) + " forward: the output has room for " + std::to_string(y.size()) +
+                " values, but batch " + std::to_string(batch) + " x " + std::to_string(out_features) +
+                " features needs " + std::to_string(needed));
+}
+
 namespace {
 std::size_t positive(std::ptrdiff_t v, const char* name) {
   if (v <= 0) throw Error(std::string("Linear: ") + name + " must be positive, got " + std::to_string(v));
@@ -41,11 +49,16 @@ Linear::Linear(std::ptrdiff_t in_features, std::ptrdiff_t out_features, std::vec
 }
 
 std::vector<float> Linear::forward(Span<const float> x, std::ptrdiff_t batch) const {
+  std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * out_features_ : 0);
+  forward_into(x, batch, y);  // checks the input
+  return y;
+}
+
+void Linear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const {
   check_forward_input(x, batch, in_features_, "Linear");
-  std::vector<float> y(static_cast<std::size_t>(batch) * out_features_);
+  check_forward_output(y, batch, out_features_, "Linear");
   kernels::linear_f32_simd(x.data(), static_cast<std::size_t>(batch), weight_.data(),
                            has_bias() ? bias_.data() : nullptr, in_features_, out_features_, y.data());
-  return y;
 }
 
 }  // namespace qlinear

@@ -9,6 +9,8 @@ namespace qlinear {
 
 // Throws unless batch > 0 and x holds exactly batch × in_features finite values.
 void check_forward_input(Span<const float> x, std::ptrdiff_t batch, std::size_t in_features, const char* layer_kind);
+// Throws unless y holds exactly batch × out_features values (batch already checked).
+void check_forward_output(Span<float> y, std::ptrdiff_t batch, std::size_t out_features, const char* layer_kind);
 
 class Linear {
  public:
@@ -19,6 +21,8 @@ class Linear {
 
   // x is row-major [batch, in_features]; returns [batch, out_features].
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
+  // The same into y, which must hold exactly batch × out_features values and not overlap x.
+  void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
 
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }

@@ -4,6 +4,7 @@
 
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
+#include "qlinear/kernels/scratch.hpp"
 
 namespace qlinear {
 
@@ -20,12 +21,17 @@ std::size_t Layer::parameter_bytes() const {
 }
 
 std::vector<float> Layer::forward(Span<const float> x, std::ptrdiff_t batch) const {
-  std::vector<float> y = std::visit([&](const auto& op) { return op.forward(x, batch); }, op);
+  std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * out_features() : 0);
+  forward_into(x, batch, y);  // checks the input
+  return y;
+}
+
+void Layer::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const {
+  std::visit([&](const auto& op) { op.forward_into(x, batch, y); }, op);
   apply_activation(activation, y, static_cast<std::size_t>(batch), out_features());
   // Finite weights and inputs can still overflow float32; say where, rather than let the next
   // layer blame its input or return Inf to the caller.
   if (!all_finite(y)) require_finite(y, ("output of layer '" + name + "'").c_str());
-  return y;
 }
 
 Model& Model::add(std::string name, Linear linear, Activation activation) {
@@ -49,9 +55,25 @@ Model& Model::add(Layer layer) {
 
 std::vector<float> Model::forward(Span<const float> x, std::ptrdiff_t batch) const {
   if (layers_.empty()) throw Error("the model has no layers");
-  std::vector<float> current = layers_.front().forward(x, batch);
-  for (std::size_t i = 1; i < layers_.size(); ++i) current = layers_[i].forward(current, batch);
-  return current;
+  std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * out_features() : 0);
+  forward_into(x, batch, y);  // checks the input
+  return y;
+}
+
+void Model::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  // Layer i reads the previous layer's output and writes the next one's input: two scratch
+  // buffers in turn, then y for the last layer. (A malloc, a zeroing and a free per layer were
+  // a measurable part of a small model's forward.)
+  const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
+  Span<const float> input = x;
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    const auto slot = i % 2 == 0 ? kernels::ScratchSlot::model_activations_a : kernels::ScratchSlot::model_activations_b;
+    const Span<float> out(kernels::scratch<float>(slot, rows * layers_[i].out_features()), rows * layers_[i].out_features());
+    layers_[i].forward_into(input, batch, out);
+    input = out;
+  }
+  layers_.back().forward_into(input, batch, y);
 }
 
 std::vector<std::vector<float>> Model::forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const {

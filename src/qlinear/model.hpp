@@ -27,6 +27,8 @@ struct Layer {
   std::size_t out_features() const;
   std::size_t parameter_bytes() const;
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;  // activation included
+  // The same into y (exactly batch × out_features values, not overlapping x).
+  void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
 };
 
 class Model {
@@ -40,6 +42,10 @@ class Model {
 
   // Throws on an empty model, batch <= 0, input of the wrong length, or NaN/Inf input.
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
+  // The same into y, which must hold exactly batch × out_features values and not overlap x.
+  // The layers in between write to per-thread scratch buffers: no allocation once they have
+  // grown to the widest layer of the largest batch.
+  void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
   // The output of every layer (after its activation), first to last.
   std::vector<std::vector<float>> forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const;
 

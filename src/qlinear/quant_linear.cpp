@@ -168,10 +168,16 @@ std::size_t QuantLinear::parameter_bytes() const {
 }
 
 std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batch) const {
+  std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * out_features_ : 0);
+  forward_into(x, batch, y);  // checks the input
+  return y;
+}
+
+void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const {
   check_forward_input(x, batch, in_features_, "QuantLinear");
+  check_forward_output(y, batch, out_features_, "QuantLinear");
   const auto rows = static_cast<std::size_t>(batch);
   const std::size_t stride = packed_.stride;
-  std::vector<float> y(rows * out_features_);
   const float* bias = bias_.empty() ? nullptr : bias_.data();
   last_outlier_columns_.set(0);
   if (mode_ == ForwardMode::weight_only) {
@@ -184,7 +190,7 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
         std::copy(x.data() + b * in_features_, x.data() + (b + 1) * in_features_, padded.data() + b * stride);
       kernels::linear_w8a32_packed(padded.data(), stride, rows, packed_, bias, y.data());
     }
-    return y;
+    return;
   }
   // The W8A8 modes differ only in how the input becomes uint8 rows with a scale and zero point.
   // Zeroed: the kernels read whole vectors, so the row padding must be 0.
@@ -222,7 +228,6 @@ std::vector<float> QuantLinear::forward(Span<const float> x, std::ptrdiff_t batc
                               bias, y.data());
   if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
   last_outlier_columns_.set(outlier_columns.size());
-  return y;
 }
 
 // y += x[:, outliers] · ((w[:, outliers] − z)·s)ᵀ in fp32: LLM.int8()'s mixed-precision half.

@@ -85,6 +85,8 @@ class QuantLinear {
               float outlier_threshold = kDefaultOutlierThreshold, std::optional<QParams> input_qparams = std::nullopt);
 
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;
+  // The same into y, which must hold exactly batch × out_features values and not overlap x.
+  void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
 
   ForwardMode mode() const { return mode_; }
   // Throws for static mode when the layer has no input qparams.

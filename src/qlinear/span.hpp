@@ -16,6 +16,9 @@ class Span {
   Span(const std::vector<U>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT: implicit on purpose
   template <typename U, typename = std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>>>
   Span(std::vector<U>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT: implicit on purpose
+  // Span<float> → Span<const float>, like std::span.
+  template <typename U, typename = std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>>>
+  constexpr Span(const Span<U>& other) : data_(other.data()), size_(other.size()) {}  // NOLINT: implicit on purpose
 
   constexpr T* data() const { return data_; }
   constexpr std::size_t size() const { return size_; }

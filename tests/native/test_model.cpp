@@ -141,3 +141,40 @@ TEST_CASE("models refuse layers that do not chain, duplicate names and unknown e
   other.add("x", random_linear(4, 8, 1));
   CHECK_THROWS_WITH(compare_outputs(m, other, std::vector<float>(4), 1), Contains("cannot compare models"));
 }
+
+TEST_CASE("forward_into equals forward layer by layer, through the scratch buffers, and refuses a wrong output size",
+          "[model]") {
+  const Model fp32 = four_layer_model();
+  QuantLinearOptions dynamic;
+  dynamic.mode = ForwardMode::dynamic;
+  const Model int8 = quantize_model_weights(fp32, dynamic, {});
+  for (const Model* model : {&fp32, &int8}) {
+    // Batches that shrink and grow again, so the scratch buffers are reused at other sizes.
+    for (std::ptrdiff_t batch : {1, 7, 2, 33, 1}) {
+      const std::vector<float> x = random_input(static_cast<std::size_t>(batch) * 64, static_cast<unsigned>(batch));
+      std::vector<float> y(static_cast<std::size_t>(batch) * 9, -1.0f);
+      model->forward_into(x, batch, y);
+      // The reference: every layer's own allocating forward, one after the other.
+      std::vector<float> expected = x;
+      for (const Layer& layer : model->layers()) expected = layer.forward(expected, batch);
+      INFO("batch " << batch);
+      CHECK(y == expected);
+      CHECK(model->forward(x, batch) == expected);
+    }
+    const std::vector<float> x = random_input(2 * 64, 3);
+    std::vector<float> small(17), large(19);
+    CHECK_THROWS_WITH(model->forward_into(x, 2, small), Contains("the output has room for 17 values, but batch 2 x 9 features needs 18"));
+    CHECK_THROWS_WITH(model->forward_into(x, 2, large), Contains("the output has room for 19 values"));
+    // The input is checked first, and a refused call leaves the model working.
+    std::vector<float> y(18);
+    CHECK_THROWS_WITH(model->forward_into(std::vector<float>(127), 2, y), Contains("input has 127 values"));
+    CHECK_THROWS_WITH(model->forward_into(x, 0, y), Contains("batch must be positive"));
+    model->forward_into(x, 2, y);
+    CHECK(y == model->forward(x, 2));
+  }
+  const Linear linear = random_linear(4, 3, 9);
+  std::vector<float> two(2);
+  CHECK_THROWS_WITH(linear.forward_into(std::vector<float>(4, 1.0f), 1, two), Contains("Linear forward: the output has room for 2 values"));
+  const QuantLinear q = QuantLinear::from_linear(linear, dynamic);
+  CHECK_THROWS_WITH(q.forward_into(std::vector<float>(4, 1.0f), 1, two), Contains("QuantLinear forward: the output has room for 2 values"));
+}

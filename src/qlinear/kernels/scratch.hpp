@@ -17,6 +17,8 @@ enum class ScratchSlot {
   tile_sums,
   tile_panel,       // the wasm batched W8A8 kernel's widened weight panel
   tile_panel_sums,  // and its per-panel dot products
+  model_activations_a,  // Model::forward_into: the layers' outputs in between, in turn
+  model_activations_b,
   count
 };
 
