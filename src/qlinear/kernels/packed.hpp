@@ -16,11 +16,20 @@ namespace qlinear::kernels {
 
 constexpr std::size_t kPackedAlignment = 16;  // int8 lanes in one 128-bit vector
 
+// Zero bytes after the last row. The native AMX kernel reads whole 64-byte blocks of K, up to 48
+// bytes past the end of a row (into the next row, where the activations it meets are zero), so
+// the last row needs room behind it too. The wasm kernels read whole rows only.
+#ifdef __wasm_simd128__
+constexpr std::size_t kPackedSlack = 0;
+#else
+constexpr std::size_t kPackedSlack = 64;
+#endif
+
 struct PackedWeights {
   std::size_t out_features = 0;
   std::size_t in_features = 0;
   std::size_t stride = 0;          // in_features rounded up to kPackedAlignment
-  std::vector<int8_t> values;      // [out_features][stride]; padding is 0
+  std::vector<int8_t> values;      // [out_features][stride], then kPackedSlack bytes; padding is 0
   std::vector<float> scale;        // per output row
   std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of `values`
   std::vector<int32_t> row_sum;    // Σ_k values[j][k]
@@ -57,7 +66,7 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
 // "avx2", "avx-vnni", "avx512-vnni" or "amx-int8" (the widest W8A8 kernels: AVX-512 VNNI tiles
 // from 4 batch rows on and its broadcast GEMM from 16, or AMX tdpbsud from 16 batch rows; W8A32
 // uses AVX2 from "avx2" up), chosen at run time from CPUID (and, for AMX, Linux's permission);
-// QLINEAR_X86_ISA=sse41|avx2|avx-vnni|avx512-vnni caps it.
+// QLINEAR_X86_ISA=sse41|avx2|avx-vnni|avx512-vnni|amx-int8 caps it.
 const char* packed_kernels_isa();
 
 }  // namespace qlinear::kernels

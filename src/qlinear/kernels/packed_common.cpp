@@ -12,7 +12,7 @@ PackedWeights pack_weights(const QuantizedWeightsView& w) {
   p.stride = padded(w.in_features);
   p.shifted = w.is_unsigned;
   const int32_t shift = w.is_unsigned ? -128 : 0;
-  p.values.assign(p.out_features * p.stride, 0);
+  p.values.assign(p.out_features * p.stride + kPackedSlack, 0);
   p.scale.resize(p.out_features);
   p.zero_point.resize(p.out_features);
   p.row_sum.resize(p.out_features);

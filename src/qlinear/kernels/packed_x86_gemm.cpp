@@ -106,9 +106,10 @@ void gemm_rows(const GemmArgs& a, std::size_t j0, std::size_t j1, std::size_t p0
 // packed weight rows are its A operand as stored (16 rows × 64 bytes, the packed stride apart):
 // C[m][b] = Σ_k w[j + m][k] · x[b][k], 16 × 16 int32 a tile, 16K MACs an instruction. Four C
 // tiles (32 output rows × 32 batch rows), two A and two B tiles. A tile's last 64 bytes of K may
-// run past the row into the next one (stride is a multiple of 16): harmless, the activations
-// are zero there, but not past the last row: the rows whose reads would are copied once per call
-// into a zero-padded buffer. The epilogue corrects and scales along the batch like the VNNI
+// run up to 48 bytes past the row into the next one (stride is a multiple of 16): harmless, the
+// activations are zero there, and the last row has kPackedSlack (64) zero bytes behind it. A last
+// group of fewer than 16 rows, whose A tile would read rows that do not exist, is copied once per
+// call into a zero-padded buffer. The epilogue corrects and scales along the batch like the VNNI
 // GEMM, then transposes each 16 × 16 block in registers so that each batch row's 16 outputs are
 // one contiguous (masked) store.
 #define QLINEAR_AMX __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni,amx-tile,amx-int8"), always_inline)) inline
@@ -292,10 +293,10 @@ void linear_w8a8_amx(const QuantizedRowsView& x, const PackedWeights& w, const f
     c1[j] = static_cast<int32_t>(static_cast<uint32_t>(w.row_sum[j]) -
                                  static_cast<uint32_t>(k) * static_cast<uint32_t>(w.zero_point[j]));
   const AmxArgs args{xp.values, panel_bytes, blocks, xp.zx, xp.x_sum, xp.sx, c1, &w, bias, y, x.batch};
-  // Groups of 16 rows read in place, except the last rows when a 64-byte read would run past the
-  // end of the weights: those (1 to 16) from a zero-padded copy.
-  std::size_t direct = n / 16 * 16;
-  if (stride % 64 != 0 && direct == n && direct > 0) direct -= 16;
+  // Groups of 16 rows read in place (their reads past a row's end stay within the next row or
+  // the kPackedSlack bytes after the last); a last group of 1 to 15 rows from a zero-padded copy.
+  static_assert(kPackedSlack >= 48, "AMX reads up to 48 bytes past a row");
+  const std::size_t direct = n / 16 * 16;
   const std::size_t tail = n - direct, tail_stride = blocks * 64;
   const int8_t* tail_rows = nullptr;
   if (tail > 0) {
