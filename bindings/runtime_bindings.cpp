@@ -35,7 +35,7 @@ emscripten::val build_info() {
 #endif
   out.set("emscripten", std::to_string(__EMSCRIPTEN_major__) + "." + std::to_string(__EMSCRIPTEN_minor__) + "." +
                             std::to_string(__EMSCRIPTEN_tiny__));
-  out.set("exceptions", std::string("emscripten JS-based C++ exceptions, caught at the binding boundary"));
+  out.set("exceptions", std::string("WebAssembly exception handling (-fwasm-exceptions), caught at the binding boundary"));
   return out;
 }
 
@@ -47,11 +47,17 @@ std::vector<float>& io_buffer() {
   return buffer;
 }
 
+// Returns the buffer's address, or 0 when the heap cannot hold it (the old buffer is freed either
+// way, so JS must forget its address before calling this).
 uintptr_t resize_io_buffer(std::size_t floats) {
   std::vector<float>& buffer = io_buffer();
   if (buffer.size() != floats) {
     buffer = std::vector<float>();  // frees the old one first
-    buffer.resize(floats);
+    try {
+      buffer.resize(floats);
+    } catch (const std::bad_alloc&) {
+      return 0;
+    }
   }
   return reinterpret_cast<uintptr_t>(buffer.data());
 }

@@ -11,6 +11,7 @@ import {
   init, memory, Model, Linear, QuantLinear, MinMaxObserver, PerChannelMinMaxObserver, loadModel, inspectSafetensors,
   getSymmetricQParams, quantizeTensor, dequantizeTensor, QlinearError,
 } from '../../web/qlinear.js';
+import { ioBuffer } from '../../web/lib/runtime.js'; // internal: Model.forward's heap buffer
 
 await init();
 
@@ -102,4 +103,25 @@ test('a model too large for the heap is refused up front, naming the size and th
   assert.equal(wide.forward([1], 1).length, 100_000, 'the module keeps working');
   wide.dispose();
   assert.throws(() => loadModel(new Uint8Array(800_000_000)), (e) => e instanceof QlinearError && /loading a 762\.9 MiB file needs about/.test(e.message));
+});
+
+test("the forward passes' heap buffer: a size the heap cannot hold is refused, and nothing is left pointing at freed memory", () => {
+  const model = new Model([{ name: 'a', inFeatures: 4, outFeatures: 3, weight: Float32Array.from({ length: 12 }, (_, i) => i / 12) }]);
+  const x = Float32Array.from([1, -2, 3, 0.5]);
+  const expected = model.forward(x, 1); // the buffer exists now
+  // Passes requireHeapRoom (counted from malloc's bytes in use) but not the heap itself, whose
+  // stack and static data also live under the 2 GiB limit: the allocation fails inside wasm.
+  const { inUse, limit } = memory();
+  const floats = Math.floor((limit - inUse) / 4) - 262_144;
+  assert.throws(() => ioBuffer(floats), (e) => e instanceof QlinearError && /out of WebAssembly memory/.test(e.message));
+  // The next calls allocate a fresh buffer: objects made in between are not overwritten.
+  const others = Array.from({ length: 20 }, (_, i) =>
+    new Model([{ name: `m${i}`, inFeatures: 4, outFeatures: 3, weight: new Float32Array(12).fill(i) }]));
+  assert.deepEqual(model.forward(x, 1), expected);
+  for (const [i, m] of others.entries()) {
+    assert.equal(m.layerCount, 1);
+    assert.deepEqual(m.forward(x, 1), Float32Array.from([2.5 * i, 2.5 * i, 2.5 * i]));
+    m.dispose();
+  }
+  model.dispose();
 });

@@ -77,8 +77,9 @@ export function wasmModule() {
 }
 
 /**
- * The WebAssembly heap: bytes in use by qlinear's objects, bytes reserved (the heap grows on
- * demand and never shrinks), and the most it may grow to.
+ * The WebAssembly heap: bytes in use by qlinear's objects (and by the buffers forward passes
+ * reuse, which keep the size of a recent pass), bytes reserved (the heap grows on demand and
+ * never shrinks), and the most it may grow to.
  * @returns {{ inUse: number, reserved: number, limit: number }}
  */
 export function memory() {
@@ -131,7 +132,12 @@ export function ioBuffer(floats) {
   if (io.module === module && floats <= io.floats && io.floats <= Math.max(4 * floats, IO_KEEP_FLOATS)) return io.pointer;
   requireHeapRoom(4 * floats, 'the input and output of a forward pass');
   const size = Math.max(floats, 256);
-  io = { module, pointer: module._ioBuffer(size) / 4, floats: size };
+  // Forgotten first: _ioBuffer frees the old buffer even when it cannot allocate the new one.
+  io = { module: null, pointer: 0, floats: 0 };
+  const address = module._ioBuffer(size);
+  if (address === 0)
+    throw new QlinearError(`out of WebAssembly memory: the input and output of a forward pass need ${MB(4 * size)}`);
+  io = { module, pointer: address / 4, floats: size };
   return io.pointer;
 }
 
