@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -95,8 +96,13 @@ Weights random_weights(std::size_t n, std::size_t k, bool is_unsigned, bool per_
 
 using W8A8Kernel = void (*)(const QuantizedRowsView&, const PackedWeights&, const float*, float*);
 
-// Every case through `kernel` (quint8 and qint8 weights, per channel or not, with a bias) against
-// the scalar reference, bit for bit; returns how many ran.
+// Bit for bit, so that -0 and +0 are told apart (== would not).
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Every case through `kernel` (quint8 and qint8 weights, per channel or not, with a bias, and
+// every third case without) against the scalar reference, bit for bit; returns how many ran.
 std::size_t check_w8a8(const std::vector<Case>& all, W8A8Kernel kernel, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> byte(0, 255);
@@ -118,11 +124,13 @@ std::size_t check_w8a8(const std::vector<Case>& all, W8A8Kernel kernel, unsigned
       }
       std::vector<float> bias(c.n);
       for (float& v : bias) v = uniform(rng);
+      const float* bias_or_null = checked % 3 == 2 ? nullptr : bias.data();
       std::vector<float> expected(c.batch * c.n), got(c.batch * c.n);
-      linear_w8a8({xq.data(), x_scale.data(), x_zp.data(), c.batch, c.k, c.k}, w.view(c.n, c.k), bias.data(), expected.data());
-      kernel({xq_padded.data(), x_scale.data(), x_zp.data(), c.batch, c.k, packed.stride}, packed, bias.data(), got.data());
-      INFO("K " << c.k << " N " << c.n << " batch " << c.batch << (is_unsigned ? " quint8" : " qint8"));
-      CHECK(got == expected);
+      linear_w8a8({xq.data(), x_scale.data(), x_zp.data(), c.batch, c.k, c.k}, w.view(c.n, c.k), bias_or_null, expected.data());
+      kernel({xq_padded.data(), x_scale.data(), x_zp.data(), c.batch, c.k, packed.stride}, packed, bias_or_null, got.data());
+      INFO("K " << c.k << " N " << c.n << " batch " << c.batch << (is_unsigned ? " quint8" : " qint8")
+                << (bias_or_null ? "" : ", no bias"));
+      CHECK(same_bits(got, expected));
       ++checked;
     }
   }
@@ -217,21 +225,25 @@ TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[
 TEST_CASE("packed W8A8 is exact at the largest inner dimension it accepts, with extreme values", "[kernels][packed]") {
   // |Σ(xq − zx)(wq − zw)| is largest with xq = 255, zx = 0, wq = -128, zw = 127: 65025 per term,
   // 2,147,450,625 over kMaxW8A8InFeatures = 33025 terms, just inside int32. Nine rows and no
-  // bias: a full 8-row tile (rows this long take 8 a tile at batch 1; its epilogue is vectorized
-  // in wasm) and a single row.
+  // bias: at batch 1 a full 8-row tile (rows this long take 8 a tile; its epilogue is vectorized
+  // in wasm) and a single row; at the other batches the batched kernels (wasm's panels from 3
+  // rows, the AVX-512 VNNI GEMM or AMX from 16), whose epilogues wrap in 32 bits too.
   const std::size_t k = kMaxW8A8InFeatures, n = 9;
   const std::vector<uint8_t> weights(n * k, static_cast<uint8_t>(-128));
   const float scale = 1.0f;
   const int32_t zero_point = 127;
   const QuantizedWeightsView view{weights.data(), false, &scale, &zero_point, false, n, k};
   const PackedWeights packed = pack_weights(view);
-  std::vector<uint8_t> xq(packed.stride, 0);
-  std::fill(xq.begin(), xq.begin() + static_cast<std::ptrdiff_t>(k), 255);
-  const float x_scale = 1.0f;
-  const int32_t x_zero_point = 0;
-  std::vector<float> expected(n), got(n);
-  linear_w8a8({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, view, nullptr, expected.data());
-  linear_w8a8_packed({xq.data(), &x_scale, &x_zero_point, 1, k, packed.stride}, packed, nullptr, got.data());
-  CHECK(expected == std::vector<float>(n, static_cast<float>(-2147450625LL)));
-  CHECK(got == expected);
+  for (std::size_t batch : {1, 3, 16, 17}) {
+    std::vector<uint8_t> xq(batch * packed.stride, 0);
+    for (std::size_t b = 0; b < batch; ++b) std::fill_n(xq.begin() + static_cast<std::ptrdiff_t>(b * packed.stride), k, 255);
+    const std::vector<float> x_scale(batch, 1.0f);
+    const std::vector<int32_t> x_zero_point(batch, 0);
+    std::vector<float> expected(batch * n), got(batch * n);
+    linear_w8a8({xq.data(), x_scale.data(), x_zero_point.data(), batch, k, packed.stride}, view, nullptr, expected.data());
+    linear_w8a8_packed({xq.data(), x_scale.data(), x_zero_point.data(), batch, k, packed.stride}, packed, nullptr, got.data());
+    INFO("batch " << batch);
+    CHECK(expected == std::vector<float>(batch * n, static_cast<float>(-2147450625LL)));
+    CHECK(same_bits(got, expected));
+  }
 }

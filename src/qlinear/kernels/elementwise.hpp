@@ -3,8 +3,9 @@
 // float -> integer step of quantize. Each has a scalar reference and a SIMD version: xsimd
 // (SSE4.1) natively, SIMD128 intrinsics in the wasm build (Emscripten would emulate xsimd's
 // SSE4.1 round and convert lane by lane, and its min/max carry NaN fix-ups the callers do not
-// need). The two give bit-identical results: no rounding differs (min/max are exact, and
-// x * inv_scale, round-half-even and the clamps are the same IEEE operations lane by lane).
+// need). The two give the same results: no rounding differs (min/max are exact, and
+// x * inv_scale, round-half-even and the clamps are the same IEEE operations lane by lane); only
+// the sign of a zero min or max may differ, which no quantization parameter depends on.
 #include <cstddef>
 #include <cstdint>
 

@@ -46,8 +46,8 @@ inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std
       const v128_t exact = wasm_i32x4_add(
           wasm_i32x4_sub(wasm_i32x4_sub(raw, wasm_i32x4_mul(zx, row_sum)), wasm_i32x4_mul(zw, xs)), wasm_i32x4_mul(kzx, zw));
       v128_t y = wasm_f32x4_mul(wasm_f32x4_mul(sx, wasm_v128_load(w.scale.data() + j + r)), wasm_f32x4_convert_i32x4(exact));
-      if (bias) y = wasm_f32x4_add(y, wasm_v128_load(bias + j + r));
-      wasm_v128_store(out + r, y);
+      // + 0 without a bias, as the reference does: it turns a -0 into +0.
+      wasm_v128_store(out + r, wasm_f32x4_add(y, bias ? wasm_v128_load(bias + j + r) : wasm_f32x4_splat(0.0f)));
     }
     return;
   }
@@ -65,10 +65,8 @@ inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std
     const uint32_t exact = static_cast<uint32_t>(raw_dot[r]) - zx * static_cast<uint32_t>(row_sum[r]) - z * xs + k * zx * z;
     dots[r] = sx * sw[r] * static_cast<float>(static_cast<int32_t>(exact));
   }
-  if (bias)
-    for (int r = 0; r < R; ++r) out[r] = dots[r] + bias[j + r];
-  else
-    for (int r = 0; r < R; ++r) out[r] = dots[r];
+  // + 0 without a bias, as the reference does: it turns a -0 into +0.
+  for (int r = 0; r < R; ++r) out[r] = dots[r] + (bias ? bias[j + r] : 0.0f);
 }
 
 template <int N>

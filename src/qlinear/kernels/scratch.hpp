@@ -15,8 +15,8 @@ enum class ScratchSlot {
   activations_zero_point,
   tile_activations,
   tile_sums,
-  tile_panel,       // the wasm batched W8A8 kernel's widened weight panel
-  tile_panel_sums,  // and its per-panel dot products
+  tile_panel,       // batched W8A8: wasm's widened weight panel; AMX's copy of the last rows
+  tile_panel_sums,  // wasm's per-panel dot products; AMX's per-row weight sums
   model_activations_a,  // Model::forward_into: the layers' outputs in between, in turn
   model_activations_b,
   count
