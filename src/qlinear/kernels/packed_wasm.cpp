@@ -261,7 +261,6 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
   for (; j < n; ++j) over_panel(j, detail::Int<1>{});
 }
 
-
 // Batched W8A8 (batches of more than one driver group: 3, 5 and more rows): the same idea as
 // w8a32_batched. Each weight is widened to i16 once per call into a small panel of kI16PanelRows
 // rows ([k / 8][4][8], K taken 1024 lanes at a time so that it stays in L1), and every group of
@@ -276,7 +275,6 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
 // W2a b16 33.2 -> 34.8 GMAC/s, b128 33.3 -> 34.7; W2b b16 34.8 -> 35.0, b128 34.0 -> 34.7; W3a b64
 // 32.8 -> 35.4; W3b b64 33.4 -> 36.1 (the dot peak probe: 37-40 in the same minutes).
 constexpr int kI16PanelRows = 4;
-
 
 // wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
 // Adds the R x G totals to sums[b][r0 + r] (rows P apart).
