@@ -231,24 +231,25 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
 }
 
 // y += x[:, outliers] · ((w[:, outliers] − z)·s)ᵀ in fp32: LLM.int8()'s mixed-precision half.
-// The few outlier columns are gathered first (inputs and dequantized weights, contiguous), so
-// the product streams two small dense matrices instead of striding through the packed rows.
+// The outlier columns of the weight are dequantized once per call into a contiguous
+// [outliers][out_features] block (reading each packed row once, in order), then each batch row
+// takes one y += x[b][c] · column per outlier: long contiguous loops the compiler vectorizes,
+// where a dot product over the few outliers per output was mostly loop overhead.
 void QuantLinear::add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns,
                                       float* y) const {
   const std::size_t n = columns.size();
-  std::vector<float> x_out(rows * n);
-  for (std::size_t b = 0; b < rows; ++b)
-    for (std::size_t i = 0; i < n; ++i) x_out[b * n + i] = x[b * in_features_ + columns[i]];
-  std::vector<float> w_out(out_features_ * n);
+  float* w_cols = kernels::scratch<float>(kernels::ScratchSlot::outlier_weights, n * out_features_);
   for (std::size_t j = 0; j < out_features_; ++j)
     for (std::size_t i = 0; i < n; ++i)
-      w_out[j * n + i] = static_cast<float>(kernels::centred_weight(packed_, j, columns[i])) * packed_.scale[j];
-  for (std::size_t b = 0; b < rows; ++b)
-    for (std::size_t j = 0; j < out_features_; ++j) {
-      float acc = 0.0f;
-      for (std::size_t i = 0; i < n; ++i) acc += x_out[b * n + i] * w_out[j * n + i];
-      y[b * out_features_ + j] += acc;
+      w_cols[i * out_features_ + j] = static_cast<float>(kernels::centred_weight(packed_, j, columns[i])) * packed_.scale[j];
+  for (std::size_t b = 0; b < rows; ++b) {
+    float* y_row = y + b * out_features_;
+    for (std::size_t i = 0; i < n; ++i) {
+      const float xv = x[b * in_features_ + columns[i]];
+      const float* w_col = w_cols + i * out_features_;
+      for (std::size_t j = 0; j < out_features_; ++j) y_row[j] += xv * w_col[j];
     }
+  }
 }
 
 }  // namespace qlinear

@@ -138,20 +138,19 @@ std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_
                                    std::size_t* outlier_columns) {
   constexpr int32_t kShift = 128;  // int8 q stored as q + 128 (uint8, zero point 128)
   const bool detect = threshold > 0.0f;
-  auto is_outlier = [&](float v) { return detect && std::abs(v) >= threshold; };
   // Each row's largest magnitude from the SIMD min/max; only rows that reach the threshold are
   // scanned element by element (for outlier columns, and for their absmax without outliers).
+  // The scans are branch-free loops over bytes (not vector<bool>), which the compiler vectorizes.
   std::vector<float> row_max_abs(batch);
-  std::vector<bool> row_has_outlier(batch, false), column_has_outlier;
+  std::vector<uint8_t> row_has_outlier(batch, 0), column_has_outlier;
   for (std::size_t b = 0; b < batch; ++b) {
     const float* row = x + b * in_features;
     const MinMax m = minmax(row, in_features);
     row_max_abs[b] = std::max(-m.min, m.max);
     if (!detect || row_max_abs[b] < threshold) continue;
-    row_has_outlier[b] = true;
-    column_has_outlier.resize(in_features, false);
-    for (std::size_t k = 0; k < in_features; ++k)
-      if (is_outlier(row[k])) column_has_outlier[k] = true;
+    row_has_outlier[b] = 1;
+    column_has_outlier.resize(in_features, 0);
+    for (std::size_t k = 0; k < in_features; ++k) column_has_outlier[k] |= std::abs(row[k]) >= threshold ? 1 : 0;
   }
   std::size_t outliers = 0;
   for (std::size_t k = 0; k < column_has_outlier.size(); ++k)
@@ -164,8 +163,10 @@ std::size_t quantize_rows_llm_int8(const float* x, std::size_t batch, std::size_
     float absmax = row_max_abs[b];
     if (row_has_outlier[b]) {
       absmax = 0.0f;
-      for (std::size_t k = 0; k < in_features; ++k)
-        if (!is_outlier(row[k])) absmax = std::max(absmax, std::abs(row[k]));
+      for (std::size_t k = 0; k < in_features; ++k) {
+        const float a = std::abs(row[k]);
+        absmax = std::max(absmax, a < threshold ? a : 0.0f);
+      }
     }
     // As bitsandbytes computes it in float32: round_half_even(A * (127 / absmax)), which is
     // quantize()'s x · inv_scale rounding with inv_scale = 127 / absmax, zero point 128 and the
