@@ -238,7 +238,9 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
 void QuantLinear::add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns,
                                       float* y) const {
   const std::size_t n = columns.size();
-  float* w_cols = kernels::scratch<float>(kernels::ScratchSlot::outlier_weights, n * out_features_);
+  // A vector freed after the call, not a kept scratch buffer: with a low threshold most columns
+  // can be outliers, and this would be an fp32 copy of the weight.
+  std::vector<float> w_cols(n * out_features_);
   for (std::size_t j = 0; j < out_features_; ++j)
     for (std::size_t i = 0; i < n; ++i)
       w_cols[i * out_features_ + j] = static_cast<float>(kernels::centred_weight(packed_, j, columns[i])) * packed_.scale[j];
@@ -246,7 +248,7 @@ void QuantLinear::add_outlier_product(const float* x, std::size_t rows, const st
     float* y_row = y + b * out_features_;
     for (std::size_t i = 0; i < n; ++i) {
       const float xv = x[b * in_features_ + columns[i]];
-      const float* w_col = w_cols + i * out_features_;
+      const float* w_col = w_cols.data() + i * out_features_;
       for (std::size_t j = 0; j < out_features_; ++j) y_row[j] += xv * w_col[j];
     }
   }

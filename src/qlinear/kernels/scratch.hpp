@@ -19,7 +19,6 @@ enum class ScratchSlot {
   tile_panel_sums,  // wasm's per-panel dot products; AMX's per-row weight sums
   model_activations_a,  // Model::forward_into: the layers' outputs in between, in turn
   model_activations_b,
-  outlier_weights,  // QuantLinear's LLM.int8() outlier product: the dequantized outlier columns
   count
 };
 
