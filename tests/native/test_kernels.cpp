@@ -44,42 +44,38 @@ TEST_CASE("minmax_simd equals minmax_reference on odd sizes", "[kernels]") {
   }
 }
 
-TEST_CASE("quantize_simd equals quantize_reference on odd sizes, scales and ranges", "[kernels]") {
-  struct Range {
-    int32_t zero_point, lo, hi;
-  };
-  const Range ranges[] = {{0, -128, 127}, {-17, -128, 127}, {128, 0, 255}, {3, 0, 255}, {0, -127, 127}, {0, -64, 63}};
-  for (std::size_t n : kOddSizes) {
-    const std::vector<float> x = test_values(n, static_cast<unsigned>(n));
-    for (float inv_scale : {1.0f, 1.0f / 0.0470588244497776f, 3.7f, 1e-3f, 8388608.0f}) {
-      for (const Range& r : ranges) {
-        std::vector<uint8_t> a(n), b(n);
-        quantize_reference(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, a.data());
-        quantize_simd(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, b.data());
-        INFO("n " << n << " inv_scale " << inv_scale << " zero point " << r.zero_point);
-        CHECK(a == b);
-      }
-    }
-  }
-}
+// Each SIMD quantizer against its scalar reference, byte for byte, over odd sizes (ties, huge
+// values and signed zeros included by test_values), scales and [lo, hi] ranges.
+using Quantizer = void (*)(const float*, std::size_t, float, int32_t, int32_t, int32_t, uint8_t*);
+struct QuantizerPair {
+  const char* name;
+  Quantizer reference, simd;
+  unsigned seed_offset;
+};
 
-TEST_CASE("quantize_zero_point_first_simd equals its reference on odd sizes, scales and ranges", "[kernels]") {
+TEST_CASE("quantize_simd and quantize_zero_point_first_simd equal their references on odd sizes, scales and ranges",
+          "[kernels]") {
   struct Range {
     int32_t zero_point, lo, hi;
   };
-  const Range ranges[] = {{0, 0, 255}, {3, 0, 255}, {128, 0, 255}, {255, 0, 255}, {-17, -128, 127}, {64, 0, 127}};
-  for (std::size_t n : kOddSizes) {
-    const std::vector<float> x = test_values(n, static_cast<unsigned>(n) + 100);
-    for (float inv_scale : {1.0f, 1.0f / 0.0470588244497776f, 3.7f, 1e-3f, 8388608.0f}) {
-      for (const Range& r : ranges) {
-        std::vector<uint8_t> a(n), b(n);
-        quantize_zero_point_first_reference(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, a.data());
-        quantize_zero_point_first_simd(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, b.data());
-        INFO("n " << n << " inv_scale " << inv_scale << " zero point " << r.zero_point);
-        CHECK(a == b);
+  const Range ranges[] = {{0, -128, 127}, {-17, -128, 127}, {128, 0, 255}, {3, 0, 255}, {0, -127, 127},
+                          {0, -64, 63},   {0, 0, 255},      {255, 0, 255}, {64, 0, 127}};
+  const QuantizerPair pairs[] = {{"quantize", quantize_reference, quantize_simd, 0},
+                                 {"quantize_zero_point_first", quantize_zero_point_first_reference,
+                                  quantize_zero_point_first_simd, 100}};
+  for (const QuantizerPair& q : pairs)
+    for (std::size_t n : kOddSizes) {
+      const std::vector<float> x = test_values(n, static_cast<unsigned>(n) + q.seed_offset);
+      for (float inv_scale : {1.0f, 1.0f / 0.0470588244497776f, 3.7f, 1e-3f, 8388608.0f}) {
+        for (const Range& r : ranges) {
+          std::vector<uint8_t> a(n), b(n);
+          q.reference(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, a.data());
+          q.simd(x.data(), n, inv_scale, r.zero_point, r.lo, r.hi, b.data());
+          INFO(q.name << " n " << n << " inv_scale " << inv_scale << " zero point " << r.zero_point);
+          CHECK(a == b);
+        }
       }
     }
-  }
 }
 
 TEST_CASE("quantize_zero_point_first rounds after adding the zero point, as PyTorch's dynamic Linear", "[kernels]") {

@@ -11,6 +11,22 @@
 
 namespace qlinear::kernels {
 
+namespace {
+
+// The min and max of `lanes` per-lane minima and maxima, merged with the scalar tail x[i..n).
+MinMax finish_minmax(const float* lo_lanes, const float* hi_lanes, std::size_t lanes, const float* x, std::size_t i,
+                     std::size_t n) {
+  MinMax m{*std::min_element(lo_lanes, lo_lanes + lanes), *std::max_element(hi_lanes, hi_lanes + lanes)};
+  if (i < n) {
+    const MinMax tail = minmax_reference(x + i, n - i);
+    m.min = std::min(m.min, tail.min);
+    m.max = std::max(m.max, tail.max);
+  }
+  return m;
+}
+
+}  // namespace
+
 #ifdef __wasm_simd128__
 
 // In the wasm build xsimd's min/max become f32x4.min/max, whose NaN and ±0 rules cost V8 about
@@ -33,13 +49,7 @@ MinMax minmax_simd(const float* x, std::size_t n) {
   alignas(16) float lo_lanes[4], hi_lanes[4];
   wasm_v128_store(lo_lanes, lo2);
   wasm_v128_store(hi_lanes, hi2);
-  MinMax m{*std::min_element(lo_lanes, lo_lanes + 4), *std::max_element(hi_lanes, hi_lanes + 4)};
-  if (i < n) {
-    const MinMax tail = minmax_reference(x + i, n - i);
-    m.min = std::min(m.min, tail.min);
-    m.max = std::max(m.max, tail.max);
-  }
-  return m;
+  return finish_minmax(lo_lanes, hi_lanes, 4, x, i, n);
 }
 
 #else
@@ -61,13 +71,7 @@ MinMax minmax_simd(const float* x, std::size_t n) {
   alignas(64) float lo_lanes[kLanes], hi_lanes[kLanes];
   lo.store_aligned(lo_lanes);
   hi.store_aligned(hi_lanes);
-  MinMax m{*std::min_element(lo_lanes, lo_lanes + kLanes), *std::max_element(hi_lanes, hi_lanes + kLanes)};
-  if (i < n) {
-    const MinMax tail = minmax_reference(x + i, n - i);
-    m.min = std::min(m.min, tail.min);
-    m.max = std::max(m.max, tail.max);
-  }
-  return m;
+  return finish_minmax(lo_lanes, hi_lanes, kLanes, x, i, n);
 }
 
 #endif
