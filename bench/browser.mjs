@@ -13,7 +13,8 @@ const bytes = async (url) => {
 };
 
 async function setUp() {
-  await ql.init();
+  await ql.init({ simd: new URLSearchParams(location.search).get('simd') ?? 'auto' });
+  window.qlinearKernels = ql.capabilities().build.kernels;
   ort.env.wasm.wasmPaths = '/bench/node_modules/onnxruntime-web/dist/';
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;

@@ -3,7 +3,8 @@
 // performance.now() has 5 µs resolution), opens the page and relays its log.
 //
 //   node bench/chromium.mjs        (bench/run.sh builds the probes and ONNX models first)
-// Environment: as node.mjs, and CHROMIUM_PATH.
+// Environment: as node.mjs (BENCH_SIMD: Chromium runs relaxed SIMD, so auto means relaxed), and
+// CHROMIUM_PATH.
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { chromium } from 'playwright-core';
 import { markdown } from './core.mjs';
-import { BUILD, machineInfo, optionsFromEnv } from './common-node.mjs';
+import { BUILD, BENCH_SIMD, machineInfo, optionsFromEnv, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels } from './make_onnx_models.mjs';
 
 makeOnnxModels({ log: () => {} });
@@ -44,7 +45,8 @@ function startServer() {
       res.statusCode = 204;
       return res.end();
     }
-    if (req.url === '/' || req.url === '/index.html') {
+    const path = req.url.split('?')[0];
+    if (path === '/' || path === '/index.html') {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
@@ -76,7 +78,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning' ? console.error(`[page ${m.type()}] ${m.text()}`) : console.log(m.text())));
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  await page.goto(url);
+  await page.goto(`${url}?simd=${BENCH_SIMD}`);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   const state = await page.evaluate(() => [document.body.dataset.ready, document.body.dataset.error]);
   if (state[0] !== 'true') throw new Error(`the benchmark page failed to set up: ${state[1]}`);
@@ -84,6 +86,7 @@ try {
   delete info.node;
   delete info.v8;
   info.driver = `node ${process.version} + playwright-core`;
+  info.qlinearWasm = wasmInfo(await page.evaluate(() => window.qlinearKernels));
   const results = await page.evaluate((args) => window.runBench(args), { options: optionsFromEnv(), info });
   results.info.loadavgAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
   results.markdown = markdown(results);

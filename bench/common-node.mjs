@@ -5,7 +5,23 @@ import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 export const BUILD = new URL('./build/', import.meta.url);
-export const WASM = new URL('../web/dist/qlinear_wasm.wasm', import.meta.url);
+// The two packaged modules (web/lib/runtime.js picks one: BENCH_SIMD=auto|relaxed|simd128).
+const WASM_FILES = {
+  'wasm-simd128': new URL('../web/dist/qlinear_wasm.wasm', import.meta.url),
+  'wasm-relaxed-simd': new URL('../web/dist/qlinear_wasm_relaxed.wasm', import.meta.url),
+};
+
+// The module a run loaded, for the table header: its kernels, file, size, hash and date.
+export function wasmInfo(kernels) {
+  const file = WASM_FILES[kernels];
+  if (!file) return `kernels ${kernels}`;
+  const wasm = statSync(file);
+  const sha = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
+  return `${kernels} kernels, web/dist/${file.pathname.split('/').pop()}, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`;
+}
+
+// init()'s `simd` option for the benchmark's qlinear.
+export const BENCH_SIMD = process.env.BENCH_SIMD ?? 'auto';
 
 export function machineInfo() {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -14,8 +30,6 @@ export function machineInfo() {
   } catch {
     // not Linux
   }
-  const wasm = statSync(WASM);
-  const sha = createHash('sha256').update(readFileSync(WASM)).digest('hex').slice(0, 12);
   return {
     cpu,
     nproc: os.availableParallelism?.() ?? os.cpus().length,
@@ -23,7 +37,6 @@ export function machineInfo() {
     loadavg: os.loadavg().map((v) => v.toFixed(2)).join(' '),
     node: process.version,
     v8: process.versions.v8,
-    qlinearWasm: `web/dist/qlinear_wasm.wasm, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`,
   };
 }
 

@@ -3,7 +3,8 @@
 //
 //   node bench/node.mjs            (bench/run.sh builds the probes and ONNX models first)
 // Environment: BENCH_ROUNDS (25), BENCH_BUDGET_MS (3000 per contestant and case),
-// BENCH_SAMPLE_MS (10), BENCH_ONLY=W1,W4 (a subset of workloads).
+// BENCH_SAMPLE_MS (10), BENCH_ONLY=W1,W4 (a subset of workloads), BENCH_SIMD (init()'s simd option:
+// auto, relaxed or simd128; Node 20 has only simd128).
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-web';
@@ -11,12 +12,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as ql from '../web/qlinear.js';
 import { runBenchmark, markdown } from './core.mjs';
-import { BUILD, machineInfo, readProbes, optionsFromEnv } from './common-node.mjs';
+import { BUILD, BENCH_SIMD, machineInfo, readProbes, optionsFromEnv, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels, ONNX_DIR } from './make_onnx_models.mjs';
 
 makeOnnxModels({ log: () => {} });
 
-await ql.init();
+await ql.init({ simd: BENCH_SIMD });
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD build
@@ -27,6 +28,7 @@ await tf.ready();
 const caps = ql.capabilities();
 const info = {
   ...machineInfo(),
+  qlinearWasm: wasmInfo(caps.build.kernels),
   qlinear: `${caps.version}, simd128 ${caps.build.simd128}, threads ${caps.build.threads}, emscripten ${caps.build.emscripten}`,
   onnxruntimeWeb: `${ort.env.versions.web} (wasm EP, numThreads ${ort.env.wasm.numThreads})`,
   tfjs: `${tf.version_core} wasm backend, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${getThreadsCount()}`,

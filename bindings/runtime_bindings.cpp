@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "convert.hpp"
+#include "qlinear/kernels/packed.hpp"
 
 namespace {
 
@@ -36,6 +37,9 @@ emscripten::val build_info() {
   out.set("emscripten", std::to_string(__EMSCRIPTEN_major__) + "." + std::to_string(__EMSCRIPTEN_minor__) + "." +
                             std::to_string(__EMSCRIPTEN_tiny__));
   out.set("exceptions", std::string("WebAssembly exception handling (-fwasm-exceptions), caught at the binding boundary"));
+  // Which of the two packaged modules this is (bindings/CMakeLists.txt): "wasm-simd128" or
+  // "wasm-relaxed-simd".
+  out.set("kernels", std::string(qlinear::kernels::packed_kernels_isa()));
   return out;
 }
 

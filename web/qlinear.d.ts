@@ -15,6 +15,12 @@ export interface InitOptions {
   wasmUrl?: string | URL;
   /** The .wasm bytes themselves (skips any fetch). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Which packaged module: 'auto' (default) takes the one whose W8A8 kernels use relaxed SIMD's
+   * int8 dot where the engine runs it correctly (Chrome 114+), else the SIMD128 one. 'relaxed'
+   * where it cannot run rejects with a QlinearError.
+   */
+  simd?: 'auto' | 'relaxed' | 'simd128';
 }
 
 /** Loads the WebAssembly module; await it once before calling anything else. */
@@ -350,7 +356,14 @@ export declare function memory(): { inUse: number; reserved: number; limit: numb
 
 export interface Capabilities {
   version: string;
-  build: { simd128: boolean; threads: boolean; emscripten: string; exceptions: string };
+  build: {
+    simd128: boolean;
+    threads: boolean;
+    emscripten: string;
+    exceptions: string;
+    /** The packed int8 kernels in the loaded module: 'wasm-simd128' or 'wasm-relaxed-simd'. */
+    kernels: 'wasm-simd128' | 'wasm-relaxed-simd';
+  };
   memory: { inUse: number; reserved: number; limit: number };
   environment: 'node' | 'browser' | 'worker';
   /** Whether the page may use SharedArrayBuffer (needed by a threaded build). */

@@ -18,26 +18,40 @@ test('an app bundled with Vite loads the wasm from its asset URL and computes wh
   await build({ configFile: fileURLToPath(new URL('../bundler/vite.config.js', import.meta.url)), build: { outDir } });
   const assets = readdirSync(join(outDir, 'assets'));
   assert.ok(assets.some((f) => /^qlinear_wasm-.*\.wasm$/.test(f)), `the .wasm is emitted as an asset: ${assets}`);
+  assert.ok(assets.some((f) => /^qlinear_wasm_relaxed-.*\.wasm$/.test(f)), `the relaxed-SIMD .wasm too: ${assets}`);
 
   const serve = sirv(outDir);
   const server = http.createServer((req, res) => serve(req, res, () => res.writeHead(404).end()));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const session = await openBrowser();
-  try {
+  await init();
+  const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
+  const run = async (query) => {
     const problems = [];
     const page = await newPage(session.browser, problems);
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(`http://127.0.0.1:${server.address().port}/${query}`);
     await page.waitForSelector('body[data-done]', { timeout: 30_000 });
-    const result = await page.textContent('#result');
-    assert.equal(await page.getAttribute('body', 'data-done'), 'true', result);
-    const { q, y, wasmUrl, capabilities } = JSON.parse(result);
-    await init();
-    const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
-    assert.deepEqual(q, Array.from(quantizeTensor(x, getSymmetricQParams(x))));
-    assert.equal(y.length, 4);
-    assert.match(wasmUrl, /^\/assets\/qlinear_wasm-.*\.wasm$/);
-    assert.equal(capabilities.build.simd128, true);
+    const text = await page.textContent('#result');
+    assert.equal(await page.getAttribute('body', 'data-done'), 'true', text);
+    const result = JSON.parse(text);
+    assert.deepEqual(result.q, Array.from(quantizeTensor(x, getSymmetricQParams(x))));
+    assert.equal(result.y.length, 4);
+    assert.match(result.wasmUrl, /^\/assets\/qlinear_wasm-.*\.wasm$/);
+    assert.equal(result.capabilities.build.simd128, true);
     assert.deepEqual(problems, []);
+    await page.close();
+    return result;
+  };
+  try {
+    // init(): the package finds its own modules in the bundle, and Chromium gets the relaxed one.
+    const auto = await run('');
+    assert.equal(auto.capabilities.build.kernels, 'wasm-relaxed-simd');
+    assert.deepEqual(auto.loaded.map((p) => p.replace(/-[^-/]+\.wasm$/, '.wasm')), ['/assets/qlinear_wasm_relaxed.wasm']);
+    // init({ wasmUrl }) with the subpath import: the module named, the same numbers.
+    const subpath = await run('?subpath');
+    assert.equal(subpath.capabilities.build.kernels, 'wasm-simd128');
+    assert.deepEqual(subpath.loaded, [subpath.wasmUrl]);
+    assert.deepEqual(subpath.y, auto.y);
   } finally {
     await session.close();
     server.close();

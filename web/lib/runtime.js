@@ -18,11 +18,58 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
 let modulePromise = null;
 let wasm = null;
 
+// The two packaged modules: the same program, with the W8A8 kernels on SIMD128 or on relaxed
+// SIMD's int8 dot (bindings/CMakeLists.txt). Written out in full so that bundlers see them.
+const PACKAGED_WASM = {
+  simd128: new URL('../dist/qlinear_wasm.wasm', import.meta.url),
+  relaxed: new URL('../dist/qlinear_wasm_relaxed.wasm', import.meta.url),
+};
+
+// A 55-byte module whose one function returns lane 3 of
+// i32x4.relaxed_dot_i8x16_i7x16_add_s(splat a, splat b, splat c), that is 4ab + c.
+const RELAXED_DOT_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f,
+  0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x64, 0x6f, 0x74, 0x00, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00,
+  0x20, 0x00, 0xfd, 0x0f, 0x20, 0x01, 0xfd, 0x0f, 0x20, 0x02, 0xfd, 0x11, 0xfd, 0x93, 0x02, 0xfd, 0x1b, 0x03,
+  0x0b,
+]);
+
+let relaxedSimdChecked = null;
+/**
+ * Whether this engine runs relaxed SIMD's int8 dot, and runs it right: validating is not enough,
+ * since Node 20 with --experimental-wasm-relaxed-simd validates it but its baseline compiler
+ * returns 2·(4ab) instead of 4ab + c.
+ */
+export function relaxedSimdWorks() {
+  if (relaxedSimdChecked === null) {
+    relaxedSimdChecked = false;
+    try {
+      if (WebAssembly.validate(RELAXED_DOT_PROBE)) {
+        const { dot } = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_DOT_PROBE)).exports;
+        relaxedSimdChecked = dot(-100, 100, 5) === -39995 && dot(127, 127, -7) === 64509;
+      }
+    } catch {
+      // no relaxed SIMD (or no synchronous compilation here): the SIMD128 module
+    }
+  }
+  return relaxedSimdChecked;
+}
+
+const SIMD_CHOICES = ['auto', 'relaxed', 'simd128'];
+
+function packagedWasmFor(simd) {
+  if (!SIMD_CHOICES.includes(simd))
+    throw new TypeError(`init(): simd must be one of ${SIMD_CHOICES.map((c) => `'${c}'`).join(', ')}, not ${JSON.stringify(simd)}`);
+  if (simd === 'relaxed' && !relaxedSimdWorks())
+    throw new QlinearError("init({ simd: 'relaxed' }): this engine does not run relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s " +
+      "(or runs it wrong); leave simd at 'auto' to use the SIMD128 module here");
+  return simd === 'simd128' || (simd === 'auto' && !relaxedSimdWorks()) ? PACKAGED_WASM.simd128 : PACKAGED_WASM.relaxed;
+}
+
 // In Node, Emscripten 3.1.6's glue would call fetch() on a file path (and fail), so the bytes
 // are read here: the packaged .wasm, or a file: URL or path the caller named.
 async function readWasmInNode(wasmUrl) {
   const { readFile } = await import('node:fs/promises');
-  if (wasmUrl === undefined) return readFile(new URL('../dist/qlinear_wasm.wasm', import.meta.url));
   const url = String(wasmUrl);
   if (url.startsWith('file:')) return readFile(new URL(url));
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return readFile(url); // a plain path
@@ -34,11 +81,18 @@ let initOptions = null;
 /**
  * Loads the WebAssembly module. Call (and await) it once before anything else; later calls
  * return the same promise.
- * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array }} [options]
+ *
+ * Of the two packaged modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
+ * engine runs relaxed SIMD correctly (Chrome 114 and later, for example) and the SIMD128 one
+ * elsewhere; 'relaxed' or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names the module
+ * itself, and then `simd` only matters for 'relaxed' being refused where it cannot run.
+ * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128' }} [options]
  */
 export function init(options = {}) {
+  let packagedWasm;
   try {
-    checkKeys(options, ['wasmUrl', 'wasmBinary'], 'init()');
+    checkKeys(options, ['wasmUrl', 'wasmBinary', 'simd'], 'init()');
+    packagedWasm = packagedWasmFor(options.simd ?? 'auto');
   } catch (e) {
     return Promise.reject(e);
   }
@@ -51,15 +105,14 @@ export function init(options = {}) {
   initOptions = { ...options };
   modulePromise = (async () => {
     const moduleArgs = {};
+    const wasmUrl = options.wasmUrl ?? packagedWasm;
     if (options.wasmBinary) moduleArgs.wasmBinary = options.wasmBinary;
     else if (isNode) {
-      const bytes = await readWasmInNode(options.wasmUrl);
+      const bytes = await readWasmInNode(wasmUrl);
       if (bytes) moduleArgs.wasmBinary = bytes;
     }
     moduleArgs.locateFile = (path) =>
-      path.endsWith('.wasm') && options.wasmUrl
-        ? String(options.wasmUrl)
-        : new URL(`../dist/${path}`, import.meta.url).href;
+      path.endsWith('.wasm') ? String(wasmUrl) : new URL(`../dist/${path}`, import.meta.url).href;
     wasm = await createQlinearModule(moduleArgs);
     return { version: VERSION };
   })();

@@ -120,6 +120,83 @@ struct W8A8Tile {
   }
 };
 
+#ifdef QLINEAR_WASM_RELAXED_SIMD
+// i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x7, acc): each i32 lane of acc plus the four products
+// of its bytes, w signed and x7 in [0, 127]. With x7 in that range the result is the same on
+// every engine (relaxed SIMD leaves only a set top bit of x7 to the implementation), and V8 runs
+// it as one vpdpbusd with AVX-VNNI (pmaddubsw + pmaddwd + paddd without).
+//
+// clang 14 (Emscripten 3.1.6) has no builtin for it, so this emits the prototype relaxed
+// f32x4.fma (fd af 01) in its place: the same three v128 operands in the same order, one v128
+// result, and the same encoded length as the dot (fd 93 02). scripts/relax_wasm.mjs rewrites each
+// of them after linking, finding them with llvm-objdump. Nothing else in this build may use
+// f32x4.fma; the rewritten module is checked against the SIMD128 one bit for bit
+// (tests/browser/relaxed-simd.test.mjs).
+inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
+  using f32x4 = float __attribute__((vector_size(16)));
+  return reinterpret_cast<v128_t>(__builtin_wasm_fma_f32x4(reinterpret_cast<f32x4>(w), reinterpret_cast<f32x4>(x7),
+                                                           reinterpret_cast<f32x4>(acc)));
+}
+
+// W8A8 tiles on relaxed SIMD: the weights' bytes straight from the packed rows, the activations'
+// quint8 bytes split into x & 127 and x >> 7 (both in [0, 127]), two dots of 16 MACs each per
+// weight vector: Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Against W8A8Tile's 16 MACs (two
+// sign-extending loads, two dots, two adds) that is one load and two dots. Two accumulators per
+// (row, batch row) and V8's 16 vector registers give 4 rows at batch 1, 2 at 2 and 1 at 4.
+template <int R, int G>
+struct W8A8RelaxedTile {
+  using XType = uint8_t;
+  static constexpr std::size_t kLanes = 16;
+  static constexpr int kRows = G == 1 ? 4 : G == 2 ? 2 : 1;
+  static constexpr int kRowsLong = kRows;
+
+  // xstride == stride (a multiple of 16).
+  static void run(const uint8_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+    v128_t low[G][R], high[G][R];
+    for (int b = 0; b < G; ++b)
+      for (int r = 0; r < R; ++r) low[b][r] = high[b][r] = wasm_i32x4_splat(0);
+    const int8_t* wp[R];
+    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
+    // As W8A8Tile::gemv: at batch 1 with rows under a page, each step touches a cache line of
+    // the next tile's rows.
+    const bool touch_ahead = G == 1 && stride < 4096;
+    const int8_t* touch = wp[R - 1] + stride;
+    const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
+    uint32_t sink = 0;
+    const v128_t low_bits = wasm_i8x16_splat(0x7f);
+    for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 16 * G) {
+      if (touch_ahead) {
+        uint32_t word;
+        std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
+        sink += word;
+        touch += 64;
+      }
+      v128_t xl[G], xh[G];
+      for (int b = 0; b < G; ++b) {
+        const v128_t x = wasm_v128_load(xp + 16 * b);
+        xl[b] = wasm_v128_and(x, low_bits);
+        xh[b] = wasm_u8x16_shr(x, 7);
+      }
+      for (int r = 0; r < R; ++r) {
+        const v128_t wv = wasm_v128_load(wp[r]);
+        wp[r] += 16;
+        for (int b = 0; b < G; ++b) {
+          low[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xl[b], low[b][r]);
+          high[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xh[b], high[b][r]);
+        }
+      }
+    }
+    asm volatile("" : : "r"(sink));  // the touches must happen
+    // Wrapping i32 lanes: the total fits int32 (kMaxW8A8InFeatures), so it comes out exact.
+    for (int b = 0; b < G; ++b) {
+      v128_t acc[R];
+      for (int r = 0; r < R; ++r) acc[r] = wasm_i32x4_add(low[b][r], wasm_i32x4_shl(high[b][r], 7));
+      store_sums_i32<R>(acc, raw[b]);
+    }
+  }
+};
+#endif  // QLINEAR_WASM_RELAXED_SIMD
+
 // 8 int8 weights minus the zero point as two f32x4 (see the top of the file); minus_bias is the
 // f32 splat 2²³ + 128 + zw.
 inline void weights_to_f32(const int8_t* p, v128_t minus_bias, v128_t& f0, v128_t& f1) {
@@ -406,9 +483,17 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
   // (measured at W2a: batch 2 26.1 -> 24.1 GMAC/s, batch 4 31.9 -> 30.2 with the panel; batch 3
   // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
   if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
+#ifdef QLINEAR_WASM_RELAXED_SIMD
+  detail::drive_w8a8<W8A8RelaxedTile>(x, w, bias, y);
+#else
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
+#endif
 }
 
+#ifdef QLINEAR_WASM_RELAXED_SIMD
+const char* packed_kernels_isa() { return "wasm-relaxed-simd"; }
+#else
 const char* packed_kernels_isa() { return "wasm-simd128"; }
+#endif
 
 }  // namespace qlinear::kernels

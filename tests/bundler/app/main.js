@@ -1,17 +1,21 @@
-// A tiny app that uses qlinear the way a bundled web app would: the package by name, the .wasm
-// through its package subpath as an asset URL the bundler fingerprints and copies.
+// A tiny app that uses qlinear the way a bundled web app would: the package by name, and the
+// .wasm either found by the package itself (init(): the bundler copies both packaged modules,
+// which runtime.js names with new URL(..., import.meta.url)) or, with ?subpath, through the
+// package's .wasm subpath as an asset URL the bundler fingerprints and copies.
 import { init, getSymmetricQParams, quantizeTensor, loadModel, capabilities } from 'qlinear';
 import wasmUrl from 'qlinear/qlinear.wasm?url';
 import modelUrl from '../../fixtures/safetensors/sequential_f32.safetensors?url';
 
 const out = document.querySelector('#result');
 try {
-  await init({ wasmUrl });
+  const subpath = new URLSearchParams(location.search).has('subpath');
+  await init(subpath ? { wasmUrl } : {});
   const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
   const q = Array.from(quantizeTensor(x, getSymmetricQParams(x)));
   const model = loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));
   const y = Array.from(model.quantize().forward(new Float32Array(16).fill(0.5), 1));
-  out.textContent = JSON.stringify({ q, y, wasmUrl, capabilities: capabilities() });
+  const loaded = performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname).filter((p) => p.endsWith('.wasm'));
+  out.textContent = JSON.stringify({ q, y, wasmUrl, loaded, capabilities: capabilities() });
   document.body.dataset.done = 'true';
 } catch (e) {
   out.textContent = `error: ${e.message}`;

@@ -1,0 +1,99 @@
+// The relaxed-SIMD module (web/dist/qlinear_wasm_relaxed.wasm, W8A8 tiles on
+// i32x4.relaxed_dot_i8x16_i7x16_add_s) in real Chromium, against the SIMD128 module in another
+// page of the same browser: every forward mode, on the odd shapes of the kernel tests, must give
+// the same float32 bits. The SIMD128 kernels are checked bit for bit against the scalar reference
+// by the Catch2 suite (ctest, native and wasm); Node cannot run relaxed SIMD, so this is where
+// the rewritten module (scripts/relax_wasm.mjs) is proven.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { openBrowser, newPage } from './browser.mjs';
+
+let session;
+const problems = [];
+
+before(async () => {
+  session = await openBrowser();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+// Runs in the page: loads qlinear with the given `simd` choice, then for every shape and mode
+// returns an FNV-1a hash of the output's float32 bits (and the first value, for messages).
+async function forwardHashes({ simd, sizes, batches }) {
+  const q = await import('/qlinear.js');
+  await q.init({ simd });
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const values = (n, scale) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+  const hash = (floats) => {
+    let h = 0x811c9dc5;
+    for (const word of new Uint32Array(floats.buffer, floats.byteOffset, floats.length))
+      for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((word >>> shift) & 0xff), 0x01000193);
+    return (h >>> 0).toString(16);
+  };
+  const modes = {
+    'dynamic, symmetric qint8': { mode: 'dynamic' },
+    'dynamic, affine quint8': { mode: 'dynamic', symmetric: false, dtype: 'quint8' },
+    'dynamic, pytorch activations': { mode: 'dynamic', activations: 'pytorch' },
+    'llm-int8': { mode: 'llm-int8' },
+    'weight-only': { mode: 'weight-only' },
+  };
+  const results = {};
+  for (const k of sizes) {
+    for (const n of sizes) {
+      const linear = new q.Linear({ inFeatures: k, outFeatures: n, weight: values(k * n, 1 / Math.sqrt(k)), bias: values(n, 0.1) });
+      for (const [name, options] of Object.entries(modes)) {
+        const layer = q.QuantLinear.fromLinear(linear, options);
+        for (const batch of batches) {
+          const x = values(batch * k, 2);
+          if (k > 3) x[3] = 9; // one outlier column for llm-int8 (and a wide row range for the rest)
+          const y = layer.forward(x, batch);
+          results[`${name}, K ${k}, N ${n}, batch ${batch}`] = `${hash(y)} (y[0] ${y[0]})`;
+        }
+        layer.dispose();
+      }
+      linear.dispose();
+    }
+  }
+  return { kernels: q.capabilities().build.kernels, results };
+}
+
+const sizes = [1, 3, 15, 17, 33, 255, 1000];
+const batches = [1, 2, 3, 4, 5, 64];
+
+test('the relaxed-SIMD module gives the SIMD128 module\'s outputs bit for bit, in every mode and odd shape', async () => {
+  const run = async (simd) => {
+    const page = await newPage(session.browser, problems);
+    await page.goto(session.url);
+    const out = await page.evaluate(forwardHashes, { simd, sizes, batches });
+    await page.close();
+    return out;
+  };
+  const simd128 = await run('simd128');
+  const relaxed = await run('relaxed');
+  assert.equal(simd128.kernels, 'wasm-simd128');
+  assert.equal(relaxed.kernels, 'wasm-relaxed-simd');
+  assert.equal(Object.keys(relaxed.results).length, sizes.length ** 2 * batches.length * 5);
+  const differing = Object.keys(simd128.results).filter((key) => simd128.results[key] !== relaxed.results[key]);
+  assert.deepEqual(differing.slice(0, 10).map((key) => `${key}: ${simd128.results[key]} vs ${relaxed.results[key]}`), []);
+  assert.deepEqual(problems, []);
+});
+
+test("init() picks the relaxed-SIMD module in Chromium by default, and the choice is reported", async () => {
+  const page = await newPage(session.browser, problems);
+  await page.goto(session.url);
+  const kernels = await page.evaluate(async () => {
+    const q = await import('/qlinear.js');
+    await q.init();
+    return q.capabilities().build.kernels;
+  });
+  await page.close();
+  assert.equal(kernels, 'wasm-relaxed-simd');
+  assert.deepEqual(problems, []);
+});
