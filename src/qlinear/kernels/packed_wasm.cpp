@@ -1,5 +1,7 @@
 // The packed int8 kernels in WASM SIMD128 (<wasm_simd128.h>), for the wasm build, as register
 // tiles of R output rows × B batch rows (the loops around them are in packed_driver.hpp).
+// Compiled a second time with QLINEAR_WASM_RELAXED_SIMD for the relaxed-SIMD module, whose
+// batch-1 W8A8 kernel uses relaxed SIMD's int8 dot instead (w8a8_gemv_relaxed below).
 //
 // W8A8: weights read with sign-extending loads (v128.load8x8_s, one instruction in V8: pmovsxbw
 // from memory) against activations widened to i16 once per call, i32x4.dot_i16x8_s (8 MACs) into
@@ -22,6 +24,7 @@
 #include "qlinear/kernels/packed_driver.hpp"
 
 namespace qlinear::kernels {
+
 
 namespace {
 
@@ -138,63 +141,79 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
                                                            reinterpret_cast<f32x4>(acc)));
 }
 
-// W8A8 tiles on relaxed SIMD: the weights' bytes straight from the packed rows, the activations'
-// quint8 bytes split into x & 127 and x >> 7 (both in [0, 127]), two dots of 16 MACs each per
-// weight vector: Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Against W8A8Tile's 16 MACs (two
-// sign-extending loads, two dots, two adds) that is one load and two dots. Two accumulators per
-// (row, batch row) and V8's 16 vector registers give 4 rows at batch 1, 2 at 2 and 1 at 4.
-template <int R, int G>
-struct W8A8RelaxedTile {
-  using XType = uint8_t;
-  static constexpr std::size_t kLanes = 16;
-  static constexpr int kRows = G == 1 ? 4 : G == 2 ? 2 : 1;
-  static constexpr int kRowsLong = kRows;
-
-  // xstride == stride (a multiple of 16).
-  static void run(const uint8_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
-    v128_t low[G][R], high[G][R];
-    for (int b = 0; b < G; ++b)
-      for (int r = 0; r < R; ++r) low[b][r] = high[b][r] = wasm_i32x4_splat(0);
-    const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
-    // As W8A8Tile::gemv: at batch 1 with rows under a page, each step touches a cache line of
-    // the next tile's rows.
-    const bool touch_ahead = G == 1 && stride < 4096;
-    const int8_t* touch = wp[R - 1] + stride;
-    const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
-    uint32_t sink = 0;
-    const v128_t low_bits = wasm_i8x16_splat(0x7f);
-    for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 16 * G) {
-      if (touch_ahead) {
-        uint32_t word;
-        std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
-        sink += word;
-        touch += 64;
-      }
-      v128_t xl[G], xh[G];
-      for (int b = 0; b < G; ++b) {
-        const v128_t x = wasm_v128_load(xp + 16 * b);
-        xl[b] = wasm_v128_and(x, low_bits);
-        xh[b] = wasm_u8x16_shr(x, 7);
-      }
-      for (int r = 0; r < R; ++r) {
-        const v128_t wv = wasm_v128_load(wp[r]);
-        wp[r] += 16;
-        for (int b = 0; b < G; ++b) {
-          low[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xl[b], low[b][r]);
-          high[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xh[b], high[b][r]);
-        }
-      }
+// W8A8 at batch 1 on relaxed SIMD: the weights' bytes straight from the packed rows; the
+// activation row's quint8 bytes split once per call into two planes, x & 127 and x >> 7 (both in
+// [0, 127]), stored [k / 16][plane][16]; two dots per weight vector:
+// Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Per 16 MACs that is one load and two dots, where
+// W8A8Tile::gemv has two sign-extending loads, two dots and two adds. 4 rows a tile (8
+// accumulators of V8's 16 vector registers; 6 rows measured no faster), with W8A8Tile::gemv's
+// touches ahead for rows under a page.
+//
+// Only batch 1: from 2 rows on, the SIMD128 tiles and panels are faster. Two dots per 16 MACs
+// peak at about the i32x4.dot_i16x8_s rate (probe in Chromium: a 2 x 2 tile 39 GMAC/s, the i16
+// panel tile 35-39), and the batched kernels here came out 11-20 % slower than those
+// (bench/wasm/chromium_ab.mjs, W2 at batch 16 and 128, W3 at 64). At batch 1 the weights
+// dominate: measured 1.40-1.59x faster than the SIMD128 tiles on W1-W3's layers.
+template <int R>
+__attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const int8_t* w0, std::size_t stride,
+                                                 const int8_t* touch, const int8_t* touch_last, int32_t* sums) {
+  v128_t low[R], high[R];
+  for (int r = 0; r < R; ++r) low[r] = high[r] = wasm_i32x4_splat(0);
+  const int8_t* wp[R];
+  for (int r = 0; r < R; ++r) wp[r] = w0 + r * stride;
+  uint32_t sink = 0;
+  for (const uint8_t *xp = planes, *const end = planes + 2 * stride; xp != end; xp += 32) {
+    if (touch) {
+      uint32_t word;
+      std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
+      sink += word;
+      touch += 64;
     }
-    asm volatile("" : : "r"(sink));  // the touches must happen
-    // Wrapping i32 lanes: the total fits int32 (kMaxW8A8InFeatures), so it comes out exact.
-    for (int b = 0; b < G; ++b) {
-      v128_t acc[R];
-      for (int r = 0; r < R; ++r) acc[r] = wasm_i32x4_add(low[b][r], wasm_i32x4_shl(high[b][r], 7));
-      store_sums_i32<R>(acc, raw[b]);
+    const v128_t xl = wasm_v128_load(xp), xh = wasm_v128_load(xp + 16);
+    for (int r = 0; r < R; ++r) {
+      const v128_t wv = wasm_v128_load(wp[r]);
+      wp[r] += 16;
+      low[r] = relaxed_dot_i8x16_i7x16_add(wv, xl, low[r]);
+      high[r] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[r]);
     }
   }
-};
+  asm volatile("" : : "r"(sink));  // the touches must happen
+  v128_t acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = wasm_i32x4_add(low[r], wasm_i32x4_shl(high[r], 7));
+  store_sums_i32<R>(acc, sums);
+}
+
+void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  const std::size_t stride = w.stride, n = w.out_features, kin = w.in_features;
+  uint8_t* planes = scratch<uint8_t>(ScratchSlot::tile_activations, 2 * stride);
+  const v128_t low_bits = wasm_i8x16_splat(0x7f);
+  for (std::size_t k = 0; k < stride; k += 16) {
+    v128_t v;
+    if (k + 16 <= kin) {
+      v = wasm_v128_load(x.values + k);
+    } else {  // the last block: the row's tail, then zeros
+      alignas(16) uint8_t tail[16] = {};
+      if (k < kin) std::memcpy(tail, x.values + k, kin - k);
+      v = wasm_v128_load(tail);
+    }
+    wasm_v128_store(planes + 2 * k, wasm_v128_and(v, low_bits));
+    wasm_v128_store(planes + 2 * k + 16, wasm_u8x16_shr(v, 7));
+  }
+  const int32_t x_sum = detail::sum_u8(x.values, kin);
+  const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
+  const bool touch_ahead = stride < 4096;
+  int32_t sums[4];
+  std::size_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const int8_t* rows = w.values.data() + j * stride;
+    relaxed_gemv_tile<4>(planes, rows, stride, touch_ahead ? rows + 4 * stride : nullptr, touch_last, sums);
+    detail::w8a8_outputs<4>(sums, x, 0, x_sum, w, j, bias, y + j);
+  }
+  for (; j < n; ++j) {
+    relaxed_gemv_tile<1>(planes, w.values.data() + j * stride, stride, nullptr, touch_last, sums);
+    detail::w8a8_outputs<1>(sums, x, 0, x_sum, w, j, bias, y + j);
+  }
+}
 #endif  // QLINEAR_WASM_RELAXED_SIMD
 
 // 8 int8 weights minus the zero point as two f32x4 (see the top of the file); minus_bias is the
@@ -476,18 +495,22 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 // function, which holds the batch-1 loops, would grow from about 16 to 22 KB of wasm, towards the
 // sizes where V8 switches to its mid-tier register allocator (see i16_tile).
 void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) = &w8a8_batched;
+#ifdef QLINEAR_WASM_RELAXED_SIMD
+// Likewise: the relaxed build's batch-1 kernel stays a function of its own.
+void (*volatile const w8a8_gemv_relaxed_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) =
+    &w8a8_gemv_relaxed;
+#endif
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   // Batches of one group of the driver's (1, 2 or 4 rows) already read each weight once, and the
   // tiles that sign-extend as they go do less work per weight than a panel's stores and reloads
   // (measured at W2a: batch 2 26.1 -> 24.1 GMAC/s, batch 4 31.9 -> 30.2 with the panel; batch 3
   // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
-  if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
 #ifdef QLINEAR_WASM_RELAXED_SIMD
-  detail::drive_w8a8<W8A8RelaxedTile>(x, w, bias, y);
-#else
-  detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
+  if (x.batch == 1) return w8a8_gemv_relaxed_fn(x, w, bias, y);
 #endif
+  if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
+  detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
 }
 
 #ifdef QLINEAR_WASM_RELAXED_SIMD
