@@ -20,20 +20,24 @@ const root = new URL('../../', import.meta.url);
 const [fileA = 'web/dist/qlinear_wasm.wasm', fileB = 'web/dist/qlinear_wasm_relaxed.wasm'] = process.argv.slice(2);
 const read = (file) => readFileSync(new URL(file, `file://${process.cwd()}/`));
 
-// Layers of bench/README.md's workloads: [name, in, out, batch].
+// Layers and layer chains of bench/README.md's workloads: [name, [in, hidden..., out], batch]. A
+// chain runs its layers one after the other (no activation between them), so that the weights
+// come from where they would in a whole forward.
 const CASES = [
-  ['W1 4096x4096 b1', 4096, 4096, 1],
-  ['W2a 1024->4096 b1', 1024, 4096, 1],
-  ['W2b 4096->1024 b1', 4096, 1024, 1],
-  ['W3a 784->1024 b1', 784, 1024, 1],
-  ['W3b 1024->1024 b1', 1024, 1024, 1],
-  ['W4 128->256 b1', 128, 256, 1],
-  ['W2a b2', 1024, 4096, 2],
-  ['W2a b4', 1024, 4096, 4],
-  ['W2a b16', 1024, 4096, 16],
-  ['W2b b16', 4096, 1024, 16],
-  ['W2a b128', 1024, 4096, 128],
-  ['W3b b64', 1024, 1024, 64],
+  ['W1 4096x4096 b1', [4096, 4096], 1],
+  ['W2a 1024->4096 b1', [1024, 4096], 1],
+  ['W2b 4096->1024 b1', [4096, 1024], 1],
+  ['W3a 784->1024 b1', [784, 1024], 1],
+  ['W3b 1024->1024 b1', [1024, 1024], 1],
+  ['W4 128->256 b1', [128, 256], 1],
+  ['W2a b2', [1024, 4096], 2],
+  ['W2a b4', [1024, 4096], 4],
+  ['W2a b16', [1024, 4096], 16],
+  ['W2b b16', [4096, 1024], 16],
+  ['W2 chain b1', [1024, 4096, 1024], 1],
+  ['W2 chain b16', [1024, 4096, 1024], 16],
+  ['W2a b128', [1024, 4096], 128],
+  ['W3b b64', [1024, 1024], 64],
 ].filter(([name]) => !process.env.AB_ONLY || process.env.AB_ONLY.split(',').includes(name));
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>qlinear A/B</title>
@@ -48,24 +52,31 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode }) => {
   const options = { symmetric: true, perChannel: true, dtype: 'qint8', reduceRange: false, range: 'full', mode,
     activations: 'per-row', outlierThreshold: 6 };
   const rows = [];
-  for (const [name, k, n, batch] of cases) {
-    const w = Float32Array.from({ length: k * n }, () => random() / Math.sqrt(k));
-    const bias = Float32Array.from({ length: n }, () => random() * 0.1);
-    const x = Float32Array.from({ length: k * batch }, () => random());
-    const layers = modules.map((m) => {
-      const linear = unwrap(m._makeLinear(k, n, w, bias));
-      const q = unwrap(m._quantLinearFromLinear(linear, options));
-      linear.delete();
-      return q;
-    });
-    const outs = layers.map((q) => unwrap(q._forward(x, batch)));
+  for (const [name, dims, batch] of cases) {
+    // chains[v]: module v's layers, the same weights in both.
+    const chains = [[], []];
+    let macs = 0;
+    for (let l = 0; l + 1 < dims.length; ++l) {
+      const [k, n] = [dims[l], dims[l + 1]];
+      macs += k * n * batch;
+      const w = Float32Array.from({ length: k * n }, () => random() / Math.sqrt(k));
+      const bias = Float32Array.from({ length: n }, () => random() * 0.1);
+      modules.forEach((m, v) => {
+        const linear = unwrap(m._makeLinear(k, n, w, bias));
+        chains[v].push(unwrap(m._quantLinearFromLinear(linear, options)));
+        linear.delete();
+      });
+    }
+    const x = Float32Array.from({ length: dims[0] * batch }, () => random());
+    const forward = (chain) => chain.reduce((input, q) => q._forward(input, batch), x);
+    const outs = chains.map((chain) => unwrap(forward(chain)));
     const same = outs[0].every((v, i) => Object.is(v, outs[1][i]));
     // Calibrate: calls per sample so that a sample lasts about sampleMs.
-    const reps = layers.map((q) => {
+    const reps = chains.map((chain) => {
       let count = 1;
       for (;;) {
         const t = performance.now();
-        for (let i = 0; i < count; ++i) q._forward(x, batch);
+        for (let i = 0; i < count; ++i) forward(chain);
         const ms = performance.now() - t;
         if (ms >= sampleMs / 4) return Math.max(1, Math.round(count * sampleMs / ms));
         count *= 2;
@@ -75,14 +86,14 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode }) => {
     for (let r = 0; r < rounds; ++r) {
       for (const v of r % 2 ? [1, 0] : [0, 1]) {
         const t = performance.now();
-        for (let i = 0; i < reps[v]; ++i) layers[v]._forward(x, batch);
+        for (let i = 0; i < reps[v]; ++i) forward(chains[v]);
         samples[v].push((performance.now() - t) / reps[v]);
       }
     }
     const median = (s) => { const t = [...s].sort((p, q) => p - q); return t[t.length >> 1]; };
     const [ma, mb] = samples.map(median);
-    rows.push({ name, k, n, batch, a: ma, b: mb, same, gmacA: k * n * batch / ma / 1e6, gmacB: k * n * batch / mb / 1e6 });
-    layers.forEach((q) => q.delete());
+    rows.push({ name, a: ma, b: mb, same, gmacA: macs / ma / 1e6, gmacB: macs / mb / 1e6 });
+    chains.flat().forEach((q) => q.delete());
   }
   return rows;
 };
