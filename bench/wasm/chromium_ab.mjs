@@ -9,7 +9,8 @@
 // compare two versions of one build, copy the .wasm of the first aside before rebuilding. Both
 // must come from builds with the same glue (web/dist/qlinear_wasm.mjs, checked by
 // scripts/relax_wasm.mjs). Environment: AB_ROUNDS (15), AB_SAMPLE_MS (20), AB_MODE (dynamic),
-// AB_ONLY (a comma-separated subset of the case names below), CHROMIUM_PATH.
+// AB_ACTIVATIONS (per-row, or pytorch: 7-bit), AB_ONLY (a comma-separated subset of the case names
+// below), CHROMIUM_PATH.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -43,14 +44,14 @@ const CASES = [
 const PAGE = `<!doctype html><meta charset="utf-8"><title>qlinear A/B</title>
 <script type="module">
 import createQlinearModule from '/web/dist/qlinear_wasm.mjs';
-window.runAB = async ({ a, b, cases, rounds, sampleMs, mode }) => {
+window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
   const bytes = async (name) => new Uint8Array(await (await fetch('/ab/' + name)).arrayBuffer());
   const modules = [await createQlinearModule({ wasmBinary: await bytes(a) }), await createQlinearModule({ wasmBinary: await bytes(b) })];
   const unwrap = (r) => { if (r instanceof Error) throw r; return r; };
   let seed = 1;
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
   const options = { symmetric: true, perChannel: true, dtype: 'qint8', reduceRange: false, range: 'full', mode,
-    activations: 'per-row', outlierThreshold: 6 };
+    activations, outlierThreshold: 6 };
   const rows = [];
   for (const [name, dims, batch] of cases) {
     // chains[v]: module v's layers, the same weights in both.
@@ -124,8 +125,9 @@ try {
   const rows = await page.evaluate((args) => window.runAB(args), {
     a: 'a', b: 'b', cases: CASES, rounds: Number(process.env.AB_ROUNDS ?? 15),
     sampleMs: Number(process.env.AB_SAMPLE_MS ?? 20), mode: process.env.AB_MODE ?? 'dynamic',
+    activations: process.env.AB_ACTIVATIONS ?? 'per-row',
   });
-  console.log(`Chromium ${browser.version()}; A = ${fileA}, B = ${fileB}; QuantLinear._forward, mode ${process.env.AB_MODE ?? 'dynamic'}; median of round-robin samples`);
+  console.log(`Chromium ${browser.version()}; A = ${fileA}, B = ${fileB}; QuantLinear._forward, mode ${process.env.AB_MODE ?? 'dynamic'}, activations ${process.env.AB_ACTIVATIONS ?? 'per-row'}; median of round-robin samples`);
   console.log('| case | A µs | B µs | A ÷ B | A GMAC/s | B GMAC/s | same output bits |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of rows)

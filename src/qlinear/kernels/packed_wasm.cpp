@@ -154,7 +154,9 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 // panel tile 35-39), and the batched kernels here came out 11-20 % slower than those
 // (bench/wasm/chromium_ab.mjs, W2 at batch 16 and 128, W3 at 64). At batch 1 the weights
 // dominate: measured 1.40-1.59x faster than the SIMD128 tiles on W1-W3's layers.
-template <int R>
+// kHigh false: the row has no byte over 127 (7-bit activations), so the x >> 7 plane is all zero
+// and its dots are skipped.
+template <int R, bool kHigh>
 __attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const int8_t* w0, std::size_t stride,
                                                  const int8_t* touch, const int8_t* touch_last, int32_t* sums) {
   v128_t low[R], high[R];
@@ -169,17 +171,17 @@ __attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const in
       sink += word;
       touch += 64;
     }
-    const v128_t xl = wasm_v128_load(xp), xh = wasm_v128_load(xp + 16);
+    const v128_t xl = wasm_v128_load(xp), xh = kHigh ? wasm_v128_load(xp + 16) : xl;
     for (int r = 0; r < R; ++r) {
       const v128_t wv = wasm_v128_load(wp[r]);
       wp[r] += 16;
       low[r] = relaxed_dot_i8x16_i7x16_add(wv, xl, low[r]);
-      high[r] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[r]);
+      if constexpr (kHigh) high[r] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[r]);
     }
   }
   asm volatile("" : : "r"(sink));  // the touches must happen
   v128_t acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = wasm_i32x4_add(low[r], wasm_i32x4_shl(high[r], 7));
+  for (int r = 0; r < R; ++r) acc[r] = kHigh ? wasm_i32x4_add(low[r], wasm_i32x4_shl(high[r], 7)) : low[r];
   store_sums_i32<R>(acc, sums);
 }
 
@@ -187,6 +189,7 @@ void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const
   const std::size_t stride = w.stride, n = w.out_features, kin = w.in_features;
   uint8_t* planes = scratch<uint8_t>(ScratchSlot::tile_activations, 2 * stride);
   const v128_t low_bits = wasm_i8x16_splat(0x7f);
+  v128_t high_any = wasm_i8x16_splat(0);
   for (std::size_t k = 0; k < stride; k += 16) {
     v128_t v;
     if (k + 16 <= kin) {
@@ -196,23 +199,82 @@ void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const
       if (k < kin) std::memcpy(tail, x.values + k, kin - k);
       v = wasm_v128_load(tail);
     }
+    high_any = wasm_v128_or(high_any, v);
     wasm_v128_store(planes + 2 * k, wasm_v128_and(v, low_bits));
     wasm_v128_store(planes + 2 * k + 16, wasm_u8x16_shr(v, 7));
   }
   const int32_t x_sum = detail::sum_u8(x.values, kin);
   const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
   const bool touch_ahead = stride < 4096;
-  int32_t sums[4];
-  std::size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const int8_t* rows = w.values.data() + j * stride;
-    relaxed_gemv_tile<4>(planes, rows, stride, touch_ahead ? rows + 4 * stride : nullptr, touch_last, sums);
-    detail::w8a8_outputs<4>(sums, x, 0, x_sum, w, j, bias, y + j);
+  auto rows_with = [&](auto high) {
+    constexpr bool kHigh = decltype(high)::value;
+    int32_t sums[4];
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const int8_t* rows = w.values.data() + j * stride;
+      relaxed_gemv_tile<4, kHigh>(planes, rows, stride, touch_ahead ? rows + 4 * stride : nullptr, touch_last, sums);
+      detail::w8a8_outputs<4>(sums, x, 0, x_sum, w, j, bias, y + j);
+    }
+    for (; j < n; ++j) {
+      relaxed_gemv_tile<1, kHigh>(planes, w.values.data() + j * stride, stride, nullptr, touch_last, sums);
+      detail::w8a8_outputs<1>(sums, x, 0, x_sum, w, j, bias, y + j);
+    }
+  };
+  if (wasm_v128_any_true(wasm_v128_and(high_any, wasm_i8x16_splat(static_cast<int8_t>(0x80))))) rows_with(std::true_type{});
+  else rows_with(std::false_type{});
+}
+
+// 7-bit activations (no byte over 127: PyTorch's 'pytorch' scheme, or static mode calibrated with
+// reduce_range) from 2 batch rows on: one dot per 16 MACs, twice the i32x4.dot_i16x8_s rate
+// (probe in Chromium: tiles of 4 rows x 2 and 3 x 3 at 81 and 88 GMAC/s, against 35-39 for the
+// i16 panel tile). The driver's layout with bytes, [k / 16][G][16]. Tiles: 8 rows at 1 batch row,
+// 4 at 2, 2 at 4 (8 accumulators).
+template <int R, int G>
+__attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const int8_t* w0, std::size_t stride, int32_t* raw) {
+  v128_t acc[G][R];
+  for (int b = 0; b < G; ++b)
+    for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
+  const int8_t* wp[R];
+  for (int r = 0; r < R; ++r) wp[r] = w0 + r * stride;
+  for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 16 * G) {
+    v128_t xv[G];
+    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 16 * b);
+    for (int r = 0; r < R; ++r) {
+      const v128_t wv = wasm_v128_load(wp[r]);
+      wp[r] += 16;
+      for (int b = 0; b < G; ++b) acc[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xv[b], acc[b][r]);
+    }
   }
-  for (; j < n; ++j) {
-    relaxed_gemv_tile<1>(planes, w.values.data() + j * stride, stride, nullptr, touch_last, sums);
-    detail::w8a8_outputs<1>(sums, x, 0, x_sum, w, j, bias, y + j);
+  for (int b = 0; b < G; ++b) store_sums_i32<R>(acc[b], raw + b * R);
+}
+
+// Called through volatile pointers, so that binaryen does not inline them into the driver (see
+// i16_tile).
+using Relaxed7TileFn = void (*)(const uint8_t*, const int8_t*, std::size_t, int32_t*);
+template <int R, int G>
+Relaxed7TileFn volatile relaxed7_tile_fn = &relaxed7_tile<R, G>;
+
+template <int R, int G>
+struct W8A8Relaxed7Tile {
+  using XType = uint8_t;
+  static constexpr std::size_t kLanes = 16;
+  static constexpr int kRows = G == 1 ? 8 : G == 2 ? 4 : 2;
+  static constexpr int kRowsLong = kRows;
+  static void run(const uint8_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+    relaxed7_tile_fn<R, G>(xg, w.values.data() + j * stride, stride, &raw[0][0]);
   }
+};
+
+// Whether every activation byte is at most 127.
+bool seven_bit(const QuantizedRowsView& x) {
+  v128_t any = wasm_i8x16_splat(0);
+  for (std::size_t b = 0; b < x.batch; ++b) {
+    const uint8_t* row = x.values + b * x.row_stride;
+    std::size_t k = 0;
+    for (; k + 16 <= x.in_features; k += 16) any = wasm_v128_or(any, wasm_v128_load(row + k));
+    for (; k < x.in_features; ++k) any = wasm_v128_or(any, wasm_i8x16_splat(static_cast<int8_t>(row[k])));
+  }
+  return !wasm_v128_any_true(wasm_v128_and(any, wasm_i8x16_splat(static_cast<int8_t>(0x80))));
 }
 #endif  // QLINEAR_WASM_RELAXED_SIMD
 
@@ -508,6 +570,7 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
   // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
 #ifdef QLINEAR_WASM_RELAXED_SIMD
   if (x.batch == 1) return w8a8_gemv_relaxed_fn(x, w, bias, y);
+  if (seven_bit(x)) return detail::drive_w8a8<W8A8Relaxed7Tile>(x, w, bias, y);
 #endif
   if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
