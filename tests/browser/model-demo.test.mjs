@@ -25,6 +25,10 @@ before(async () => {
   await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
 });
 
+test('the page says which build its worker loaded: in Chromium, the relaxed-SIMD one', async () => {
+  assert.match(await page.textContent('#status'), /is ready: WebAssembly SIMD128 with relaxed SIMD's int8 dot, in a worker,/);
+});
+
 after(async () => {
   await session?.close();
 });

@@ -306,7 +306,8 @@ $('#next-image').addEventListener('click', () => showImage(Number($('#image-inde
 call('setTestSet', { count: 0, features: 0, pixels: new Float32Array(0), labels: new Uint8Array(0) })
   .then(() => call('capabilities'))
   .then((c) => {
-    text('#status', `qlinear ${c.version} is ready: WebAssembly${c.build.simd128 ? ' SIMD128' : ''}, in a ${c.environment}, ` +
+    const simd = c.build.kernels === 'wasm-relaxed-simd' ? ' SIMD128 with relaxed SIMD\'s int8 dot' : c.build.simd128 ? ' SIMD128' : '';
+    text('#status', `qlinear ${c.version} is ready: WebAssembly${simd}, in a ${c.environment}, ` +
       `heap ${(c.memory.reserved / 2 ** 20).toFixed(0)} of at most ${(c.memory.limit / 2 ** 20).toFixed(0)} MiB, ` +
       `${c.hardwareConcurrency ?? '?'} hardware threads, ${c.crossOriginIsolated ? '' : 'not '}cross-origin isolated.`);
     document.body.dataset.ready = 'true';
