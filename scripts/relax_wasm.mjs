@@ -1,26 +1,26 @@
 #!/usr/bin/env node
-// Turns the relaxed-SIMD build of the module into real relaxed SIMD (bindings/CMakeLists.txt):
+// Turns the relaxed-SIMD build of a module into real relaxed SIMD (bindings/CMakeLists.txt,
+// tests/native/CMakeLists.txt):
 //
-//   node scripts/relax_wasm.mjs --objdump llvm-objdump [--glue a.mjs --same-as b.mjs] in.wasm out.wasm
+//   node scripts/relax_wasm.mjs --objdump llvm-objdump-14 [--object kernels.o]
+//                               [--glue a.mjs --same-as b.mjs] in.wasm out.wasm
 //
 // Emscripten 3.1.6's clang 14 cannot emit i32x4.relaxed_dot_i8x16_i7x16_add_s, so the kernels
-// (packed_wasm.cpp, relaxed_dot_i8x16_i7x16_add) emit the prototype relaxed f32x4.fma in its
-// place: both take three v128 operands, give one v128, and encode in three bytes (fd af 01 and
-// fd 93 02). This rewrites every f32x4.fma that llvm-objdump finds in the code section, at its
+// (packed_wasm.cpp, relaxed_dot_i8x16_i7x16_add) emit the prototype relaxed f64x2.fms in its
+// place: both take three v128 operands, give one v128, and encode in three bytes (fd d0 01 and
+// fd 93 02). This rewrites every f64x2.fms that llvm-objdump finds in the code section, at its
 // exact offset (a byte search could hit immediates), then checks the result:
-//   - at least one instruction was rewritten and no fd af 01 instruction is left;
-//   - V8 validates the module with relaxed SIMD on (node --experimental-wasm-relaxed-simd) and
-//     rejects it without (so nothing else changed what the module needs);
+//   - at least one instruction was rewritten and no placeholder is left; with --object, there are
+//     as many as in the relaxed kernels' object file (so nothing else emitted one);
+//   - V8 validates the module (this Node's relaxed SIMD, on by default from Node 21, or turned on
+//     with --experimental-wasm-relaxed-simd);
 //   - with --glue/--same-as: the build's Emscripten glue equals the SIMD128 module's but for the
 //     .wasm file name, so that runtime.js can load either .wasm with the one glue.
+// The output is written under a temporary name and renamed only when every check passed; any
+// failure leaves no output behind, so the build step runs again next time.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-
-function fail(message) {
-  console.error(`relax_wasm: ${message}`);
-  process.exit(1);
-}
 
 const args = process.argv.slice(2);
 const options = {};
@@ -29,13 +29,21 @@ for (let i = 0; i < args.length; ++i) {
   if (args[i].startsWith('--')) options[args[i].slice(2)] = args[++i];
   else files.push(args[i]);
 }
-if (files.length !== 2 || !options.objdump) fail('usage: relax_wasm.mjs --objdump PATH [--glue A.mjs --same-as B.mjs] in.wasm out.wasm');
 const [input, output] = files;
+const pending = `${output}.tmp`;
 
-const PLACEHOLDER = [0xfd, 0xaf, 0x01]; // f32x4.fma (prototype opcode 0xaf, as clang 14 emits it)
+function fail(message) {
+  console.error(`relax_wasm: ${message}`);
+  if (output) rmSync(pending, { force: true });
+  process.exit(1);
+}
+if (files.length !== 2 || !options.objdump || !!options.glue !== !!options['same-as'])
+  fail('usage: relax_wasm.mjs --objdump PATH [--object FILE.o] [--glue A.mjs --same-as B.mjs] in.wasm out.wasm');
+rmSync(output, { force: true });
+
+const PLACEHOLDER = [0xfd, 0xd0, 0x01]; // f64x2.fms (prototype opcode 0xd0, as clang 14 emits it)
 const RELAXED_DOT = [0xfd, 0x93, 0x02]; // i32x4.relaxed_dot_i8x16_i7x16_add_s (0x113)
-
-const bytes = readFileSync(input);
+const PLACEHOLDER_LINE = /^\s*([0-9a-f]+):\s+fd d0 01\s+f64x2\.fms\s*$/gm;
 
 // Where the code section's contents start: llvm-objdump prints offsets from there.
 function codeSectionStart(buf) {
@@ -57,35 +65,39 @@ function codeSectionStart(buf) {
   fail(`${input} has no code section`);
 }
 
+const disassemble = (file) => execFileSync(options.objdump, ['-d', file], { maxBuffer: 1 << 30 }).toString();
+const bytes = readFileSync(input);
 const code = codeSectionStart(bytes);
-const listing = execFileSync(options.objdump, ['-d', input], { maxBuffer: 1 << 30 }).toString();
 let rewritten = 0;
-for (const match of listing.matchAll(/^\s*([0-9a-f]+):\s+fd af 01\s+f32x4\.fma\s*$/gm)) {
+for (const match of disassemble(input).matchAll(PLACEHOLDER_LINE)) {
   const at = code + parseInt(match[1], 16);
   if (!PLACEHOLDER.every((b, i) => bytes[at + i] === b))
-    fail(`llvm-objdump places an f32x4.fma at ${at}, but the bytes there are not fd af 01`);
+    fail(`llvm-objdump places an f64x2.fms at ${at}, but the bytes there are not fd d0 01`);
   RELAXED_DOT.forEach((b, i) => { bytes[at + i] = b; });
   ++rewritten;
 }
-if (rewritten === 0) fail(`no f32x4.fma in ${input}: was packed_wasm.cpp built with QLINEAR_WASM_RELAXED_SIMD?`);
-writeFileSync(output, bytes);
-const failAndRemove = (message) => {
-  rmSync(output, { force: true });
-  fail(message);
-};
-const left = execFileSync(options.objdump, ['-d', output], { maxBuffer: 1 << 30 }).toString();
-if (/\bf32x4\.fma\b/.test(left)) failAndRemove('an f32x4.fma is left after rewriting');
+if (rewritten === 0)
+  fail(`no f64x2.fms in ${input}: was packed_wasm.cpp built with QLINEAR_WASM_RELAXED_SIMD, and is ${options.objdump} LLVM 14's?`);
+if (options.object) {
+  const inObject = [...disassemble(options.object).matchAll(PLACEHOLDER_LINE)].length;
+  if (inObject !== rewritten)
+    fail(`${input} has ${rewritten} f64x2.fms, the relaxed kernels' object ${inObject}: something else emitted one, ` +
+      'or the linker or binaryen copied or dropped a kernel; look with llvm-objdump -d');
+}
 
-const validate = (flags) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e',
-  'import { readFileSync } from "node:fs"; process.exit(WebAssembly.validate(readFileSync(0)) ? 0 : 3);'], { input: bytes });
-if (validate(['--experimental-wasm-relaxed-simd']).status !== 0) failAndRemove('V8 does not validate the rewritten module with relaxed SIMD on');
-if (validate([]).status === 0) failAndRemove('the rewritten module validates without relaxed SIMD: it has no relaxed instruction');
+writeFileSync(pending, bytes);
+if (/\bf64x2\.fms\b/.test(disassemble(pending))) fail('an f64x2.fms is left after rewriting');
+const validates = (flags) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e',
+  'import { readFileSync } from "node:fs"; process.exit(WebAssembly.validate(readFileSync(0)) ? 0 : 3);'], { input: bytes }).status === 0;
+if (!validates([]) && !validates(['--experimental-wasm-relaxed-simd']))
+  fail('V8 does not validate the rewritten module, even with relaxed SIMD on');
 
 if (options.glue) {
   const name = (file) => basename(file, '.mjs') + '.wasm';
   const ours = readFileSync(options.glue, 'utf8').replaceAll(name(options.glue), name(options['same-as']));
   if (ours !== readFileSync(options['same-as'], 'utf8'))
-    failAndRemove(`${options.glue} differs from ${options['same-as']} beyond the .wasm name: runtime.js cannot load both .wasm files with one glue`);
+    fail(`${options.glue} differs from ${options['same-as']} beyond the .wasm name: runtime.js cannot load both .wasm files with one glue`);
 }
 
+renameSync(pending, output);
 console.log(`relax_wasm: ${rewritten} relaxed dots, ${output}`);

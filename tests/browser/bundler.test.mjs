@@ -46,7 +46,12 @@ test('an app bundled with Vite loads the wasm from its asset URL and computes wh
     // init(): the package finds its own modules in the bundle, and Chromium gets the relaxed one.
     const auto = await run('');
     assert.equal(auto.capabilities.build.kernels, 'wasm-relaxed-simd');
-    assert.deepEqual(auto.loaded.map((p) => p.replace(/-[^-/]+\.wasm$/, '.wasm')), ['/assets/qlinear_wasm_relaxed.wasm']);
+    assert.deepEqual(auto.loaded.map((p) => p.replace(/^(\/assets\/qlinear_wasm(?:_relaxed)?)-.*\.wasm$/, '$1.wasm')), ['/assets/qlinear_wasm_relaxed.wasm']);
+    // init({ simd: 'simd128' }): the package's other module, found through its own URL.
+    const simd128 = await run('?simd128');
+    assert.equal(simd128.capabilities.build.kernels, 'wasm-simd128');
+    assert.deepEqual(simd128.loaded.map((p) => p.replace(/^(\/assets\/qlinear_wasm(?:_relaxed)?)-.*\.wasm$/, '$1.wasm')), ['/assets/qlinear_wasm.wasm']);
+    assert.deepEqual(simd128.y, auto.y);
     // init({ wasmUrl }) with the subpath import: the module named, the same numbers.
     const subpath = await run('?subpath');
     assert.equal(subpath.capabilities.build.kernels, 'wasm-simd128');

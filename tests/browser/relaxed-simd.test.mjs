@@ -1,9 +1,10 @@
 // The relaxed-SIMD module (web/dist/qlinear_wasm_relaxed.wasm, W8A8 tiles on
 // i32x4.relaxed_dot_i8x16_i7x16_add_s) in real Chromium, against the SIMD128 module in another
 // page of the same browser: every forward mode, on the odd shapes of the kernel tests, must give
-// the same float32 bits. The SIMD128 kernels are checked bit for bit against the scalar reference
-// by the Catch2 suite (ctest, native and wasm); Node cannot run relaxed SIMD, so this is where
-// the rewritten module (scripts/relax_wasm.mjs) is proven.
+// the same float32 bits. The kernels themselves are checked bit for bit against the scalar
+// reference by the Catch2 suite (ctest: the SIMD128 build, and the relaxed one under Node 20's
+// flag with its optimizing compiler only); this is the packaged module, in the browser that
+// loads it, through the public API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -77,6 +77,7 @@ async function readWasmInNode(wasmUrl) {
 }
 
 let initOptions = null;
+let initPackagedWasm = null;
 
 /**
  * Loads the WebAssembly module. Call (and await) it once before anything else; later calls
@@ -97,12 +98,15 @@ export function init(options = {}) {
     return Promise.reject(e);
   }
   if (modulePromise) {
-    const same = Object.keys(options).every((key) => options[key] === initOptions[key]);
+    // `simd` is the same if it picks the same packaged module ('auto' and what it chose here).
+    const same = Object.keys(options).every((key) =>
+      key === 'simd' ? packagedWasm.href === initPackagedWasm.href : options[key] === initOptions[key]);
     if (!same)
       return Promise.reject(new QlinearError('qlinear is already initialised with other options; init() loads the module once'));
     return modulePromise;
   }
   initOptions = { ...options };
+  initPackagedWasm = packagedWasm;
   modulePromise = (async () => {
     const moduleArgs = {};
     const wasmUrl = options.wasmUrl ?? packagedWasm;
@@ -113,7 +117,12 @@ export function init(options = {}) {
     }
     moduleArgs.locateFile = (path) =>
       path.endsWith('.wasm') ? String(wasmUrl) : new URL(`../dist/${path}`, import.meta.url).href;
-    wasm = await createQlinearModule(moduleArgs);
+    const module = await createQlinearModule(moduleArgs);
+    // A wasmUrl or wasmBinary may name the relaxed-SIMD build where it would compute wrong.
+    if (module._buildInfo().kernels === 'wasm-relaxed-simd' && !relaxedSimdWorks())
+      throw new QlinearError('init(): the given module is the relaxed-SIMD build (qlinear_wasm_relaxed.wasm), which this engine ' +
+        'does not run (or runs wrong); give it qlinear_wasm.wasm');
+    wasm = module;
     return { version: VERSION };
   })();
   modulePromise.catch(() => {

@@ -62,7 +62,8 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 // rows are x.row_stride bytes apart, zero beyond in_features; in_features <= kMaxW8A8InFeatures.
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 
-// Which implementation the two functions above run: "wasm-simd128", or natively "sse4.1",
+// Which implementation the two functions above run: "wasm-simd128" ("wasm-relaxed-simd" in the
+// relaxed-SIMD module, whose batch-1 and 7-bit W8A8 kernels use relaxed SIMD's int8 dot), or natively "sse4.1",
 // "avx2", "avx-vnni", "avx512-vnni" or "amx-int8" (the widest W8A8 kernels: AVX-512 VNNI tiles
 // from 4 batch rows on and its broadcast GEMM from 16, or AMX tdpbsud from 16 batch rows; W8A32
 // uses AVX2 from "avx2" up), chosen at run time from CPUID (and, for AMX, Linux's permission);

@@ -130,15 +130,17 @@ struct W8A8Tile {
 // it as one vpdpbusd with AVX-VNNI (pmaddubsw + pmaddwd + paddd without).
 //
 // clang 14 (Emscripten 3.1.6) has no builtin for it, so this emits the prototype relaxed
-// f32x4.fma (fd af 01) in its place: the same three v128 operands in the same order, one v128
-// result, and the same encoded length as the dot (fd 93 02). scripts/relax_wasm.mjs rewrites each
-// of them after linking, finding them with llvm-objdump. Nothing else in this build may use
-// f32x4.fma; the rewritten module is checked against the SIMD128 one bit for bit
-// (tests/browser/relaxed-simd.test.mjs).
+// f64x2.fms (fd d0 01) in its place: the same three v128 operands in the same order (the
+// intrinsic is not marked commutative), one v128 result, and the same encoded length as the dot
+// (fd 93 02); an f64 instruction, so that nothing in this file's f32 code turns into one.
+// scripts/relax_wasm.mjs rewrites each of them after linking, finding them with llvm-objdump, and
+// checks there are as many as in this file's object. The rewritten module is checked against the
+// SIMD128 one bit for bit (tests/browser/relaxed-simd.test.mjs) and the Catch2 suite runs on it
+// (ctest "wasm/relaxed SIMD kernels: ...").
 inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
-  using f32x4 = float __attribute__((vector_size(16)));
-  return reinterpret_cast<v128_t>(__builtin_wasm_fma_f32x4(reinterpret_cast<f32x4>(w), reinterpret_cast<f32x4>(x7),
-                                                           reinterpret_cast<f32x4>(acc)));
+  using f64x2 = double __attribute__((vector_size(16)));
+  return reinterpret_cast<v128_t>(__builtin_wasm_fms_f64x2(reinterpret_cast<f64x2>(w), reinterpret_cast<f64x2>(x7),
+                                                           reinterpret_cast<f64x2>(acc)));
 }
 
 // W8A8 at batch 1 on relaxed SIMD: the weights' bytes straight from the packed rows; the

@@ -1,15 +1,16 @@
 // A tiny app that uses qlinear the way a bundled web app would: the package by name, and the
 // .wasm either found by the package itself (init(): the bundler copies both packaged modules,
 // which runtime.js names with new URL(..., import.meta.url)) or, with ?subpath, through the
-// package's .wasm subpath as an asset URL the bundler fingerprints and copies.
+// package's .wasm subpath as an asset URL the bundler fingerprints and copies; ?simd128 asks the
+// package for its SIMD128 module (what engines without relaxed SIMD get).
 import { init, getSymmetricQParams, quantizeTensor, loadModel, capabilities } from 'qlinear';
 import wasmUrl from 'qlinear/qlinear.wasm?url';
 import modelUrl from '../../fixtures/safetensors/sequential_f32.safetensors?url';
 
 const out = document.querySelector('#result');
 try {
-  const subpath = new URLSearchParams(location.search).has('subpath');
-  await init(subpath ? { wasmUrl } : {});
+  const query = new URLSearchParams(location.search);
+  await init(query.has('subpath') ? { wasmUrl } : query.has('simd128') ? { simd: 'simd128' } : {});
   const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
   const q = Array.from(quantizeTensor(x, getSymmetricQParams(x)));
   const model = loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));
