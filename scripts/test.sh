@@ -21,8 +21,9 @@ run "ctest asan+ubsan" ctest --preset sanitize --output-on-failure -j2
 run "ctest wasm" ctest --preset wasm --output-on-failure -j2
 run "fuzz smoke" bash scripts/fuzz.sh "${QLINEAR_FUZZ_SECONDS:-20}"
 run "typescript types" npx tsc -p tests/js/tsconfig.json
-run "node:test JS API" node --test tests/js/
-run "browser (Chromium)" node --test --test-concurrency=1 tests/browser/
+# The test files by name: Node 21+ reads --test arguments as file globs, not folders to search.
+run "node:test JS API" node --test tests/js/*.test.mjs
+run "browser (Chromium)" node --test --test-concurrency=1 tests/browser/*.test.mjs
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

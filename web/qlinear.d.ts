@@ -17,8 +17,9 @@ export interface InitOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /**
    * Which packaged module: 'auto' (default) takes the one whose W8A8 kernels use relaxed SIMD's
-   * int8 dot where the engine runs it correctly (Chrome 114+), else the SIMD128 one. 'relaxed'
-   * where it cannot run rejects with a QlinearError.
+   * int8 dot where the engine runs it correctly and as one instruction (recent Chrome on x64
+   * CPUs with AVX-VNNI), else the SIMD128 one. 'relaxed' where the dot computes wrong rejects
+   * with a QlinearError.
    */
   simd?: 'auto' | 'relaxed' | 'simd128';
 }
@@ -364,6 +365,11 @@ export interface Capabilities {
     /** The packed int8 kernels in the loaded module: 'wasm-simd128' or 'wasm-relaxed-simd'. */
     kernels: 'wasm-simd128' | 'wasm-relaxed-simd';
   };
+  /**
+   * The engine's relaxed SIMD int8 dot: whether it computes it right, and whether as one
+   * instruction (AVX-VNNI's vpdpbusd). init()'s simd: 'auto' takes the relaxed build only if both.
+   */
+  relaxedSimd: { works: boolean; oneInstructionDot: boolean };
   memory: { inUse: number; reserved: number; limit: number };
   environment: 'node' | 'browser' | 'worker';
   /** Whether the page may use SharedArrayBuffer (needed by a threaded build). */

@@ -86,15 +86,23 @@ test('the relaxed-SIMD module gives the SIMD128 module\'s outputs bit for bit, i
   assert.deepEqual(problems, []);
 });
 
-test("init() picks the relaxed-SIMD module in Chromium by default, and the choice is reported", async () => {
+test('init() picks the relaxed-SIMD module where the dot is one instruction, and says why', async () => {
   const page = await newPage(session.browser, problems);
   await page.goto(session.url);
-  const kernels = await page.evaluate(async () => {
+  const { caps, outOfRange } = await page.evaluate(async () => {
     const q = await import('/qlinear.js');
     await q.init();
-    return q.capabilities().build.kernels;
+    // The probe's module: lane 3 of relaxed_dot(splat 127, splat 255, splat 5), where 255 is out
+    // of the i7 range and the engine's lowering shows.
+    const { RELAXED_DOT_PROBE } = await import('/lib/runtime.js');
+    const { dot } = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_DOT_PROBE)).exports;
+    return { caps: q.capabilities(), outOfRange: dot(127, 255, 5) };
   });
   await page.close();
-  assert.equal(kernels, 'wasm-relaxed-simd');
+  // vpdpbusd (AVX-VNNI), pmaddubsw + pmaddwd (i16 saturation), or the operand taken as signed.
+  assert.ok([4 * 127 * 255 + 5, 2 * 32767 + 5, 4 * 127 * -1 + 5].includes(outOfRange), String(outOfRange));
+  const oneInstruction = outOfRange === 4 * 127 * 255 + 5;
+  assert.deepEqual(caps.relaxedSimd, { works: true, oneInstructionDot: oneInstruction });
+  assert.equal(caps.build.kernels, oneInstruction ? 'wasm-relaxed-simd' : 'wasm-simd128');
   assert.deepEqual(problems, []);
 });

@@ -27,32 +27,52 @@ const PACKAGED_WASM = {
 
 // A 55-byte module whose one function returns lane 3 of
 // i32x4.relaxed_dot_i8x16_i7x16_add_s(splat a, splat b, splat c), that is 4ab + c.
-const RELAXED_DOT_PROBE = new Uint8Array([
+export const RELAXED_DOT_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f,
   0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x64, 0x6f, 0x74, 0x00, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00,
   0x20, 0x00, 0xfd, 0x0f, 0x20, 0x01, 0xfd, 0x0f, 0x20, 0x02, 0xfd, 0x11, 0xfd, 0x93, 0x02, 0xfd, 0x1b, 0x03,
   0x0b,
 ]);
 
-let relaxedSimdChecked = null;
+let relaxedDot = null;
+function probeRelaxedDot() {
+  if (relaxedDot === null) {
+    relaxedDot = { works: false, fast: false };
+    try {
+      if (WebAssembly.validate(RELAXED_DOT_PROBE)) {
+        const { dot } = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_DOT_PROBE)).exports;
+        relaxedDot.works = dot(-100, 100, 5) === -39995 && dot(127, 127, -7) === 64509;
+        // b = 255 is outside the i7 range, so the answer shows how the engine computes the dot.
+        // 4·127·255 + 5: b read as unsigned and no 16-bit saturation, as x64's AVX-VNNI vpdpbusd
+        // does (Chromium 156 here). V8 without it uses pmaddubsw + pmaddwd + paddd, whose i16
+        // saturation gives 2·32767 + 5 (Node 22's V8 12.4): three instructions per dot, and with
+        // the two dots per 16 MACs of 8-bit activations the relaxed kernels were slower than
+        // SIMD128's there (W1: 1.49 against 0.92 ms).
+        relaxedDot.fast = relaxedDot.works && dot(127, 255, 5) === 4 * 127 * 255 + 5;
+      }
+    } catch {
+      // no relaxed SIMD (or no synchronous compilation here): the SIMD128 module
+    }
+  }
+  return relaxedDot;
+}
+
 /**
  * Whether this engine runs relaxed SIMD's int8 dot, and runs it right: validating is not enough,
  * since Node 20 with --experimental-wasm-relaxed-simd validates it but its baseline compiler
  * returns 2·(4ab) instead of 4ab + c.
  */
 export function relaxedSimdWorks() {
-  if (relaxedSimdChecked === null) {
-    relaxedSimdChecked = false;
-    try {
-      if (WebAssembly.validate(RELAXED_DOT_PROBE)) {
-        const { dot } = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_DOT_PROBE)).exports;
-        relaxedSimdChecked = dot(-100, 100, 5) === -39995 && dot(127, 127, -7) === 64509;
-      }
-    } catch {
-      // no relaxed SIMD (or no synchronous compilation here): the SIMD128 module
-    }
-  }
-  return relaxedSimdChecked;
+  return probeRelaxedDot().works;
+}
+
+/**
+ * Whether that dot is also one instruction here (x64 AVX-VNNI's vpdpbusd, recognised by how it
+ * treats operands outside the i7 range), so that the relaxed-SIMD module is the faster one:
+ * what init()'s simd: 'auto' goes by.
+ */
+export function relaxedDotIsFast() {
+  return probeRelaxedDot().fast;
 }
 
 const SIMD_CHOICES = ['auto', 'relaxed', 'simd128'];
@@ -63,7 +83,7 @@ function packagedWasmFor(simd) {
   if (simd === 'relaxed' && !relaxedSimdWorks())
     throw new QlinearError("init({ simd: 'relaxed' }): this engine does not run relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s " +
       "(or runs it wrong); leave simd at 'auto' to use the SIMD128 module here");
-  return simd === 'simd128' || (simd === 'auto' && !relaxedSimdWorks()) ? PACKAGED_WASM.simd128 : PACKAGED_WASM.relaxed;
+  return simd === 'simd128' || (simd === 'auto' && !relaxedDotIsFast()) ? PACKAGED_WASM.simd128 : PACKAGED_WASM.relaxed;
 }
 
 // In Node, Emscripten 3.1.6's glue would call fetch() on a file path (and fail), so the bytes
@@ -84,8 +104,9 @@ let initPackagedWasm = null;
  * return the same promise.
  *
  * Of the two packaged modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
- * engine runs relaxed SIMD correctly (Chrome 114 and later, for example) and the SIMD128 one
- * elsewhere; 'relaxed' or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names the module
+ * engine runs relaxed SIMD's int8 dot correctly and as one instruction (V8 on x64 CPUs with
+ * AVX-VNNI: recent Chrome, for example; relaxedDotIsFast) and the SIMD128 one elsewhere;
+ * 'relaxed' (refused where the dot computes wrong) or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names the module
  * itself, and then `simd` only matters for 'relaxed' being refused where it cannot run.
  * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128' }} [options]
  */
@@ -149,14 +170,16 @@ export function memory() {
 }
 
 /**
- * What a user needs to know when something is slow or fails: the build (SIMD, threads),
- * the version, the heap, cross-origin isolation and the hardware threads available.
+ * What a user needs to know when something is slow or fails: the build (SIMD, threads, which
+ * kernels), what the engine's relaxed SIMD can do (why init() picked that build), the version,
+ * the heap, cross-origin isolation and the hardware threads available.
  */
 export function capabilities() {
   const environment = isNode ? 'node' : typeof WorkerGlobalScope !== 'undefined' ? 'worker' : 'browser';
   return {
     version: VERSION,
     build: wasmModule()._buildInfo(),
+    relaxedSimd: { works: relaxedSimdWorks(), oneInstructionDot: relaxedDotIsFast() },
     memory: memory(),
     environment,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
