@@ -230,7 +230,9 @@ void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const
 // reduce_range) from 2 batch rows on: one dot per 16 MACs, twice the i32x4.dot_i16x8_s rate
 // (probe in Chromium: tiles of 4 rows x 2 and 3 x 3 at 81 and 88 GMAC/s, against 35-39 for the
 // i16 panel tile). The driver's layout with bytes, [k / 16][G][16]. Tiles: 8 rows at 1 batch row,
-// 4 at 2, 2 at 4 (8 accumulators).
+// 4 at 2, 3 at 4 (12 accumulators and 4 activation vectors: 1.09-1.24x faster than 2 rows at 4
+// from batch 4 on, bench/wasm/chromium_ab.mjs with AB_ACTIVATIONS=pytorch; 6 rows at 2 was up to
+// 9 % slower than 4).
 template <int R, int G>
 __attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const int8_t* w0, std::size_t stride, int32_t* raw) {
   v128_t acc[G][R];
@@ -260,7 +262,7 @@ template <int R, int G>
 struct W8A8Relaxed7Tile {
   using XType = uint8_t;
   static constexpr std::size_t kLanes = 16;
-  static constexpr int kRows = G == 1 ? 8 : G == 2 ? 4 : 2;
+  static constexpr int kRows = G == 1 ? 8 : G == 2 ? 4 : 3;
   static constexpr int kRowsLong = kRows;
   static void run(const uint8_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
     relaxed7_tile_fn<R, G>(xg, w.values.data() + j * stride, stride, &raw[0][0]);
