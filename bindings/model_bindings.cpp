@@ -46,9 +46,12 @@ val make_linear(int in_features, int out_features, val weight, val bias) {
   });
 }
 
+// Numbers only: x and y are heap addresses (web/lib/runtime.js ioBuffer), 0 or an error status.
 template <typename Layer>
-val layer_forward(const Layer& self, val x, int batch) {
-  return guarded([&] { return to_typed_array(self.forward(to_vector<float>(x), batch)); });
+int layer_forward_into(const Layer& self, uintptr_t x, std::size_t x_length, int batch, uintptr_t y, std::size_t y_length) {
+  return guarded_status([&] {
+    self.forward_into({reinterpret_cast<const float*>(x), x_length}, batch, {reinterpret_cast<float*>(y), y_length});
+  });
 }
 
 val linear_weight(const Linear& self) { return to_typed_array(self.weight()); }
@@ -95,12 +98,8 @@ val model_add_quant_linear(Model& self, std::string name, const QuantLinear& lay
   return guarded([&] { self.add(std::move(name), layer, parse_activation(activation)); return val::undefined(); });
 }
 
-val model_forward(const Model& self, val x, int batch) {
-  return guarded([&] { return to_typed_array(self.forward(to_vector<float>(x), batch)); });
-}
-
-// Model.forward's fast path: x_length floats at x in, batch × out_features floats out at y
-// (both in the heap, see _ioBuffer). Returns 0, or 1 with the error kept for _takeError().
+// Model.forward: x_length floats at x in, batch × out_features floats out at y (both in the
+// heap, see _ioBuffer). Returns 0, or 1 with the error kept for _takeError().
 int model_forward_into(const Model& self, uintptr_t x, std::size_t x_length, int batch, uintptr_t y,
                        std::size_t y_length) {
   return guarded_status([&] {
@@ -237,7 +236,7 @@ int model_layer_count(const Model& self) { return static_cast<int>(self.layers()
 EMSCRIPTEN_BINDINGS(qlinear_model) {
   emscripten::function("_makeLinear", &make_linear);
   emscripten::class_<Linear>("Linear")
-      .function("_forward", &layer_forward<Linear>)
+      .function("_forwardInto", &layer_forward_into<Linear>)
       .function("_weight", &linear_weight)
       .function("_bias", &linear_bias)
       .function("_inFeatures", &linear_in)
@@ -245,7 +244,7 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
 
   emscripten::function("_quantLinearFromLinear", &quant_linear_from_linear);
   emscripten::class_<QuantLinear>("QuantLinear")
-      .function("_forward", &layer_forward<QuantLinear>)
+      .function("_forwardInto", &layer_forward_into<QuantLinear>)
       .function("_weight", &quant_linear_weight)
       .function("_qparams", &quant_linear_qparams)
       .function("_bias", &quant_linear_bias)
@@ -264,7 +263,6 @@ EMSCRIPTEN_BINDINGS(qlinear_model) {
       .constructor<>()
       .function("_addLinear", &model_add_linear)
       .function("_addQuantLinear", &model_add_quant_linear)
-      .function("_forward", &model_forward)
       .function("_forwardInto", &model_forward_into)
       .function("_forwardEachLayer", &model_forward_each_layer)
       .function("_quantize", &model_quantize)

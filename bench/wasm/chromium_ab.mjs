@@ -69,15 +69,30 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
       });
     }
     const x = Float32Array.from({ length: dims[0] * batch }, () => random());
-    const forward = (chain) => chain.reduce((input, q) => q._forward(input, batch), x);
-    const outs = chains.map((chain) => unwrap(forward(chain)));
+    // As web/lib/model.js: each module's heap buffer holds a layer's input and output, and
+    // _forwardInto takes numbers only; a chain passes each output on as the next input.
+    const widest = Math.max(...dims) * batch;
+    const io = modules.map((m) => m._ioBuffer(2 * widest) / 4);
+    const forward = (v) => {
+      const m = modules[v], at = io[v], out = at + widest;
+      m.HEAPF32.set(x, at);
+      let length = x.length;
+      chains[v].forEach((q, l) => {
+        const outLength = dims[l + 1] * batch;
+        if (q._forwardInto(4 * at, length, batch, 4 * out, outLength) !== 0) throw new Error(m._takeError());
+        m.HEAPF32.copyWithin(at, out, out + outLength);
+        length = outLength;
+      });
+      return m.HEAPF32.slice(at, at + length);
+    };
+    const outs = [forward(0), forward(1)];
     const same = outs[0].every((v, i) => Object.is(v, outs[1][i]));
     // Calibrate: calls per sample so that a sample lasts about sampleMs.
-    const reps = chains.map((chain) => {
+    const reps = chains.map((chain, v) => {
       let count = 1;
       for (;;) {
         const t = performance.now();
-        for (let i = 0; i < count; ++i) forward(chain);
+        for (let i = 0; i < count; ++i) forward(v);
         const ms = performance.now() - t;
         if (ms >= sampleMs / 4) return Math.max(1, Math.round(count * sampleMs / ms));
         count *= 2;
@@ -87,7 +102,7 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
     for (let r = 0; r < rounds; ++r) {
       for (const v of r % 2 ? [1, 0] : [0, 1]) {
         const t = performance.now();
-        for (let i = 0; i < reps[v]; ++i) forward(chains[v]);
+        for (let i = 0; i < reps[v]; ++i) forward(v);
         samples[v].push((performance.now() - t) / reps[v]);
       }
     }
@@ -127,7 +142,7 @@ try {
     sampleMs: Number(process.env.AB_SAMPLE_MS ?? 20), mode: process.env.AB_MODE ?? 'dynamic',
     activations: process.env.AB_ACTIVATIONS ?? 'per-row',
   });
-  console.log(`Chromium ${browser.version()}; A = ${fileA}, B = ${fileB}; QuantLinear._forward, mode ${process.env.AB_MODE ?? 'dynamic'}, activations ${process.env.AB_ACTIVATIONS ?? 'per-row'}; median of round-robin samples`);
+  console.log(`Chromium ${browser.version()}; A = ${fileA}, B = ${fileB}; QuantLinear._forwardInto, mode ${process.env.AB_MODE ?? 'dynamic'}, activations ${process.env.AB_ACTIVATIONS ?? 'per-row'}; median of round-robin samples`);
   console.log('| case | A µs | B µs | A ÷ B | A GMAC/s | B GMAC/s | same output bits |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const r of rows)

@@ -44,8 +44,11 @@ function cycle() {
   assert.throws(() => model.quantize({}, ['nope']), QlinearError);
   assert.throws(() => new Model([{ name: 'x', inFeatures: 2, outFeatures: 2, weight: [1, 2, 3, NaN] }]), QlinearError);
   const linear = new Linear({ inFeatures: 16, outFeatures: 32, weight });
+  linear.forward(x, 3);
+  assert.throws(() => linear.forward(x, 2), QlinearError);
   const ql = QuantLinear.fromLinear(linear, { symmetric: false });
   ql.forward(x, 3);
+  assert.throws(() => ql.forward(x.subarray(1), 3), QlinearError);
   const observer = new MinMaxObserver();
   observer.forward(x);
   observer.calculateQParams();
