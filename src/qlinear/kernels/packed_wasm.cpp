@@ -1,7 +1,8 @@
 // The packed int8 kernels in WASM SIMD128 (<wasm_simd128.h>), for the wasm build, as register
 // tiles of R output rows × B batch rows (the loops around them are in packed_driver.hpp).
-// Compiled a second time with QLINEAR_WASM_RELAXED_SIMD for the relaxed-SIMD module, whose
-// batch-1 W8A8 kernel uses relaxed SIMD's int8 dot instead (w8a8_gemv_relaxed below).
+// Compiled a second time with QLINEAR_WASM_RELAXED_SIMD for the relaxed-SIMD module, whose W8A8
+// kernels use relaxed SIMD's int8 dot at batch 1 (w8a8_gemv_relaxed below) and, for 7-bit
+// activations, at every batch size (W8A8Relaxed7Tile).
 //
 // W8A8: weights read with sign-extending loads (v128.load8x8_s, one instruction in V8: pmovsxbw
 // from memory) against activations widened to i16 once per call, i32x4.dot_i16x8_s (8 MACs) into
@@ -24,7 +25,6 @@
 #include "qlinear/kernels/packed_driver.hpp"
 
 namespace qlinear::kernels {
-
 
 namespace {
 
@@ -151,11 +151,12 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 // accumulators of V8's 16 vector registers; 6 rows measured no faster), with W8A8Tile::gemv's
 // touches ahead for rows under a page.
 //
-// Only batch 1: from 2 rows on, the SIMD128 tiles and panels are faster. Two dots per 16 MACs
-// peak at about the i32x4.dot_i16x8_s rate (probe in Chromium: a 2 x 2 tile 39 GMAC/s, the i16
-// panel tile 35-39), and the batched kernels here came out 11-20 % slower than those
-// (bench/wasm/chromium_ab.mjs, W2 at batch 16 and 128, W3 at 64). At batch 1 the weights
-// dominate: measured 1.40-1.59x faster than the SIMD128 tiles on W1-W3's layers.
+// With 8-bit activations only at batch 1: from 2 rows on, the SIMD128 tiles and panels are
+// faster. Two dots per 16 MACs peak at about the i32x4.dot_i16x8_s rate (probe in Chromium: a
+// 2 x 2 tile 39 GMAC/s, the i16 panel tile 35-39), and batched kernels like this one came out
+// 11-20 % slower than those (bench/wasm/chromium_ab.mjs, W2 at batch 16 and 128, W3 at 64). At
+// batch 1 the weights dominate: 1.48-1.83x faster than the SIMD128 tiles on W1-W3's layers.
+//
 // kHigh false: the row has no byte over 127 (7-bit activations), so the x >> 7 plane is all zero
 // and its dots are skipped.
 template <int R, bool kHigh>
