@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "qlinear/kernels/packed.hpp"
+#include "qlinear/packed_weights.hpp"
 
 namespace {
 

@@ -9,14 +9,14 @@ export NODE_PATH=/usr/share/nodejs
 out=build/bench-wasm
 mkdir -p "$out"
 build() {  # build <src dir> <output .cjs>
-  em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -I"$1" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
+  em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -I"$1" -I"$1/../include" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
     bench/wasm/kernels_bench.cpp "$1/qlinear/kernels/packed_wasm.cpp" "$1/qlinear/kernels/packed_common.cpp" -o "$2"
 }
 build src "$out/kernels_bench.cjs"
 /usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }
 if [ -n "${BASELINE:-}" ]; then
   rm -rf "$out/baseline" && mkdir -p "$out/baseline"
-  git archive "$BASELINE" src | tar -x -C "$out/baseline"
+  git archive "$BASELINE" src $(git ls-tree --name-only "$BASELINE" include) | tar -x -C "$out/baseline"
   build "$out/baseline/src" "$out/baseline/kernels_bench.cjs"
 fi
 [ -z "${NO_RUN:-}" ] || exit 0

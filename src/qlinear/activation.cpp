@@ -7,28 +7,6 @@
 
 namespace qlinear {
 
-std::string to_string(Activation activation) {
-  switch (activation) {
-    case Activation::identity: return "identity";
-    case Activation::relu: return "relu";
-    case Activation::gelu: return "gelu";
-    case Activation::silu: return "silu";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    case Activation::softmax: return "softmax";
-  }
-  return "unknown";
-}
-
-Activation parse_activation(const std::string& name) {
-  if (name == "none") return Activation::identity;
-  for (Activation a : {Activation::identity, Activation::relu, Activation::gelu, Activation::silu,
-                       Activation::sigmoid, Activation::tanh, Activation::softmax})
-    if (name == to_string(a)) return a;
-  throw Error("unknown activation '" + name +
-              "': expected identity, relu, gelu, silu, sigmoid, tanh or softmax");
-}
-
 namespace {
 template <typename Fn>
 void for_each(Span<float> values, Fn fn) {

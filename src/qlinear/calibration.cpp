@@ -7,23 +7,6 @@
 
 namespace qlinear {
 
-std::string to_string(ActivationObserverKind kind) {
-  switch (kind) {
-    case ActivationObserverKind::min_max: return "minmax";
-    case ActivationObserverKind::moving_average_min_max: return "moving-average";
-    case ActivationObserverKind::percentile: return "percentile";
-  }
-  return "?";
-}
-
-ActivationObserverKind parse_activation_observer(const std::string& name) {
-  if (name == "minmax" || name == "min-max" || name == "min_max") return ActivationObserverKind::min_max;
-  if (name == "moving-average" || name == "moving-average-minmax" || name == "moving_average_minmax")
-    return ActivationObserverKind::moving_average_min_max;
-  if (name == "percentile") return ActivationObserverKind::percentile;
-  throw Error("unknown activation observer '" + name + "': expected 'minmax', 'moving-average' or 'percentile'");
-}
-
 namespace {
 std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> make_observer(
     const CalibrationOptions& o) {

@@ -33,4 +33,22 @@ void require_finite(Span<const float> values, const char* what) {
   }
 }
 
+void check_forward_input(Span<const float> x, std::ptrdiff_t batch, std::size_t in_features, const char* layer_kind) {
+  if (batch <= 0) throw Error(std::string(layer_kind) + " forward: batch must be positive, got " + std::to_string(batch));
+  const auto rows = static_cast<std::size_t>(batch);
+  if (x.size() / rows != in_features || x.size() % rows != 0)
+    throw Error(std::string(layer_kind) + " forward: input has " + std::to_string(x.size()) + " values, but batch " +
+                std::to_string(batch) + " x " + std::to_string(in_features) + " features needs " +
+                std::to_string(rows * in_features));
+  require_finite(x, "forward input");
+}
+
+void check_forward_output(Span<float> y, std::ptrdiff_t batch, std::size_t out_features, const char* layer_kind) {
+  const std::size_t needed = static_cast<std::size_t>(batch) * out_features;
+  if (y.size() != needed)
+    throw Error(std::string(layer_kind) + " forward: the output has room for " + std::to_string(y.size()) +
+                " values, but batch " + std::to_string(batch) + " x " + std::to_string(out_features) +
+                " features needs " + std::to_string(needed));
+}
+
 }  // namespace qlinear

@@ -122,8 +122,9 @@ QParams PerChannelMinMaxObserver::calculate_qparams() const {
 }
 
 IntRange MovingAverageMinMaxObserver::validate(const Options& options) {
-  if (!(options.averaging_constant > 0.0f && options.averaging_constant <= 1.0f))
-    throw Error("averaging_constant must be in (0, 1], got " + std::to_string(options.averaging_constant));
+  if (!kAveragingConstantRange.contains(options.averaging_constant))
+    throw Error("averaging_constant must be " + kAveragingConstantRange.describe() + ", got " +
+                std::to_string(options.averaging_constant));
   return MinMaxObserver::validate({options.dtype, options.qscheme, options.reduce_range, options.range});
 }
 
@@ -197,8 +198,8 @@ std::pair<double, double> bin_bounds(std::size_t bin) {
 }  // namespace
 
 IntRange PercentileObserver::validate(const Options& options) {
-  if (!(options.percentile > 50.0 && options.percentile <= 100.0))
-    throw Error("percentile must be in (50, 100], got " + std::to_string(options.percentile));
+  if (!kPercentileRange.contains(options.percentile))
+    throw Error("percentile must be " + kPercentileRange.describe() + ", got " + std::to_string(options.percentile));
   return MinMaxObserver::validate({options.dtype, options.qscheme, options.reduce_range, options.range});
 }
 
@@ -249,6 +250,39 @@ QParams PercentileObserver::calculate_qparams() const {
     as_min_max.observe(Span<const float>(both, 2));
   }
   return as_min_max.calculate_qparams();
+}
+
+namespace {
+QParams observe_once(Span<const float> values, const Shape& shape, const QuantOptions& options,
+                     bool symmetric) {
+  if (options.per_channel) {
+    PerChannelMinMaxObserver::Options o;
+    o.dtype = options.dtype;
+    o.qscheme = make_qscheme(symmetric, true);
+    o.reduce_range = options.reduce_range;
+    o.ch_axis = options.axis;
+    o.range = options.range;
+    PerChannelMinMaxObserver observer(o);
+    observer.observe(values, shape);
+    return observer.calculate_qparams();
+  }
+  MinMaxObserver::Options o;
+  o.dtype = options.dtype;
+  o.qscheme = make_qscheme(symmetric, false);
+  o.reduce_range = options.reduce_range;
+  o.range = options.range;
+  MinMaxObserver observer(o);
+  observer.observe(values, shape);
+  return observer.calculate_qparams();
+}
+}  // namespace
+
+QParams get_symmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
+  return observe_once(values, shape, options, true);
+}
+
+QParams get_asymmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
+  return observe_once(values, shape, options, false);
 }
 
 }  // namespace qlinear

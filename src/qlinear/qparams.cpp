@@ -4,44 +4,8 @@
 #include <cmath>
 
 #include "qlinear/error.hpp"
-#include "qlinear/observer.hpp"
 
 namespace qlinear {
-
-std::string to_string(QuantDtype dtype) { return dtype == QuantDtype::qint8 ? "qint8" : "quint8"; }
-
-std::string to_string(QScheme scheme) {
-  switch (scheme) {
-    case QScheme::per_tensor_affine: return "per_tensor_affine";
-    case QScheme::per_tensor_symmetric: return "per_tensor_symmetric";
-    case QScheme::per_channel_affine: return "per_channel_affine";
-    case QScheme::per_channel_symmetric: return "per_channel_symmetric";
-  }
-  return "unknown";
-}
-
-std::string to_string(RangeVariant range) { return range == RangeVariant::full ? "full" : "restricted"; }
-
-QuantDtype parse_dtype(const std::string& name) {
-  if (name == "qint8" || name == "int8") return QuantDtype::qint8;
-  if (name == "quint8" || name == "uint8") return QuantDtype::quint8;
-  throw Error("unknown dtype '" + name + "': expected 'qint8' or 'quint8'");
-}
-
-QScheme parse_qscheme(const std::string& name) {
-  for (QScheme s : {QScheme::per_tensor_affine, QScheme::per_tensor_symmetric,
-                    QScheme::per_channel_affine, QScheme::per_channel_symmetric})
-    if (name == to_string(s)) return s;
-  throw Error("unknown qscheme '" + name +
-              "': expected per_tensor_affine, per_tensor_symmetric, per_channel_affine or "
-              "per_channel_symmetric");
-}
-
-RangeVariant parse_range_variant(const std::string& name) {
-  if (name == "full") return RangeVariant::full;
-  if (name == "restricted") return RangeVariant::restricted;
-  throw Error("unknown range variant '" + name + "': expected 'full' or 'restricted'");
-}
 
 bool is_symmetric(QScheme scheme) {
   return scheme == QScheme::per_tensor_symmetric || scheme == QScheme::per_channel_symmetric;
@@ -155,39 +119,6 @@ ChannelQParams compute_channel_qparams(float min_val, float max_val, QScheme sch
   }
   require_finite_dequantization(out.scale, out.zero_point, dtype);
   return out;
-}
-
-namespace {
-QParams observe_once(Span<const float> values, const Shape& shape, const QuantOptions& options,
-                     bool symmetric) {
-  if (options.per_channel) {
-    PerChannelMinMaxObserver::Options o;
-    o.dtype = options.dtype;
-    o.qscheme = make_qscheme(symmetric, true);
-    o.reduce_range = options.reduce_range;
-    o.ch_axis = options.axis;
-    o.range = options.range;
-    PerChannelMinMaxObserver observer(o);
-    observer.observe(values, shape);
-    return observer.calculate_qparams();
-  }
-  MinMaxObserver::Options o;
-  o.dtype = options.dtype;
-  o.qscheme = make_qscheme(symmetric, false);
-  o.reduce_range = options.reduce_range;
-  o.range = options.range;
-  MinMaxObserver observer(o);
-  observer.observe(values, shape);
-  return observer.calculate_qparams();
-}
-}  // namespace
-
-QParams get_symmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
-  return observe_once(values, shape, options, true);
-}
-
-QParams get_asymmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
-  return observe_once(values, shape, options, false);
 }
 
 }  // namespace qlinear

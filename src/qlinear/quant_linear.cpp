@@ -3,37 +3,13 @@
 #include <cmath>
 
 #include "qlinear/error.hpp"
+#include "qlinear/observer.hpp"
+#include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
 #include "qlinear/kernels/scratch.hpp"
 #include "qlinear/checks.hpp"
 
 namespace qlinear {
-
-std::string to_string(ForwardMode mode) {
-  switch (mode) {
-    case ForwardMode::weight_only: return "weight-only";
-    case ForwardMode::dynamic: return "dynamic";
-    case ForwardMode::llm_int8: return "llm-int8";
-    case ForwardMode::static_int8: return "static";
-  }
-  return "?";
-}
-
-ForwardMode parse_forward_mode(const std::string& name) {
-  if (name == "weight_only" || name == "weight-only" || name == "w8a32") return ForwardMode::weight_only;
-  if (name == "dynamic" || name == "w8a8") return ForwardMode::dynamic;
-  if (name == "llm-int8" || name == "llm.int8" || name == "llm_int8") return ForwardMode::llm_int8;
-  if (name == "static" || name == "static-int8" || name == "static_int8") return ForwardMode::static_int8;
-  throw Error("unknown forward mode '" + name + "': expected 'weight-only', 'dynamic', 'llm-int8' or 'static'");
-}
-
-std::string to_string(ActivationScheme scheme) { return scheme == ActivationScheme::per_row ? "per-row" : "pytorch"; }
-
-ActivationScheme parse_activation_scheme(const std::string& name) {
-  if (name == "per-row" || name == "per_row") return ActivationScheme::per_row;
-  if (name == "pytorch") return ActivationScheme::pytorch;
-  throw Error("unknown activation scheme '" + name + "': expected 'per-row' or 'pytorch'");
-}
 
 namespace {
 void check_int32_accumulation_fits(ForwardMode mode, std::size_t in_features) {
@@ -43,7 +19,7 @@ void check_int32_accumulation_fits(ForwardMode mode, std::size_t in_features) {
 }
 
 void check_outlier_threshold(float threshold) {
-  if (!std::isfinite(threshold) || threshold < 0.0f)
+  if (!kOutlierThresholdRange.contains(threshold))
     throw Error("outlier threshold must be a finite number >= 0 (0 turns outlier columns off), got " +
                 std::to_string(threshold));
 }
@@ -70,7 +46,7 @@ QuantLinear QuantLinear::from_linear(const Linear& linear, const QuantLinearOpti
   q.axis = 0;
   q.dtype = options.dtype;
   q.reduce_range = options.reduce_range;
-  q.range = options.range;
+  q.range = options.range.value_or(default_weight_range(options.mode));
   const Shape shape{static_cast<int64_t>(linear.out_features()), static_cast<int64_t>(linear.in_features())};
   const QParams qparams = options.symmetric ? get_symmetric_qparams(linear.weight(), shape, q)
                                             : get_asymmetric_qparams(linear.weight(), shape, q);

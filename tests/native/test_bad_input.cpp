@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "qlinear/checks.hpp"
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "qlinear/packed_weights.hpp"
+
 namespace qlinear::kernels {
 
 // Integer weights with one scale and zero point per output row, or one for all rows.
@@ -48,9 +50,8 @@ void linear_f32(const float* x, std::size_t batch, const float* weight, const fl
 void linear_w8a32(const float* x, std::size_t batch, const QuantizedWeightsView& w, const float* bias, float* y);
 
 // Dynamic (W8A8): acc = Σ_k (xq − zx)(wq − zw), exact in integers, then
-// y = (sx · sw_j) · acc + bias_j. Both centred factors are at most 255 in magnitude, so acc fits
-// int32 whenever in_features <= kMaxW8A8InFeatures; callers must not exceed it.
-constexpr std::size_t kMaxW8A8InFeatures = 2147483647 / (255 * 255);  // 33025
+// y = (sx · sw_j) · acc + bias_j; in_features <= kMaxW8A8InFeatures (packed_weights.hpp), so acc
+// fits int32; callers must not exceed it.
 void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, const float* bias, float* y);
 
 // Quantizes each row of x to quint8 with PyTorch's affine MinMaxObserver rule over that row.

@@ -8,10 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "qlinear/kernels/packed.hpp"
-#include "qlinear/kernels/reference.hpp"
 #include "qlinear/linear.hpp"
 #include "qlinear/metrics.hpp"
+#include "qlinear/packed_weights.hpp"
 #include "qlinear/qparams.hpp"
 #include "qlinear/quantize.hpp"
 #include "qlinear/span.hpp"
@@ -37,6 +36,8 @@ enum class ForwardMode {
 
 // bitsandbytes' llm_int8_threshold default (the LLM.int8() paper's 6.0).
 constexpr float kDefaultOutlierThreshold = 6.0f;
+// Outlier thresholds accepted: 0 sends no column to fp32.
+constexpr NumberRange kOutlierThresholdRange{0.0, 3.4028234663852886e38};
 
 // The largest in_features dynamic mode accepts: int32 accumulation cannot overflow below it.
 constexpr std::size_t kMaxDynamicInFeatures = kernels::kMaxW8A8InFeatures;
@@ -52,22 +53,77 @@ enum class ActivationScheme {
   pytorch,
 };
 
-std::string to_string(ForwardMode mode);
-// "weight-only" (also "weight_only", "w8a32"), "dynamic" (also "w8a8"), "llm-int8" (also
-// "llm.int8", "llm_int8") or "static" (also "static-int8").
-ForwardMode parse_forward_mode(const std::string& name);
-std::string to_string(ActivationScheme scheme);
-ActivationScheme parse_activation_scheme(const std::string& name);  // "per-row" or "pytorch"
+template <>
+struct EnumNames<ForwardMode> {
+  static constexpr const char* type = "ForwardMode";
+  static constexpr const char* noun = "forward mode";
+  static constexpr NamedValue<ForwardMode> values[] = {
+      {ForwardMode::weight_only, "weight-only", "W8A32: fp32 inputs times the int8 weights (the tutorial's; a quarter of the memory)"},
+      {ForwardMode::dynamic, "dynamic", "W8A8: inputs quantized on the fly, integer products (PyTorch's quantize_dynamic; the fast one)"},
+      {ForwardMode::llm_int8, "llm-int8", "LLM.int8(): W8A8, with input columns holding an outlier computed in fp32 (bitsandbytes)"},
+      {ForwardMode::static_int8, "static", "static W8A8: input scale fixed by calibration (prepare, calibrate, convert)"},
+  };
+  static constexpr NameAlias<ForwardMode> aliases[] = {
+      {"weight_only", ForwardMode::weight_only}, {"w8a32", ForwardMode::weight_only}, {"w8a8", ForwardMode::dynamic},
+      {"llm.int8", ForwardMode::llm_int8},       {"llm_int8", ForwardMode::llm_int8},  {"static-int8", ForwardMode::static_int8},
+      {"static_int8", ForwardMode::static_int8},
+  };
+};
+
+template <>
+struct EnumNames<ActivationScheme> {
+  static constexpr const char* type = "ActivationScheme";
+  static constexpr const char* noun = "activation scheme";
+  static constexpr NamedValue<ActivationScheme> values[] = {
+      {ActivationScheme::per_row, "per-row", "each input row its own quint8 scale: a row's result does not depend on the batch"},
+      {ActivationScheme::pytorch, "pytorch", "one 7-bit scale for the whole batch, exactly as PyTorch 1.13's dynamic Linear"},
+  };
+  static constexpr NameAlias<ActivationScheme> aliases[] = {{"per_row", ActivationScheme::per_row}};
+};
+
+inline std::string to_string(ForwardMode mode) { return name_of(mode); }
+inline ForwardMode parse_forward_mode(const std::string& name) { return parse_name<ForwardMode>(name); }
+inline std::string to_string(ActivationScheme scheme) { return name_of(scheme); }
+inline ActivationScheme parse_activation_scheme(const std::string& name) { return parse_name<ActivationScheme>(name); }
+
+// The weights' range when the options leave it unset: bitsandbytes' absmax / 127 rows for
+// llm-int8, PyTorch's full range otherwise.
+inline RangeVariant default_weight_range(ForwardMode mode) {
+  return mode == ForwardMode::llm_int8 ? RangeVariant::restricted : RangeVariant::full;
+}
 
 struct QuantLinearOptions {
   bool symmetric = true;
   bool per_channel = true;  // one scale per output channel (row of the weight)
   QuantDtype dtype = QuantDtype::qint8;
   bool reduce_range = false;
-  RangeVariant range = RangeVariant::full;
+  std::optional<RangeVariant> range;  // unset: default_weight_range(mode)
   ForwardMode mode = ForwardMode::weight_only;
   ActivationScheme activations = ActivationScheme::per_row;  // dynamic mode only
   float outlier_threshold = kDefaultOutlierThreshold;         // llm-int8 mode; 0 = no outlier columns
+};
+
+template <>
+struct OptionFields<QuantLinearOptions> {
+  static constexpr const char* group = "QuantizeOptions";
+  // How the weights are quantized: all convert() takes (its layers are static).
+  template <typename Visit>
+  static void visit_weights(Visit&& field) {
+    using O = QuantLinearOptions;
+    field("symmetric", &O::symmetric);
+    field("perChannel", &O::per_channel);
+    field("dtype", &O::dtype);
+    field("reduceRange", &O::reduce_range);
+    field("range", &O::range);
+  }
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    using O = QuantLinearOptions;
+    visit_weights(field);
+    field("mode", &O::mode);
+    field("activations", &O::activations);
+    field("outlierThreshold", &O::outlier_threshold, kOutlierThresholdRange);
+  }
 };
 
 class QuantLinear {
@@ -121,7 +177,7 @@ class QuantLinear {
  private:
   void add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns, float* y) const;
 
-  // The only copy of the integers: packed for the kernels (kernels/packed.hpp).
+  // The only copy of the integers: packed for the kernels (packed_weights.hpp).
   kernels::PackedWeights packed_;
   // The weight's qparams without their scale and zero_point vectors: the packed weights hold
   // those per row, and a second copy would be 8 bytes an output row (5% of a small model).

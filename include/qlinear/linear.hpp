@@ -7,11 +7,6 @@
 
 namespace qlinear {
 
-// Throws unless batch > 0 and x holds exactly batch × in_features finite values.
-void check_forward_input(Span<const float> x, std::ptrdiff_t batch, std::size_t in_features, const char* layer_kind);
-// Throws unless y holds exactly batch × out_features values (batch already checked).
-void check_forward_output(Span<float> y, std::ptrdiff_t batch, std::size_t out_features, const char* layer_kind);
-
 class Linear {
  public:
   // Throws on non-positive sizes, a weight or bias of the wrong length, or NaN/Inf in either.

@@ -38,6 +38,17 @@ struct LoadOptions {
   Activation output_activation = Activation::identity;  // layout 2: after the last layer
 };
 
+// `spec` is read apart (JSON text, parse_model_spec).
+template <>
+struct OptionFields<LoadOptions> {
+  static constexpr const char* group = "LoadOptions";
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    field("activation", &LoadOptions::hidden_activation);
+    field("outputActivation", &LoadOptions::output_activation);
+  }
+};
+
 // Throws if the architecture cannot be found, a layer's tensors are missing or have the wrong
 // shapes or dtypes, tensors are left over that no layer uses, or weights hold NaN/Inf.
 Model load_model(const SafetensorsFile& file, const LoadOptions& options = {});

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "qlinear/names.hpp"
 #include "qlinear/shape.hpp"
 #include "qlinear/span.hpp"
 
@@ -28,12 +29,45 @@ enum class QScheme {
 // so it exists for qint8 only.
 enum class RangeVariant { full, restricted };
 
-std::string to_string(QuantDtype dtype);
-std::string to_string(QScheme scheme);
-std::string to_string(RangeVariant range);
-QuantDtype parse_dtype(const std::string& name);
-QScheme parse_qscheme(const std::string& name);
-RangeVariant parse_range_variant(const std::string& name);
+template <>
+struct EnumNames<QuantDtype> {
+  static constexpr const char* type = "QuantDtype";
+  static constexpr const char* noun = "dtype";
+  static constexpr NamedValue<QuantDtype> values[] = {
+      {QuantDtype::qint8, "qint8", "signed 8-bit integers, [-128, 127]"},
+      {QuantDtype::quint8, "quint8", "unsigned 8-bit integers, [0, 255]"},
+  };
+  static constexpr NameAlias<QuantDtype> aliases[] = {{"int8", QuantDtype::qint8}, {"uint8", QuantDtype::quint8}};
+};
+
+template <>
+struct EnumNames<QScheme> {
+  static constexpr const char* type = "QScheme";
+  static constexpr const char* noun = "qscheme";
+  static constexpr NamedValue<QScheme> values[] = {
+      {QScheme::per_tensor_affine, "per_tensor_affine", "one scale and zero point for the tensor"},
+      {QScheme::per_tensor_symmetric, "per_tensor_symmetric", "one scale for the tensor, zero point 0 (128 for quint8)"},
+      {QScheme::per_channel_affine, "per_channel_affine", "a scale and zero point per channel"},
+      {QScheme::per_channel_symmetric, "per_channel_symmetric", "a scale per channel, zero point 0 (128 for quint8)"},
+  };
+};
+
+template <>
+struct EnumNames<RangeVariant> {
+  static constexpr const char* type = "RangeVariant";
+  static constexpr const char* noun = "range variant";
+  static constexpr NamedValue<RangeVariant> values[] = {
+      {RangeVariant::full, "full", "the dtype's whole range (PyTorch's default)"},
+      {RangeVariant::restricted, "restricted", "[-127, 127], scale = absmax / 127 (most int8 weight formats)"},
+  };
+};
+
+inline std::string to_string(QuantDtype dtype) { return name_of(dtype); }
+inline std::string to_string(QScheme scheme) { return name_of(scheme); }
+inline std::string to_string(RangeVariant range) { return name_of(range); }
+inline QuantDtype parse_dtype(const std::string& name) { return parse_name<QuantDtype>(name); }
+inline QScheme parse_qscheme(const std::string& name) { return parse_name<QScheme>(name); }
+inline RangeVariant parse_range_variant(const std::string& name) { return parse_name<RangeVariant>(name); }
 
 bool is_symmetric(QScheme scheme);
 bool is_per_channel(QScheme scheme);
@@ -78,6 +112,19 @@ struct QuantOptions {
   RangeVariant range = RangeVariant::full;
 };
 
+template <>
+struct OptionFields<QuantOptions> {
+  static constexpr const char* group = "QParamsOptions";
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    field("perChannel", &QuantOptions::per_channel);
+    field("axis", &QuantOptions::axis);
+    field("dtype", &QuantOptions::dtype);
+    field("reduceRange", &QuantOptions::reduce_range);
+    field("range", &QuantOptions::range);
+  }
+};
+
 // (scale, zero_point) for one channel's running min and max, PyTorch's formula.
 struct ChannelQParams {
   float scale;
@@ -85,12 +132,5 @@ struct ChannelQParams {
 };
 ChannelQParams compute_channel_qparams(float min_val, float max_val, QScheme scheme,
                                        QuantDtype dtype, IntRange range, RangeVariant variant);
-
-// The tutorial's names (seed 000's quant_tool): observe `values` once and return the qparams.
-// `shape` may be empty for a 1-D tensor. Throws on empty input, NaN/Inf, or a bad shape/axis.
-QParams get_symmetric_qparams(Span<const float> values, const Shape& shape = {},
-                              const QuantOptions& options = {});
-QParams get_asymmetric_qparams(Span<const float> values, const Shape& shape = {},
-                               const QuantOptions& options = {});
 
 }  // namespace qlinear

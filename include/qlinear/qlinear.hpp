@@ -14,5 +14,6 @@
 #include "qlinear/report.hpp"
 #include "qlinear/model_io.hpp"
 #include "qlinear/safetensors.hpp"
-#include "qlinear/checks.hpp"
 #include "qlinear/calibration.hpp"
+#include "qlinear/packed_weights.hpp"
+#include "qlinear/settings.hpp"

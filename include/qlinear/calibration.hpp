@@ -20,9 +20,27 @@ enum class ActivationObserverKind {
   moving_average_min_max,  // torch.ao.quantization.MovingAverageMinMaxObserver
   percentile,              // PercentileObserver: clips the rarest extremes
 };
-std::string to_string(ActivationObserverKind kind);
-// "minmax" (also "min-max"), "moving-average" (also "moving-average-minmax") or "percentile".
-ActivationObserverKind parse_activation_observer(const std::string& name);
+template <>
+struct EnumNames<ActivationObserverKind> {
+  static constexpr const char* type = "ActivationObserver";
+  static constexpr const char* noun = "activation observer";
+  static constexpr NamedValue<ActivationObserverKind> values[] = {
+      {ActivationObserverKind::min_max, "minmax", "MinMax: the extremes seen (PyTorch's default)"},
+      {ActivationObserverKind::moving_average_min_max, "moving-average", "moving-average MinMax: steadier over unusual batches"},
+      {ActivationObserverKind::percentile, "percentile", "percentile: clips the rarest extremes"},
+  };
+  static constexpr NameAlias<ActivationObserverKind> aliases[] = {
+      {"min-max", ActivationObserverKind::min_max},
+      {"min_max", ActivationObserverKind::min_max},
+      {"moving-average-minmax", ActivationObserverKind::moving_average_min_max},
+      {"moving_average_minmax", ActivationObserverKind::moving_average_min_max},
+  };
+};
+
+inline std::string to_string(ActivationObserverKind kind) { return name_of(kind); }
+inline ActivationObserverKind parse_activation_observer(const std::string& name) {
+  return parse_name<ActivationObserverKind>(name);
+}
 
 // What prepare() attaches to every layer input. Activations are quint8 per-tensor (PyTorch's
 // choice for static Linear inputs); reduce_range is off because qlinear's kernels accumulate
@@ -33,6 +51,20 @@ struct CalibrationOptions {
   bool reduce_range = false;
   float averaging_constant = 0.01f;  // moving-average
   double percentile = 99.99;         // percentile
+};
+
+template <>
+struct OptionFields<CalibrationOptions> {
+  static constexpr const char* group = "PrepareOptions";
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    using O = CalibrationOptions;
+    field("observer", &O::observer);
+    field("qscheme", &O::qscheme, {QScheme::per_tensor_affine, QScheme::per_tensor_symmetric});
+    field("reduceRange", &O::reduce_range);
+    field("averagingConstant", &O::averaging_constant, kAveragingConstantRange);
+    field("percentile", &O::percentile, kPercentileRange);
+  }
 };
 
 // One observer of any of the kinds above.

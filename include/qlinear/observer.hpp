@@ -47,6 +47,19 @@ class MinMaxObserver {
   float max_val_ = 0.0f;
 };
 
+template <>
+struct OptionFields<MinMaxObserver::Options> {
+  static constexpr const char* group = "MinMaxObserverOptions";
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    using O = MinMaxObserver::Options;
+    field("dtype", &O::dtype);
+    field("qscheme", &O::qscheme);
+    field("reduceRange", &O::reduce_range);
+    field("range", &O::range);
+  }
+};
+
 class PerChannelMinMaxObserver {
  public:
   struct Options {
@@ -82,9 +95,26 @@ class PerChannelMinMaxObserver {
   std::vector<float> max_vals_;
 };
 
+template <>
+struct OptionFields<PerChannelMinMaxObserver::Options> {
+  static constexpr const char* group = "PerChannelMinMaxObserverOptions";
+  template <typename Visit>
+  static void visit(Visit&& field) {
+    using O = PerChannelMinMaxObserver::Options;
+    field("dtype", &O::dtype);
+    field("qscheme", &O::qscheme);
+    field("reduceRange", &O::reduce_range);
+    field("chAxis", &O::ch_axis);
+    field("range", &O::range);
+  }
+};
+
 // torch.ao.quantization.MovingAverageMinMaxObserver: the first tensor sets min/max, every later
 // one moves them toward its own by averaging_constant (min += c · (min_now − min), in float32 as
 // PyTorch computes it). Steadier than MinMax when a few calibration batches are unusual.
+// The averaging constants MovingAverageMinMaxObserver accepts.
+constexpr NumberRange kAveragingConstantRange{0.0, 1.0, true};
+
 class MovingAverageMinMaxObserver {
  public:
   struct Options {
@@ -125,6 +155,9 @@ class MovingAverageMinMaxObserver {
 // |x|, from 2^-40 to the float maximum, either sign, and one bin for |x| < 2^-40), so no value,
 // however large, coarsens it: a percentile is within one bin, 2.2% of its magnitude, of exact
 // (interpolated linearly inside the bin, usually much closer), whatever else was observed.
+// The percentiles PercentileObserver accepts: 100 keeps the extremes.
+constexpr NumberRange kPercentileRange{50.0, 100.0, true};
+
 class PercentileObserver {
  public:
   struct Options {
@@ -163,5 +196,12 @@ class PercentileObserver {
   float seen_min_ = 0.0f;
   float seen_max_ = 0.0f;
 };
+
+// The tutorial's names (seed 000's quant_tool): observe `values` once and return the qparams.
+// `shape` may be empty for a 1-D tensor. Throws on empty input, NaN/Inf, or a bad shape/axis.
+QParams get_symmetric_qparams(Span<const float> values, const Shape& shape = {},
+                              const QuantOptions& options = {});
+QParams get_asymmetric_qparams(Span<const float> values, const Shape& shape = {},
+                               const QuantOptions& options = {});
 
 }  // namespace qlinear
