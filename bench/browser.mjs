@@ -1,7 +1,7 @@
 // The benchmark page's module (served by chromium.mjs): loads qlinear from /web/, onnxruntime-web
 // and TensorFlow.js (its UMD scripts, loaded by the page before this module) from
 // /bench/node_modules/, and exposes window.runBench(options) for the driver.
-import * as ql from '/web/qlinear.js';
+import * as ql from '/web/package/qlinear.js';
 import * as ort from '/bench/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
 import { runBenchmark } from './core.mjs';
 

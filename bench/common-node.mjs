@@ -5,10 +5,10 @@ import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 export const BUILD = new URL('./build/', import.meta.url);
-// The two packaged modules (web/lib/runtime.js picks one: BENCH_SIMD=auto|relaxed|simd128).
+// The two packaged modules (web/package/lib/loader.js picks one: BENCH_SIMD=auto|relaxed|simd128).
 const WASM_FILES = {
-  'wasm-simd128': new URL('../web/dist/qlinear_wasm.wasm', import.meta.url),
-  'wasm-relaxed-simd': new URL('../web/dist/qlinear_wasm_relaxed.wasm', import.meta.url),
+  'wasm-simd128': new URL('../web/package/dist/qlinear_wasm.wasm', import.meta.url),
+  'wasm-relaxed-simd': new URL('../web/package/dist/qlinear_wasm_relaxed.wasm', import.meta.url),
 };
 
 // The module a run loaded, for the table header: its kernels, file, size, hash and date.
@@ -17,7 +17,7 @@ export function wasmInfo(kernels) {
   if (!file) return `kernels ${kernels}`;
   const wasm = statSync(file);
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
-  return `${kernels} kernels, web/dist/${file.pathname.split('/').pop()}, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`;
+  return `${kernels} kernels, web/package/dist/${file.pathname.split('/').pop()}, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`;
 }
 
 // init()'s `simd` option for the benchmark's qlinear.

@@ -8,7 +8,7 @@
 // Every case is timed round-robin: each round takes one sample of every mode, samples repeat the
 // forward until they last BENCH_SAMPLE_MS; the table has medians and ratios to dynamic.
 import os from 'node:os';
-import * as ql from '../web/qlinear.js';
+import * as ql from '../web/package/qlinear.js';
 import { WORKLOADS, makeLayers, makeInput } from './workloads.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);

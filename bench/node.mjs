@@ -1,4 +1,4 @@
-// The benchmark in Node: qlinear (web/qlinear.js), onnxruntime-web (wasm, 1 thread) and
+// The benchmark in Node: qlinear (web/package/qlinear.js), onnxruntime-web (wasm, 1 thread) and
 // TensorFlow.js's wasm backend from bench/node_modules, in this one process.
 //
 //   node bench/node.mjs            (bench/run.sh builds the probes and ONNX models first)
@@ -10,7 +10,7 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-web';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import * as ql from '../web/qlinear.js';
+import * as ql from '../web/package/qlinear.js';
 import { runBenchmark, markdown } from './core.mjs';
 import { BUILD, BENCH_SIMD, machineInfo, readProbes, optionsFromEnv, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels, ONNX_DIR } from './make_onnx_models.mjs';

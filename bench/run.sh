@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of issue 8, in one command: npm run bench  (or: bash bench/run.sh [node] [chromium])
 #  1. installs the project's tools if missing (scripts/bootstrap.sh: emscripten, wabt, chromium,
-#     the root npm packages) and builds qlinear's wasm module if web/dist/ has none;
+#     the root npm packages) and builds qlinear's wasm module if web/package/dist/ has none;
 #  2. installs the benchmark's own npm dependencies (bench/package-lock.json) when needed;
 #  3. builds the wasm probes with Debian's emcc and checks their hot loops with wasm-objdump;
 #  4. writes the peers' ONNX models (bench/build/onnx/);
@@ -19,7 +19,7 @@ bash scripts/bootstrap.sh
 # Debian's emscripten runs /usr/bin/node, which does not search Debian's node modules (acorn).
 export NODE_PATH=/usr/share/nodejs
 
-[ -f web/dist/qlinear_wasm.wasm ] || bash scripts/build.sh wasm
+[ -f web/package/dist/qlinear_wasm.wasm ] || bash scripts/build.sh wasm
 if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
   npm ci --prefix bench --no-audit --no-fund
 fi

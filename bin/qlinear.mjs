@@ -3,16 +3,22 @@
 // Exit codes: 0 done, 1 the work failed (unreadable or malformed file, bad model), 2 usage.
 import { parseArgs } from 'node:util';
 
-import { inspect, quantize, run } from '../cli/commands.mjs';
+import { init } from '../web/package/qlinear.js';
+import { inspect, quantize, run, choices, defaultOf } from '../cli/commands.mjs';
 
+// The choices and defaults come from the core's option table (the module must be loaded first).
+await init();
+const ACTIVATIONS = choices('ActivationName');
+const MODES = choices('ForwardMode');
+const OBSERVERS = choices('ActivationObserverName');
 const USAGE = `usage:
   qlinear inspect FILE [--json]
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
-                   [--exclude NAME ...] [--mode weight-only|dynamic|llm-int8|static]
-                   [--outlier-threshold 6] [--calibration FILE.npy|FILE.json]
-                   [--observer minmax|moving-average|percentile] [--report]
-                   [--spec SPEC.json] [--activation relu]
-  qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation relu]
+                   [--exclude NAME ...] [--mode ${MODES.join('|')}]
+                   [--outlier-threshold ${defaultOf('QuantizeOptions', 'outlierThreshold')}] [--calibration FILE.npy|FILE.json]
+                   [--observer ${OBSERVERS.join('|')}] [--report]
+                   [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
+  qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
 
 Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
 the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
@@ -45,9 +51,6 @@ const COMMAND_OPTIONS = {
     'calibration', 'observer', 'report', 'spec', 'activation'],
   run: ['input', 'spec', 'activation'],
 };
-const ACTIVATIONS = ['identity', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softmax'];
-const MODES = ['weight-only', 'dynamic', 'llm-int8', 'static'];
-const OBSERVERS = ['minmax', 'moving-average', 'percentile'];
 
 class UsageError extends Error {}
 

@@ -1,126 +1,65 @@
-// Embind bindings of the quantizers and observers. Like every file in bindings/ (the only
-// place that includes <emscripten/bind.h>), it converts between JS values and core types and
-// nothing else: ergonomics live in web/qlinear.js, the math in src/qlinear/.
-#include "convert.hpp"
+// Embind declarations of the quantizers and the observers. Options arrive checked and complete
+// from web/package/lib/options.js; the math is the core's.
+#include "embind.hpp"
 
 using namespace qlinear;
 using namespace qlinear::bindings;
+using emscripten::function;
 
 namespace {
 
-QuantOptions to_quant_options(const val& o) {
-  QuantOptions out;
-  out.per_channel = o["perChannel"].as<bool>();
-  out.axis = o["axis"].as<int>();
-  out.dtype = parse_dtype(o["dtype"].as<std::string>());
-  out.reduce_range = o["reduceRange"].as<bool>();
-  out.range = parse_range_variant(o["range"].as<std::string>());
-  return out;
-}
+Shape to_shape(const std::vector<int32_t>& dims) { return Shape(dims.begin(), dims.end()); }
 
-val get_qparams(val values, val shape, bool symmetric, val options) {
-  return guarded([&] {
-    const std::vector<float> x = to_vector<float>(values);
-    const QuantOptions o = to_quant_options(options);
-    return from_qparams(symmetric ? get_symmetric_qparams(x, to_shape(shape), o)
-                                  : get_asymmetric_qparams(x, to_shape(shape), o));
-  });
+val get_qparams(std::vector<float> x, std::vector<int32_t> shape, bool symmetric, QuantOptions o) {
+  return guarded([&] { return val(symmetric ? get_symmetric_qparams(x, to_shape(shape), o) : get_asymmetric_qparams(x, to_shape(shape), o)); });
 }
-
-val quantize(val values, val shape, val qparams) {
-  return guarded([&] {
-    return quantized_values(quantize_tensor(to_vector<float>(values), to_qparams(qparams), to_shape(shape)));
-  });
+val quantize(std::vector<float> x, std::vector<int32_t> shape, QParams qparams) {
+  return guarded([&] { return val(quantize_tensor(x, qparams, to_shape(shape))); });
 }
-
-val dequantize(val qvalues, val shape, val qparams) {
-  return guarded([&] {
-    const QuantizedTensor t = make_quantized_tensor(to_vector<int32_t>(qvalues), to_qparams(qparams), to_shape(shape));
-    return to_typed_array(dequantize_tensor(t));
-  });
+val dequantize(std::vector<int32_t> q, std::vector<int32_t> shape, QParams qparams) {
+  return guarded([&] { return val(dequantize_tensor(make_quantized_tensor(q, qparams, to_shape(shape)))); });
 }
-
-val fake_quantize(val values, val shape, val qparams) {
-  return guarded([&] {
-    return to_typed_array(fake_quantize_tensor(to_vector<float>(values), to_qparams(qparams), to_shape(shape)));
-  });
+val fake_quantize(std::vector<float> x, std::vector<int32_t> shape, QParams qparams) {
+  return guarded([&] { return val(fake_quantize_tensor(x, qparams, to_shape(shape))); });
 }
-
-val error_metrics(val reference, val approximation) {
-  return guarded([&] {
-    return from_metrics(compute_error_metrics(to_vector<float>(reference), to_vector<float>(approximation)));
-  });
+val error_metrics(std::vector<float> reference, std::vector<float> approximation) {
+  return guarded([&] { return val(compute_error_metrics(reference, approximation)); });
 }
-
-// ---- observers -------------------------------------------------------------------------
-
-MinMaxObserver::Options to_min_max_options(const val& o) {
-  MinMaxObserver::Options out;
-  out.dtype = parse_dtype(o["dtype"].as<std::string>());
-  out.qscheme = parse_qscheme(o["qscheme"].as<std::string>());
-  out.reduce_range = o["reduceRange"].as<bool>();
-  out.range = parse_range_variant(o["range"].as<std::string>());
-  return out;
-}
-
-PerChannelMinMaxObserver::Options to_per_channel_options(const val& o) {
-  PerChannelMinMaxObserver::Options out;
-  out.dtype = parse_dtype(o["dtype"].as<std::string>());
-  out.qscheme = parse_qscheme(o["qscheme"].as<std::string>());
-  out.reduce_range = o["reduceRange"].as<bool>();
-  out.ch_axis = o["chAxis"].as<int>();
-  out.range = parse_range_variant(o["range"].as<std::string>());
-  return out;
-}
-
-// The wrapper calls check_*_options first, so the constructors below never throw.
-val check_min_max_options(val o) {
-  return guarded([&] { MinMaxObserver::validate(to_min_max_options(o)); return val::undefined(); });
-}
-val check_per_channel_options(val o) {
-  return guarded([&] { PerChannelMinMaxObserver::validate(to_per_channel_options(o)); return val::undefined(); });
-}
-MinMaxObserver* make_min_max_observer(val o) { return new MinMaxObserver(to_min_max_options(o)); }
-PerChannelMinMaxObserver* make_per_channel_observer(val o) {
-  return new PerChannelMinMaxObserver(to_per_channel_options(o));
-}
-
 template <typename Observer>
-val observe(Observer& self, val values, val shape) {
-  return guarded([&] {
-    self.observe(to_vector<float>(values), to_shape(shape));
-    return val::undefined();
-  });
+val observe(Observer& self, std::vector<float> x, std::vector<int32_t> shape) {
+  return guarded([&] { return self.observe(x, to_shape(shape)), val::undefined(); });
 }
 
+// JS has the options validated (_check...Options) before it constructs the observer.
 template <typename Observer>
-val calculate_qparams(const Observer& self) {
-  return guarded([&] { return from_qparams(self.calculate_qparams()); });
+emscripten::class_<Observer> bind_observer(const char* name, const char* check_name) {
+  function(check_name, &Guard<&Observer::validate>::call);
+  emscripten::class_<Observer> observer(name);
+  observer.template constructor<typename Observer::Options>()
+      .function("_observe", &observe<Observer>)
+      .function("_calculateQParams", &Guard<&Observer::calculate_qparams>::call)
+      .function("hasObserved", &Observer::has_observed);
+  return observer;
 }
 
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(qlinear) {
-  using emscripten::allow_raw_pointers;
-  emscripten::function("_getQParams", &get_qparams);
-  emscripten::function("_quantize", &quantize);
-  emscripten::function("_dequantize", &dequantize);
-  emscripten::function("_fakeQuantize", &fake_quantize);
-  emscripten::function("_errorMetrics", &error_metrics);
-  emscripten::function("_checkMinMaxObserverOptions", &check_min_max_options);
-  emscripten::function("_checkPerChannelMinMaxObserverOptions", &check_per_channel_options);
-
-  emscripten::class_<MinMaxObserver>("MinMaxObserver")
-      .constructor(&make_min_max_observer, allow_raw_pointers())
-      .function("_observe", &observe<MinMaxObserver>)
-      .function("_calculateQParams", &calculate_qparams<MinMaxObserver>)
-      .function("hasObserved", &MinMaxObserver::has_observed)
+EMSCRIPTEN_BINDINGS(qlinear_quantizers) {
+  bind_value<QParams>("QParams", "scale", &QParams::scale, "zeroPoint", &QParams::zero_point, "qmin", &QParams::qmin,
+                      "qmax", &QParams::qmax, "dtype", &QParams::dtype, "scheme", &QParams::scheme, "axis", &QParams::axis);
+  bind_value<ErrorMetrics>("ErrorMetrics", "maxAbsError", &ErrorMetrics::max_abs_error, "mse", &ErrorMetrics::mse,
+                           "sqnrDb", &ErrorMetrics::sqnr_db, "cosineSimilarity", &ErrorMetrics::cosine_similarity);
+  bind_value<IntRange>("IntRange", "min", &IntRange::min, "max", &IntRange::max);
+  bind_options<QuantOptions>();
+  bind_options<MinMaxObserver::Options>();
+  bind_options<PerChannelMinMaxObserver::Options>();
+  function("_getQParams", &get_qparams);
+  function("_quantize", &quantize);
+  function("_dequantize", &dequantize);
+  function("_fakeQuantize", &fake_quantize);
+  function("_errorMetrics", &error_metrics);
+  bind_observer<MinMaxObserver>("MinMaxObserver", "_checkMinMaxObserverOptions")
       .function("minVal", &MinMaxObserver::min_val)
       .function("maxVal", &MinMaxObserver::max_val);
-
-  emscripten::class_<PerChannelMinMaxObserver>("PerChannelMinMaxObserver")
-      .constructor(&make_per_channel_observer, allow_raw_pointers())
-      .function("_observe", &observe<PerChannelMinMaxObserver>)
-      .function("_calculateQParams", &calculate_qparams<PerChannelMinMaxObserver>)
-      .function("hasObserved", &PerChannelMinMaxObserver::has_observed);
+  bind_observer<PerChannelMinMaxObserver>("PerChannelMinMaxObserver", "_checkPerChannelMinMaxObserverOptions");
 }

@@ -2,7 +2,7 @@
 // result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
 import { writeFile, readFile } from 'node:fs/promises';
 
-import { init, loadModel, inspectSafetensors } from '../web/qlinear.js';
+import { init, loadModel, inspectSafetensors, optionTable } from '../web/package/qlinear.js';
 import { megabytes, table, readFileWithProgress } from './format.mjs';
 import { readInput } from './input.mjs';
 
@@ -12,6 +12,12 @@ async function loadOptions(options) {
   if (options.activation) load.activation = options.activation;
   return load;
 }
+
+/** The names an enum of the core takes, from its option table. */
+export const choices = (type) => optionTable().enums.find((e) => e.type === type).names;
+/** An option's default, from the core's option table. */
+export const defaultOf = (group, name) =>
+  optionTable().groups.find((g) => g.name === group).options.find((o) => o.name === name).default;
 
 const shape = (dims) => `[${dims.join(', ')}]`;
 const metric = (m) => (m ? `${m.sqnrDb.toFixed(1)} dB` : '');
@@ -33,7 +39,7 @@ export async function inspect(file, options, log) {
 // Static W8A8: prepare → run the calibration rows through (32 at a time) → convert.
 async function calibrateAndConvert(model, options, settings, exclude, log) {
   const { batch, values } = await readInput(options.calibration, model.inFeatures);
-  const observer = options.observer ?? 'minmax';
+  const observer = options.observer ?? defaultOf('PrepareOptions', 'observer');
   const prepared = model.prepare({ observer });
   try {
     for (let row = 0; row < batch; row += 32) {
@@ -58,13 +64,13 @@ export async function quantize(input, options, log) {
   const settings = {
     symmetric: !options.affine,
     perChannel: !options['per-tensor'],
-    mode: options.mode ?? 'weight-only',
+    mode: options.mode ?? defaultOf('QuantizeOptions', 'mode'),
   };
   if (options['outlier-threshold'] !== undefined) settings.outlierThreshold = Number(options['outlier-threshold']);
   const exclude = options.exclude ?? [];
   log(`quantizing to int8: ${settings.symmetric ? 'symmetric' : 'affine'}, ` +
     `${settings.perChannel ? 'per-channel' : 'per-tensor'}, ${settings.mode}` +
-    (settings.mode === 'llm-int8' ? ` (outlier threshold ${settings.outlierThreshold ?? 6})` : '') +
+    (settings.mode === 'llm-int8' ? ` (outlier threshold ${settings.outlierThreshold ?? defaultOf('QuantizeOptions', 'outlierThreshold')})` : '') +
     (exclude.length ? `, keeping ${exclude.join(', ')} in fp32` : ''));
   const quantized = settings.mode === 'static'
     ? await calibrateAndConvert(model, options, settings, exclude, log)

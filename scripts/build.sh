@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds one or both CMake presets: scripts/build.sh [native|wasm]...
-# (default: both). The wasm build copies qlinear_wasm.{mjs,wasm} into web/dist/.
+# (default: both). The wasm build copies qlinear_wasm.{mjs,wasm} into web/package/dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's emscripten runs /usr/bin/node, which does not search Debian's node modules (acorn).

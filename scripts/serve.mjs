@@ -1,11 +1,14 @@
-// Serves web/ (the demo page and the npm package's files) on http://127.0.0.1:8080.
+// Serves the demo page (web/demo/) at / and the npm package (web/package/) at /package/, the way
+// a user's own site would serve their page and the package, on http://127.0.0.1:8080.
 // Used by `npm start` and, with port 0, by the browser tests.
 import { createReadStream, existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sirv from 'sirv';
 
-const webRoot = fileURLToPath(new URL('../web', import.meta.url));
+const demoRoot = fileURLToPath(new URL('../web/demo', import.meta.url));
+const packageRoot = fileURLToPath(new URL('../web/package', import.meta.url));
+const PACKAGE_PREFIX = '/package/';
 // The Fashion-MNIST test set from Debian's dataset-fashion-mnist package, for the demo's
 // accuracy: served as plain application/gzip bytes (a static server would mark .gz files as
 // Content-Encoding: gzip, and the browser would unpack them before the page could).
@@ -30,7 +33,8 @@ export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     },
   };
-  const serveWeb = sirv(webRoot, options);
+  const serveDemo = sirv(demoRoot, options);
+  const servePackage = sirv(packageRoot, options);
   const notFound = (res) => {
     res.statusCode = 404;
     res.end('not found');
@@ -38,7 +42,11 @@ export function startServer({ host = '127.0.0.1', port = 8080 } = {}) {
   const server = http.createServer((req, res) => {
     const { pathname } = new URL(req.url, 'http://localhost');
     if (pathname.startsWith(DATA_PREFIX)) return serveData(pathname.slice(DATA_PREFIX.length), res, notFound);
-    return serveWeb(req, res, () => notFound(res));
+    if (pathname.startsWith(PACKAGE_PREFIX)) {
+      req.url = req.url.slice(PACKAGE_PREFIX.length - 1);
+      return servePackage(req, res, () => notFound(res));
+    }
+    return serveDemo(req, res, () => notFound(res));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -7,7 +7,7 @@
 //   cmake -S /tmp/oldq -B /tmp/oldq/build -DQLINEAR_BUILD_TESTS=OFF && cmake --build /tmp/oldq/build --target qlinear_core
 //   g++ -std=c++17 -O2 -I/tmp/oldq/src -I/tmp/oldq/build/third_party_include tools/make_v1_compat_fixture.cpp \
 //       /tmp/oldq/build/libqlinear_core.a -o /tmp/make_v1
-//   /tmp/make_v1 web/models/fashion_mnist_mlp.safetensors tests/fixtures/safetensors/qlinear_v1_int8.safetensors
+//   /tmp/make_v1 web/demo/models/fashion_mnist_mlp.safetensors tests/fixtures/safetensors/qlinear_v1_int8.safetensors
 #include <cstdio>
 #include <fstream>
 #include <iterator>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the demo model: a small Fashion-MNIST MLP, saved as web/models/fashion_mnist_mlp.safetensors.
+"""Train the demo model: a small Fashion-MNIST MLP, saved as web/demo/models/fashion_mnist_mlp.safetensors.
 
 Run by hand with Debian's PyTorch and Debian's copy of Fashion-MNIST:
 

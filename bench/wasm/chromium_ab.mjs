@@ -5,9 +5,9 @@
 //
 //   node bench/wasm/chromium_ab.mjs [A.wasm] [B.wasm]
 //
-// Defaults: A = web/dist/qlinear_wasm.wasm (SIMD128), B = web/dist/qlinear_wasm_relaxed.wasm. To
+// Defaults: A = web/package/dist/qlinear_wasm.wasm (SIMD128), B = web/package/dist/qlinear_wasm_relaxed.wasm. To
 // compare two versions of one build, copy the .wasm of the first aside before rebuilding. Both
-// must come from builds with the same glue (web/dist/qlinear_wasm.mjs, checked by
+// must come from builds with the same glue (web/package/dist/qlinear_wasm.mjs, checked by
 // scripts/relax_wasm.mjs). Environment: AB_ROUNDS (15), AB_SAMPLE_MS (20), AB_MODE (dynamic),
 // AB_ACTIVATIONS (per-row, or pytorch: 7-bit), AB_ONLY (a comma-separated subset of the case names
 // below), CHROMIUM_PATH.
@@ -18,7 +18,7 @@ import sirv from 'sirv';
 import { chromium } from 'playwright-core';
 
 const root = new URL('../../', import.meta.url);
-const [fileA = 'web/dist/qlinear_wasm.wasm', fileB = 'web/dist/qlinear_wasm_relaxed.wasm'] = process.argv.slice(2);
+const [fileA = 'web/package/dist/qlinear_wasm.wasm', fileB = 'web/package/dist/qlinear_wasm_relaxed.wasm'] = process.argv.slice(2);
 const read = (file) => readFileSync(new URL(file, `file://${process.cwd()}/`));
 
 // Layers and layer chains of bench/README.md's workloads: [name, [in, hidden..., out], batch]. A
@@ -43,7 +43,7 @@ const CASES = [
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>qlinear A/B</title>
 <script type="module">
-import createQlinearModule from '/web/dist/qlinear_wasm.mjs';
+import createQlinearModule from '/web/package/dist/qlinear_wasm.mjs';
 window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
   const bytes = async (name) => new Uint8Array(await (await fetch('/ab/' + name)).arrayBuffer());
   const modules = [await createQlinearModule({ wasmBinary: await bytes(a) }), await createQlinearModule({ wasmBinary: await bytes(b) })];
@@ -69,7 +69,7 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
       });
     }
     const x = Float32Array.from({ length: dims[0] * batch }, () => random());
-    // As web/lib/model.js: each module's heap buffer holds a layer's input and output, and
+    // As web/package/lib/model.js: each module's heap buffer holds a layer's input and output, and
     // _forwardInto takes numbers only; a chain passes each output on as the next input.
     const widest = Math.max(...dims) * batch;
     const io = modules.map((m) => m._ioBuffer(2 * widest) / 4);

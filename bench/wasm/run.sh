@@ -10,7 +10,7 @@ out=build/bench-wasm
 mkdir -p "$out"
 build() {  # build <src dir> <output .cjs>
   em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -I"$1" -I"$1/../include" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
-    bench/wasm/kernels_bench.cpp "$1/qlinear/kernels/packed_wasm.cpp" "$1/qlinear/kernels/packed_common.cpp" -o "$2"
+    bench/wasm/kernels_bench.cpp "$1/qlinear/kernels/packed_wasm.cpp" $(ls "$1"/qlinear/kernels/packed_wasm_w8a*.cpp 2>/dev/null) "$1/qlinear/kernels/packed_common.cpp" -o "$2"
 }
 build src "$out/kernels_bench.cjs"
 /usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }

@@ -12,7 +12,7 @@ enum class Activation { identity, relu, gelu, silu, sigmoid, tanh, softmax };
 
 template <>
 struct EnumNames<Activation> {
-  static constexpr const char* type = "Activation";
+  static constexpr const char* type = "ActivationName";
   static constexpr const char* noun = "activation";
   static constexpr NamedValue<Activation> values[] = {
       {Activation::identity, "identity", "none: the layer's output as it is"},

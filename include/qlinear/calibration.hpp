@@ -5,6 +5,7 @@
 // At inference the activations are then quantized with those fixed qparams (no min/max pass),
 // unlike dynamic mode, which measures every input it is given.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -22,7 +23,7 @@ enum class ActivationObserverKind {
 };
 template <>
 struct EnumNames<ActivationObserverKind> {
-  static constexpr const char* type = "ActivationObserver";
+  static constexpr const char* type = "ActivationObserverName";
   static constexpr const char* noun = "activation observer";
   static constexpr NamedValue<ActivationObserverKind> values[] = {
       {ActivationObserverKind::min_max, "minmax", "MinMax: the extremes seen (PyTorch's default)"},
@@ -53,6 +54,9 @@ struct CalibrationOptions {
   double percentile = 99.99;         // percentile
 };
 
+// Activation observers are per tensor.
+constexpr QScheme kActivationQSchemes[] = {QScheme::per_tensor_affine, QScheme::per_tensor_symmetric};
+
 template <>
 struct OptionFields<CalibrationOptions> {
   static constexpr const char* group = "PrepareOptions";
@@ -60,7 +64,7 @@ struct OptionFields<CalibrationOptions> {
   static void visit(Visit&& field) {
     using O = CalibrationOptions;
     field("observer", &O::observer);
-    field("qscheme", &O::qscheme, {QScheme::per_tensor_affine, QScheme::per_tensor_symmetric});
+    field("qscheme", &O::qscheme, kActivationQSchemes);
     field("reduceRange", &O::reduce_range);
     field("averagingConstant", &O::averaging_constant, kAveragingConstantRange);
     field("percentile", &O::percentile, kPercentileRange);
@@ -82,6 +86,15 @@ class ActivationObserver {
   std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> observer_;
 };
 
+// What one layer's input observer has seen, for reports.
+struct ObserverSummary {
+  std::string layer;
+  bool observed = false;
+  std::optional<float> min_val;  // the range the qparams come from (after clipping); none before data
+  std::optional<float> max_val;
+  std::optional<QParams> qparams;
+};
+
 class PreparedModel {
  public:
   // The model runs in its own precision (fp32 layers in fp32, as PyTorch calibrates before
@@ -90,11 +103,17 @@ class PreparedModel {
 
   // Calibration: runs the model on x, observing every layer's input, and returns the output.
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch);
+  // The same into y (exactly batch × out_features values, not overlapping x).
+  void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y);
+  // Heap bytes forward_into allocates besides its input and output: every layer's input is kept
+  // until the observers have seen them all.
+  std::size_t forward_bytes(std::ptrdiff_t batch) const;
 
   const Model& model() const { return model_; }
   const CalibrationOptions& options() const { return options_; }
   const std::vector<ActivationObserver>& observers() const { return observers_; }  // one per layer
   std::size_t calibration_rows() const { return rows_; }  // batch rows observed so far
+  std::vector<ObserverSummary> observer_summaries() const;  // one per layer
 
  private:
   Model model_;

@@ -19,6 +19,9 @@ class Linear {
   // The same into y, which must hold exactly batch × out_features values and not overlap x.
   void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
 
+  // Heap bytes a forward of `batch` rows allocates besides its input and output: none.
+  std::size_t forward_bytes(std::ptrdiff_t /*batch*/) const { return 0; }
+
   std::size_t in_features() const { return in_features_; }
   std::size_t out_features() const { return out_features_; }
   const std::vector<float>& weight() const { return weight_; }

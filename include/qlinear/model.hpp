@@ -26,6 +26,7 @@ struct Layer {
   std::size_t in_features() const;
   std::size_t out_features() const;
   std::size_t parameter_bytes() const;
+  std::size_t forward_bytes(std::ptrdiff_t batch) const;  // besides input and output, as the layer's
   std::vector<float> forward(Span<const float> x, std::ptrdiff_t batch) const;  // activation included
   // The same into y (exactly batch × out_features values, not overlapping x).
   void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
@@ -48,9 +49,18 @@ class Model {
   void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
   // The output of every layer (after its activation), first to last.
   std::vector<std::vector<float>> forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const;
+  // The same, one after another into y: batch × (Σ out_features) values.
+  void forward_each_layer_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
+  // Heap bytes forward_into allocates for `batch` rows besides its input and output: the two
+  // buffers the layers in between write to, and the most any one layer takes.
+  std::size_t forward_bytes(std::ptrdiff_t batch) const;
 
   const std::vector<Layer>& layers() const { return layers_; }
   const Layer& layer(const std::string& name) const;  // throws if absent
+  // The weight a layer computes with, [out, in]: fp32 as stored, or the integers dequantized.
+  std::vector<float> layer_weight(const std::string& name) const;
+  // A quantized layer's weight qparams; none for an fp32 layer.
+  std::optional<QParams> layer_qparams(const std::string& name) const;
   std::size_t in_features() const;
   std::size_t out_features() const;
   std::size_t parameter_bytes() const;

@@ -10,6 +10,7 @@
 // <layer>.weight_zero_point (I32) and <layer>.bias (F32), the compressed-tensors naming, and
 // fp32 layers as <layer>.weight / <layer>.bias (F32).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ struct OptionFields<LoadOptions> {
 // shapes or dtypes, tensors are left over that no layer uses, or weights hold NaN/Inf.
 Model load_model(const SafetensorsFile& file, const LoadOptions& options = {});
 
+// Memory loading a file of `file_bytes` takes at its peak: the file itself, and its tensors as
+// float32, up to twice the file's size (F16 and BF16 double).
+inline std::size_t load_model_bytes(std::size_t file_bytes) { return 3 * file_bytes; }
+
 std::vector<uint8_t> save_model(const Model& model);
 
 // One row per tensor for `qlinear inspect`: the equivalent of printing named_parameters() dtypes.
@@ -61,8 +66,16 @@ struct TensorSummary {
   std::string dtype;
   Shape shape;
   std::size_t bytes = 0;
-  std::string quantization;  // e.g. "qint8 per_channel_symmetric" for a quantized weight, else empty
+  std::optional<std::string> quantization;  // e.g. "qint8 per_channel_symmetric weight-only" for a quantized weight
 };
 std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file);
+
+// A file at a glance: its tensors, its __metadata__ and its size in bytes.
+struct SafetensorsSummary {
+  std::vector<TensorSummary> tensors;
+  std::map<std::string, std::string> metadata;
+  std::size_t file_bytes = 0;
+};
+SafetensorsSummary summarize_safetensors(const SafetensorsFile& file);
 
 }  // namespace qlinear

@@ -144,6 +144,12 @@ class QuantLinear {
   // The same into y, which must hold exactly batch × out_features values and not overlap x.
   void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
 
+  // Heap bytes a forward of `batch` rows allocates besides its input and output: the padded copy
+  // of the input (weight-only, when in_features is not a multiple of 16) or the quantized input
+  // rows with their scales (W8A8). llm-int8 also takes 4 · out_features bytes per outlier column
+  // a call finds, which no one can know beforehand.
+  std::size_t forward_bytes(std::ptrdiff_t batch) const;
+
   ForwardMode mode() const { return mode_; }
   // Throws for static mode when the layer has no input qparams.
   void set_mode(ForwardMode mode);

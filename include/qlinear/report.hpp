@@ -19,16 +19,16 @@ struct LayerReport {
   std::size_t in_features = 0;
   std::size_t out_features = 0;
   std::string dtype;   // "float32", "qint8" or "quint8"
-  std::string scheme;  // qscheme of the weight, empty for fp32
-  std::string mode;    // forward mode, empty for fp32
-  std::string activations;  // dynamic mode's activation scheme, empty otherwise
+  std::optional<std::string> scheme;       // qscheme of the weight; none for fp32
+  std::optional<std::string> mode;         // forward mode; none for fp32
+  std::optional<std::string> activations;  // dynamic mode's activation scheme; none otherwise
   std::optional<float> outlier_threshold;          // llm-int8 mode
   std::optional<std::size_t> last_outlier_columns;  // llm-int8 mode: found by the last forward, if any
   std::optional<QParams> input_qparams;            // static mode's calibrated input scale/zero point
   std::size_t bytes_fp32 = 0;  // weight + bias as fp32
   std::size_t bytes = 0;       // what the layer holds now
-  float scale_min = 0.0f;      // over the weight's channels; 0 for fp32
-  float scale_max = 0.0f;
+  std::optional<float> scale_min;  // over the weight's channels; none for fp32
+  std::optional<float> scale_max;
   std::optional<ErrorMetrics> weight_error;
 };
 

@@ -55,18 +55,49 @@ PreparedModel::PreparedModel(Model model, const CalibrationOptions& options)
 }
 
 std::vector<float> PreparedModel::forward(Span<const float> x, std::ptrdiff_t batch) {
+  std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * model_.out_features() : 0);
+  forward_into(x, batch, y);  // checks the input
+  return y;
+}
+
+void PreparedModel::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) {
   const auto& layers = model_.layers();
   check_forward_input(x, batch, layers.front().in_features(), "PreparedModel");
+  check_forward_output(y, batch, layers.back().out_features(), "PreparedModel");
   // Run first, observe after: a layer that throws (e.g. float overflow) leaves every observer
   // as it was, so one bad calibration batch does not half-update the statistics.
   std::vector<std::vector<float>> inputs;
   inputs.reserve(layers.size());
   inputs.emplace_back(x.begin(), x.end());
   for (std::size_t i = 0; i + 1 < layers.size(); ++i) inputs.push_back(layers[i].forward(inputs.back(), batch));
-  std::vector<float> output = layers.back().forward(inputs.back(), batch);
+  layers.back().forward_into(inputs.back(), batch, y);
   for (std::size_t i = 0; i < layers.size(); ++i) observers_[i].observe(inputs[i]);
   rows_ += static_cast<std::size_t>(batch);
-  return output;
+}
+
+std::size_t PreparedModel::forward_bytes(std::ptrdiff_t batch) const {
+  const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
+  std::size_t inputs = 0, layer_most = 0;
+  for (const Layer& l : model_.layers()) {
+    inputs += rows * l.in_features() * sizeof(float);
+    layer_most = std::max(layer_most, l.forward_bytes(batch));
+  }
+  return inputs + layer_most;
+}
+
+std::vector<ObserverSummary> PreparedModel::observer_summaries() const {
+  std::vector<ObserverSummary> out;
+  for (std::size_t i = 0; i < observers_.size(); ++i) {
+    const ActivationObserver& o = observers_[i];
+    ObserverSummary s{model_.layers()[i].name, o.has_observed(), std::nullopt, std::nullopt, std::nullopt};
+    if (s.observed) {
+      s.min_val = o.min_val();
+      s.max_val = o.max_val();
+      s.qparams = o.calculate_qparams();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 PreparedModel prepare(const Model& model, const CalibrationOptions& options) { return PreparedModel(model, options); }

@@ -20,6 +20,10 @@ std::size_t Layer::parameter_bytes() const {
   return std::visit([](const auto& op) { return op.parameter_bytes(); }, op);
 }
 
+std::size_t Layer::forward_bytes(std::ptrdiff_t batch) const {
+  return std::visit([&](const auto& op) { return op.forward_bytes(batch); }, op);
+}
+
 std::vector<float> Layer::forward(Span<const float> x, std::ptrdiff_t batch) const {
   std::vector<float> y(batch > 0 ? static_cast<std::size_t>(batch) * out_features() : 0);
   forward_into(x, batch, y);  // checks the input
@@ -85,6 +89,35 @@ std::vector<std::vector<float>> Model::forward_each_layer(Span<const float> x, s
   return outputs;
 }
 
+void Model::forward_each_layer_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
+  std::size_t total = 0;
+  for (const Layer& l : layers_) total += rows * l.out_features();
+  check_forward_input(x, batch, in_features(), "Model");
+  if (y.size() != total)
+    throw Error("Model forward_each_layer: the output has room for " + std::to_string(y.size()) + " values, but batch " +
+                std::to_string(batch) + " needs " + std::to_string(total) + " for all the layers' outputs");
+  Span<const float> input = x;
+  float* at = y.data();
+  for (const Layer& l : layers_) {
+    const Span<float> out(at, rows * l.out_features());
+    l.forward_into(input, batch, out);
+    input = out;
+    at += out.size();
+  }
+}
+
+std::size_t Model::forward_bytes(std::ptrdiff_t batch) const {
+  const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
+  std::size_t widest_between = 0, layer_most = 0;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (i + 1 < layers_.size()) widest_between = std::max(widest_between, layers_[i].out_features());
+    layer_most = std::max(layer_most, layers_[i].forward_bytes(batch));
+  }
+  return 2 * rows * widest_between * sizeof(float) + layer_most;
+}
+
 Layer* Model::find(const std::string& name) {
   for (Layer& l : layers_)
     if (l.name == name) return &l;
@@ -95,6 +128,18 @@ const Layer& Model::layer(const std::string& name) const {
   for (const Layer& l : layers_)
     if (l.name == name) return l;
   throw Error("the model has no layer named '" + name + "'");
+}
+
+std::vector<float> Model::layer_weight(const std::string& name) const {
+  const Layer& l = layer(name);
+  if (const auto* linear = std::get_if<Linear>(&l.op)) return linear->weight();
+  return std::get<QuantLinear>(l.op).dequantized_weight();
+}
+
+std::optional<QParams> Model::layer_qparams(const std::string& name) const {
+  const Layer& l = layer(name);
+  if (!l.is_quantized()) return std::nullopt;
+  return std::get<QuantLinear>(l.op).qparams();
 }
 
 std::size_t Model::in_features() const {

@@ -301,7 +301,7 @@ std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
   }
   std::vector<TensorSummary> rows;
   for (const TensorInfo& t : file.tensors()) {
-    TensorSummary row{t.name, to_string(t.dtype), t.shape, t.byte_size(), ""};
+    TensorSummary row{t.name, to_string(t.dtype), t.shape, t.byte_size(), std::nullopt};
     const auto dot = t.name.rfind('.');
     if (dot != std::string::npos && t.name.compare(dot, std::string::npos, ".weight") == 0) {
       const auto q = quantized.find(t.name.substr(0, dot));
@@ -310,6 +310,10 @@ std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+SafetensorsSummary summarize_safetensors(const SafetensorsFile& file) {
+  return {inspect_tensors(file), file.metadata(), file.file_size()};
 }
 
 }  // namespace qlinear

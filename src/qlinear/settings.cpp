@@ -1,7 +1,8 @@
 #include "qlinear/settings.hpp"
 
 #include <algorithm>
-#include <initializer_list>
+#include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 
 #include "qlinear/calibration.hpp"
@@ -19,11 +20,24 @@ struct IsOptional : std::false_type {};
 template <typename T>
 struct IsOptional<std::optional<T>> : std::true_type {};
 
+// 0.01f as 0.01, not 0.009999999776482582: the decimal a user would write, as long as it reads
+// back as the same float.
+template <typename T>
+double shortest_decimal(T value) {
+  for (int digits = 6; digits < 17; ++digits) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(value));
+    const double d = std::strtod(text, nullptr);
+    if (static_cast<T>(d) == value) return d;
+  }
+  return static_cast<double>(value);
+}
+
 template <typename E>
-std::vector<std::string> names_of(std::initializer_list<E> only) {
+std::vector<std::string> names_of(const std::vector<E>& only) {
   std::vector<std::string> out;
   for (const auto& v : EnumNames<E>::values)
-    if (only.size() == 0 || std::find(only.begin(), only.end(), v.value) != only.end()) out.push_back(v.name);
+    if (only.empty() || std::find(only.begin(), only.end(), v.value) != only.end()) out.push_back(v.name);
   return out;
 }
 
@@ -42,13 +56,13 @@ struct Describe {
   void operator()(const char* name, T Options::*member, NumberRange range) {
     describe(name, defaults.*member, range, {});
   }
-  template <typename T>
-  void operator()(const char* name, T Options::*member, std::initializer_list<T> only) {
-    describe(name, defaults.*member, std::nullopt, only);
+  template <typename T, std::size_t N>
+  void operator()(const char* name, T Options::*member, const T (&only)[N]) {
+    describe(name, defaults.*member, std::nullopt, std::vector<T>(only, only + N));
   }
 
   template <typename T>
-  void describe(const char* name, const T& value, std::optional<NumberRange> range, std::initializer_list<T> only) {
+  void describe(const char* name, const T& value, std::optional<NumberRange> range, std::vector<T> only) {
     OptionInfo info;
     info.name = name;
     info.range = range;
@@ -60,7 +74,7 @@ struct Describe {
       info.default_value = static_cast<double>(value);
     } else if constexpr (std::is_floating_point_v<T>) {
       info.type = "number";
-      info.default_value = static_cast<double>(value);
+      info.default_value = shortest_decimal(value);
     } else if constexpr (IsOptional<T>::value) {
       using E = typename T::value_type;
       info.type = EnumNames<E>::type;

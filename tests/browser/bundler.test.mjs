@@ -11,7 +11,7 @@ import sirv from 'sirv';
 import { build } from 'vite';
 
 import { openBrowser, newPage } from './browser.mjs';
-import { init, getSymmetricQParams, quantizeTensor } from '../../web/qlinear.js';
+import { init, getSymmetricQParams, quantizeTensor } from '../../web/package/qlinear.js';
 
 test('an app bundled with Vite loads the wasm from its asset URL and computes what Node computes', async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'qlinear-vite-'));

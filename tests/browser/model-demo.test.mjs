@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openBrowser, newPage, ARTIFACTS } from './browser.mjs';
-import { init, loadModel } from '../../web/qlinear.js';
+import { init, loadModel } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, accuracy } from '../js/fashion-mnist.mjs';
 
 const root = new URL('../../', import.meta.url);
-const sampleBytes = readFileSync(new URL('web/models/fashion_mnist_mlp.safetensors', root));
+const sampleBytes = readFileSync(new URL('web/demo/models/fashion_mnist_mlp.safetensors', root));
 const work = mkdtempSync(join(tmpdir(), 'qlinear-demo-'));
 let session, page;
 const problems = [];
@@ -26,7 +26,7 @@ before(async () => {
 });
 
 test('the page says which build its worker loaded (the relaxed-SIMD one where its dot is one instruction)', async () => {
-  const oneInstruction = await page.evaluate(async () => (await import('/lib/runtime.js')).relaxedDotIsFast());
+  const oneInstruction = await page.evaluate(async () => (await import('/package/lib/loader.js')).relaxedDotIsFast());
   assert.match(await page.textContent('#status'),
     oneInstruction ? /is ready: WebAssembly SIMD128 with relaxed SIMD's int8 dot, in a worker,/ : /is ready: WebAssembly SIMD128, in a worker,/);
 });

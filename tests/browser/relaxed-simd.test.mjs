@@ -1,4 +1,4 @@
-// The relaxed-SIMD module (web/dist/qlinear_wasm_relaxed.wasm, W8A8 tiles on
+// The relaxed-SIMD module (web/package/dist/qlinear_wasm_relaxed.wasm, W8A8 tiles on
 // i32x4.relaxed_dot_i8x16_i7x16_add_s) in real Chromium, against the SIMD128 module in another
 // page of the same browser: every forward mode, on the odd shapes of the kernel tests, must give
 // the same float32 bits. The kernels themselves are checked bit for bit against the scalar
@@ -24,7 +24,7 @@ after(async () => {
 // Runs in the page: loads qlinear with the given `simd` choice, then for every shape and mode
 // returns an FNV-1a hash of the output's float32 bits (and the first value, for messages).
 async function forwardHashes({ simd, sizes, batches }) {
-  const q = await import('/qlinear.js');
+  const q = await import('/package/qlinear.js');
   await q.init({ simd });
   let seed = 12345;
   const random = () => {
@@ -90,11 +90,11 @@ test('init() picks the relaxed-SIMD module where the dot is one instruction, and
   const page = await newPage(session.browser, problems);
   await page.goto(session.url);
   const { caps, outOfRange } = await page.evaluate(async () => {
-    const q = await import('/qlinear.js');
+    const q = await import('/package/qlinear.js');
     await q.init();
     // The probe's module: lane 3 of relaxed_dot(splat 127, splat 255, splat 5), where 255 is out
     // of the i7 range and the engine's lowering shows.
-    const { RELAXED_DOT_PROBE } = await import('/lib/runtime.js');
+    const { RELAXED_DOT_PROBE } = await import('/package/lib/loader.js');
     const { dot } = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_DOT_PROBE)).exports;
     return { caps: q.capabilities(), outOfRange: dot(127, 255, 5) };
   });

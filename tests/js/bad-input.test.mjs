@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, errorMetrics, QlinearError,
-} from '../../web/qlinear.js';
+} from '../../web/package/qlinear.js';
 
 await init();
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const sample = join(root, 'web/models/fashion_mnist_mlp.safetensors');
+const sample = join(root, 'web/demo/models/fashion_mnist_mlp.safetensors');
 const work = mkdtempSync(join(tmpdir(), 'qlinear-cli-'));
 
 function qlinear(...args) {
@@ -47,7 +47,7 @@ test('qlinear quantize writes a quarter-size file that inspect and run read back
 });
 
 test('qlinear run takes JSON and .npy inputs and prints outputs and argmax', () => {
-  const meta = JSON.parse(readFileSync(join(root, 'web/models/fashion_mnist_mlp.json'), 'utf8'));
+  const meta = JSON.parse(readFileSync(join(root, 'web/demo/models/fashion_mnist_mlp.json'), 'utf8'));
   const zeros = new Array(784).fill(0);
   const rows = [zeros, zeros.map((_, i) => (i % 7) / 7)];
   writeFileSync(join(work, 'in.json'), JSON.stringify(rows));
@@ -66,7 +66,7 @@ test('qlinear run takes JSON and .npy inputs and prints outputs and argmax', () 
 
 test('large files report their reading progress on stderr', async () => {
   // One 2048 x 2048 fp32 layer: 16.8 MB, above the 16 MiB progress threshold.
-  const { init, Model } = await import('../../web/qlinear.js');
+  const { init, Model } = await import('../../web/package/qlinear.js');
   await init();
   const model = new Model([{ name: '0', inFeatures: 2048, outFeatures: 2048, weight: new Float32Array(2048 * 2048).fill(0.01) }]);
   const big = join(work, 'big.safetensors');

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, getSymmetricQParams, QlinearError } from '../../web/qlinear.js';
+import { init, getSymmetricQParams, QlinearError } from '../../web/package/qlinear.js';
 
-const wasmUrl = new URL('../../web/dist/qlinear_wasm.wasm', import.meta.url);
+const wasmUrl = new URL('../../web/package/dist/qlinear_wasm.wasm', import.meta.url);
 
 test('init({ wasmUrl }) with a file: URL loads the module in Node', async () => {
   await init({ wasmUrl });

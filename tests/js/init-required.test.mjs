@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, getSymmetricQParams, QlinearError } from '../../web/qlinear.js';
+import { init, getSymmetricQParams, QlinearError } from '../../web/package/qlinear.js';
 
 test('calling qlinear before init() says what to do', () => {
   assert.throws(() => getSymmetricQParams([1]), (e) => e instanceof QlinearError && /call `await init\(\)` first/.test(e.message));

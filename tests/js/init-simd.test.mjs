@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
-import { init, capabilities, QlinearError } from '../../web/qlinear.js';
-import { relaxedSimdWorks, relaxedDotIsFast, RELAXED_DOT_PROBE } from '../../web/lib/runtime.js';
+import { init, capabilities, QlinearError } from '../../web/package/qlinear.js';
+import { relaxedSimdWorks, relaxedDotIsFast, RELAXED_DOT_PROBE } from '../../web/package/lib/loader.js';
 
 const works = relaxedSimdWorks();
 const fast = relaxedDotIsFast();
-const relaxedWasm = new URL('../../web/dist/qlinear_wasm_relaxed.wasm', import.meta.url);
+const relaxedWasm = new URL('../../web/package/dist/qlinear_wasm_relaxed.wasm', import.meta.url);
 
 test('simd: a value that is not a choice is a TypeError, and relaxed where it cannot run a QlinearError', async () => {
   await assert.rejects(init({ simd: 'fast' }), (e) => e instanceof TypeError && /simd must be one of 'auto', 'relaxed', 'simd128'/.test(e.message));
@@ -38,8 +38,8 @@ test("simd: 'simd128' loads the SIMD128 module, and capabilities() says so; init
 const relaxedFlags = WebAssembly.validate(RELAXED_DOT_PROBE) ? [] : ['--experimental-wasm-relaxed-simd'];
 function childWithRelaxedFlag(body) {
   const script = `
-    import { init, capabilities, QlinearError } from ${JSON.stringify(new URL('../../web/qlinear.js', import.meta.url).href)};
-    import { relaxedSimdWorks, relaxedDotIsFast } from ${JSON.stringify(new URL('../../web/lib/runtime.js', import.meta.url).href)};
+    import { init, capabilities, QlinearError } from ${JSON.stringify(new URL('../../web/package/qlinear.js', import.meta.url).href)};
+    import { relaxedSimdWorks, relaxedDotIsFast } from ${JSON.stringify(new URL('../../web/package/lib/loader.js', import.meta.url).href)};
     ${body}`;
   return JSON.parse(execFileSync(process.execPath, [...relaxedFlags, '--input-type=module', '-e', script], { encoding: 'utf8' }));
 }

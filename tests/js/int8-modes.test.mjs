@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { init, loadModel, Model, Linear, QuantLinear, prepare, convert, QlinearError } from '../../web/qlinear.js';
+import { init, loadModel, Model, Linear, QuantLinear, prepare, convert, QlinearError } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, fashionMnistTrainSet, accuracy } from './fashion-mnist.mjs';
 
 await init();
 
-const modelBytes = readFileSync(new URL('../../web/models/fashion_mnist_mlp.safetensors', import.meta.url));
+const modelBytes = readFileSync(new URL('../../web/demo/models/fashion_mnist_mlp.safetensors', import.meta.url));
 const testSet = fashionMnistTestSet();
 const CALIBRATION_IMAGES = 256;
 

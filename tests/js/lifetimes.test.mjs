@@ -10,8 +10,8 @@ import vm from 'node:vm';
 import {
   init, memory, Model, Linear, QuantLinear, MinMaxObserver, PerChannelMinMaxObserver, loadModel, inspectSafetensors,
   getSymmetricQParams, quantizeTensor, dequantizeTensor, QlinearError,
-} from '../../web/qlinear.js';
-import { ioBuffer } from '../../web/lib/runtime.js'; // internal: Model.forward's heap buffer
+} from '../../web/package/qlinear.js';
+import { ioBuffer } from '../../web/package/lib/heap.js'; // internal: Model.forward's heap buffer
 
 await init();
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, Linear, QuantLinear, Model, errorMetrics, memory, QlinearError } from '../../web/qlinear.js';
+import { init, Linear, QuantLinear, Model, errorMetrics, memory, QlinearError } from '../../web/package/qlinear.js';
 import { mlpFixtures, maxScaledDifference } from './model-fixtures.mjs';
 import { float32Bits } from './fixtures.mjs';
 

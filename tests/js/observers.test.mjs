@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, MinMaxObserver, PerChannelMinMaxObserver, QlinearError } from '../../web/qlinear.js';
+import { init, MinMaxObserver, PerChannelMinMaxObserver, QlinearError } from '../../web/package/qlinear.js';
 import { fixtures, float32Bits } from './fixtures.mjs';
 
 await init();

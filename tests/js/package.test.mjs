@@ -15,8 +15,8 @@ test('npm pack -> npm install in an empty folder -> import and run the CLI', () 
   const packDir = mkdtempSync(join(tmpdir(), 'qlinear-pack-'));
   const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], root));
   const files = packed.files.map((f) => f.path);
-  for (const expected of ['web/qlinear.js', 'web/qlinear.d.ts', 'web/lib/runtime.js', 'web/dist/qlinear_wasm.mjs',
-    'web/dist/qlinear_wasm.wasm', 'web/dist/qlinear_wasm_relaxed.wasm', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
+  for (const expected of ['web/package/qlinear.js', 'web/package/qlinear.d.ts', 'web/package/lib/loader.js', 'web/package/dist/qlinear_wasm.mjs',
+    'web/package/dist/qlinear_wasm.wasm', 'web/package/dist/qlinear_wasm_relaxed.wasm', 'web/package/dist/options.d.ts', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
     assert.ok(files.includes(expected), `${expected} is in the tarball`);
   assert.ok(!files.some((f) => /^(src|tests|bindings|build|node_modules)\//.test(f)), `only the package: ${files}`);
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,
   errorMetrics, QlinearError,
-} from '../../web/qlinear.js';
+} from '../../web/package/qlinear.js';
 import { fixtures, acceptedCases, refusedCases, label, optionsFor, float32Bits } from './fixtures.mjs';
 
 await init();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { init, loadModel, inspectSafetensors, Model, QlinearError } from '../../web/qlinear.js';
+import { init, loadModel, inspectSafetensors, Model, QlinearError } from '../../web/package/qlinear.js';
 import { mlpFixtures, maxScaledDifference } from './model-fixtures.mjs';
 import { float32Bits } from './fixtures.mjs';
 

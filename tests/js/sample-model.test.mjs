@@ -1,18 +1,18 @@
-// The bundled Fashion-MNIST model (web/models/, trained by tools/train_sample_model.py with
+// The bundled Fashion-MNIST model (web/demo/models/, trained by tools/train_sample_model.py with
 // PyTorch) on the 10,000 test images: qlinear reproduces PyTorch's fp32 result, and int8
 // per-channel symmetric weights cost at most half a percentage point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { init, loadModel } from '../../web/qlinear.js';
+import { init, loadModel } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, accuracy } from './fashion-mnist.mjs';
 import { maxScaledDifference } from './model-fixtures.mjs';
 
 await init();
 
-const modelBytes = readFileSync(new URL('../../web/models/fashion_mnist_mlp.safetensors', import.meta.url));
-const meta = JSON.parse(readFileSync(new URL('../../web/models/fashion_mnist_mlp.json', import.meta.url), 'utf8'));
+const modelBytes = readFileSync(new URL('../../web/demo/models/fashion_mnist_mlp.safetensors', import.meta.url));
+const meta = JSON.parse(readFileSync(new URL('../../web/demo/models/fashion_mnist_mlp.json', import.meta.url), 'utf8'));
 const testSet = fashionMnistTestSet();
 
 test('the PyTorch-trained sample loads with no spec and gives PyTorch logits (1e-5)', () => {

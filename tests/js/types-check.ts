@@ -1,4 +1,4 @@
-// Compiled (not run) by `npm test` with tsc --noEmit: proves web/qlinear.d.ts describes the API
+// Compiled (not run) by `npm test` with tsc --noEmit: proves web/package/qlinear.d.ts describes the API
 // a TypeScript user writes against, and that typos in options are caught at compile time.
 import {
   init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize,

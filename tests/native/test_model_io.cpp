@@ -121,7 +121,7 @@ TEST_CASE("inspect lists every tensor with its dtype, shape, bytes and quantizat
   CHECK(rows[2].dtype == "I32");
   CHECK(rows[8].name == "4.weight");
   CHECK(rows[8].dtype == "F32");
-  CHECK(rows[8].quantization.empty());
+  CHECK_FALSE(rows[8].quantization.has_value());
 }
 
 TEST_CASE("inspect lists the tensors of a file whose qlinear description is malformed", "[model_io][bad-input][fuzz]") {
@@ -133,7 +133,7 @@ TEST_CASE("inspect lists the tensors of a file whose qlinear description is malf
       {{"qlinear.model", R"([{"kind":"quant_linear","name":5,"dtype":[]}, 7, {"kind":1}])"}}));
   const std::vector<TensorSummary> rows = inspect_tensors(f);
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].quantization.empty());
+  CHECK_FALSE(rows[0].quantization.has_value());
   CHECK_THROWS_AS(load_model(f), Error);
 }
 

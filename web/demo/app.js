@@ -4,8 +4,8 @@ import { loadTestSet } from './fashion-mnist.js';
 import { drawHistogram, drawProbabilities, drawImage } from './charts.js';
 
 const $ = (selector) => document.querySelector(selector);
-const SAMPLE_URL = new URL('../models/fashion_mnist_mlp.safetensors', import.meta.url);
-const SAMPLE_META_URL = new URL('../models/fashion_mnist_mlp.json', import.meta.url);
+const SAMPLE_URL = new URL('./models/fashion_mnist_mlp.safetensors', import.meta.url);
+const SAMPLE_META_URL = new URL('./models/fashion_mnist_mlp.json', import.meta.url);
 
 // ---- the worker, as promises --------------------------------------------------------------
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -292,18 +292,39 @@ drop.addEventListener('drop', (e) => {
   if (file && !state.busy) readFile(file);
 });
 $('#quantize').addEventListener('click', quantize);
-for (const radio of document.querySelectorAll('input[name=mode]'))
-  radio.addEventListener('change', () => {
-    const mode = document.querySelector('input[name=mode]:checked').value;
-    show('#threshold-setting', mode === 'llm-int8');
-    show('#observer-setting', mode === 'static');
-  });
+
+// The forward modes and calibration observers the library offers, each with what it means, and
+// their defaults: from its option table, so the page offers what the library has.
+function renderChoices(table) {
+  const option = (group, name) => table.groups.find((g) => g.name === group).options.find((o) => o.name === name);
+  const enumOf = (type) => table.enums.find((e) => e.type === type);
+  const mode = option('QuantizeOptions', 'mode');
+  const modes = enumOf(mode.type);
+  $('#modes').append(...modes.names.map((name, i) => {
+    const label = document.createElement('label');
+    const radio = Object.assign(document.createElement('input'), { type: 'radio', name: 'mode', value: name, checked: name === mode.default });
+    radio.addEventListener('change', () => {
+      show('#threshold-setting', radio.value === 'llm-int8');
+      show('#observer-setting', radio.value === 'static');
+    });
+    label.title = modes.descriptions[i];
+    label.append(radio, ` ${name}`);
+    return label;
+  }));
+  const observer = option('PrepareOptions', 'observer');
+  const observers = enumOf(observer.type);
+  $('#observer').append(...observers.names.map((name, i) =>
+    Object.assign(document.createElement('option'), { value: name, selected: name === observer.default, textContent: observers.descriptions[i] })));
+  $('#outlier-threshold').value = option('QuantizeOptions', 'outlierThreshold').default;
+}
 $('#export').addEventListener('click', exportModel);
 $('#image-index').addEventListener('change', (e) => showImage(Number(e.target.value)));
 $('#prev-image').addEventListener('click', () => showImage(Number($('#image-index').value) - 1));
 $('#next-image').addEventListener('click', () => showImage(Number($('#image-index').value) + 1));
 
 call('setTestSet', { count: 0, features: 0, pixels: new Float32Array(0), labels: new Uint8Array(0) })
+  .then(() => call('optionTable'))
+  .then((table) => renderChoices(table))
   .then(() => call('capabilities'))
   .then((c) => {
     const simd = c.build.kernels === 'wasm-relaxed-simd' ? ' SIMD128 with relaxed SIMD\'s int8 dot' : c.build.simd128 ? ' SIMD128' : '';

@@ -1,8 +1,8 @@
 // The first demo page: type a tensor, pick a scheme, see PyTorch's scale, zero point, integers
 // and the error, recomputed on every change. All numbers come from qlinear's wasm module.
 import {
-  init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, errorMetrics,
-} from '../qlinear.js';
+  init, getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, errorMetrics, optionTable,
+} from '../package/qlinear.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -140,6 +140,14 @@ async function main() {
   } catch (e) {
     setText('#status', `Could not load the WebAssembly module: ${e.message}`);
     return;
+  }
+  // The dtypes and ranges the library offers, each with what it means, and their defaults.
+  const table = optionTable();
+  for (const name of ['dtype', 'range']) {
+    const option = table.groups.find((g) => g.name === 'QParamsOptions').options.find((o) => o.name === name);
+    const { names, descriptions } = table.enums.find((e) => e.type === option.type);
+    $(`#${name}`).append(...names.map((value, i) => Object.assign(document.createElement('option'),
+      { value, selected: value === option.default, textContent: `${value}: ${descriptions[i]}` })));
   }
   for (const el of document.querySelectorAll('textarea, input, select')) el.addEventListener('input', render);
   for (const button of document.querySelectorAll('[data-preset]')) {

@@ -1,7 +1,7 @@
 // The demo's worker: owns the qlinear models so loading, quantizing and evaluating never block
 // the page. Requests are { id, type, ...args }; replies are { id, result } or { id, error },
 // with { id, progress: { stage, fraction } } messages in between for long work.
-import { init, loadModel, inspectSafetensors, memory, capabilities } from '../qlinear.js';
+import { init, loadModel, inspectSafetensors, memory, capabilities, optionTable } from '../package/qlinear.js';
 
 let fp32 = null; // the model as loaded
 let heldOut = 0; // test images used for static calibration, left out of the evaluation
@@ -137,6 +137,10 @@ const handlers = {
 
   capabilities() {
     return capabilities();
+  },
+
+  optionTable() {
+    return optionTable();
   },
 };
 

@@ -1,5 +1,6 @@
-// The packed int8 kernels in WASM SIMD128 (<wasm_simd128.h>), for the wasm build, as register
-// tiles of R output rows × B batch rows (the loops around them are in packed_driver.hpp).
+// The packed W8A8 kernels in WASM SIMD128 (<wasm_simd128.h>), for the wasm build, as register
+// tiles of R output rows × B batch rows (the loops around them are in packed_driver.hpp; the
+// W8A32 kernels are in packed_wasm_w8a32.cpp).
 // Compiled a second time with QLINEAR_WASM_RELAXED_SIMD for the relaxed-SIMD module, whose W8A8
 // kernels use relaxed SIMD's int8 dot at batch 1 (w8a8_gemv_relaxed below) and, for 7-bit
 // activations, at every batch size (W8A8Relaxed7Tile).
@@ -9,49 +10,18 @@
 // one i32x4 accumulator per (row, batch row); the two dots of 16 lanes are added together before
 // they reach the accumulator, so its dependency chain is one add per 16 MACs.
 //
-// W8A32: int8 → f32 without the int → float conversion instruction: the bytes, zero-extended to
-// i16 and flipped to w + 128 ∈ [0, 255], are interleaved with the i16 0x4B00, which makes each
-// 32-bit lane the float 2²³ + (w + 128); subtracting 2²³ + 128 + zw leaves w − zw, exact (both
-// are integers below 2²⁴). Four instructions per 8 weights (load8x8_u, xor, two unpacks) plus the
-// subtraction, where extend + convert took twice that and needed an asm barrier to keep clang 14
-// from scalarizing it. From 4 batch rows on, each weight is converted once per call into a small
-// f32 panel and the inner loop is a plain f32 GEMM tile (w8a32_batched).
 #include <wasm_simd128.h>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "qlinear/kernels/packed_driver.hpp"
+#include "qlinear/kernels/packed_wasm.hpp"
 
 namespace qlinear::kernels {
 
 namespace {
 
-// [Σa, Σb, Σc, Σd] of four i32x4 accumulators.
-inline v128_t sum4_i32(v128_t a, v128_t b, v128_t c, v128_t d) {
-  const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-  const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-inline int32_t hsum_i32(v128_t v) {
-  v = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  return wasm_i32x4_extract_lane(wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2)), 0);
-}
-inline float hsum_f32(v128_t v) {
-  v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  return wasm_f32x4_extract_lane(wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2)), 0);
-}
-
-// Stores the totals of acc[r] (r < R) into out[r].
-template <int R>
-inline void store_sums_i32(const v128_t* acc, int32_t* out) {
-  if constexpr (R == 4) {
-    wasm_v128_store(out, sum4_i32(acc[0], acc[1], acc[2], acc[3]));
-  } else {
-    for (int r = 0; r < R; ++r) out[r] = hsum_i32(acc[r]);
-  }
-}
 template <int R, int G>
 struct W8A8Tile {
   using XType = int16_t;
@@ -283,285 +253,13 @@ bool seven_bit(const QuantizedRowsView& x) {
 }
 #endif  // QLINEAR_WASM_RELAXED_SIMD
 
-// 8 int8 weights minus the zero point as two f32x4 (see the top of the file); minus_bias is the
-// f32 splat 2²³ + 128 + zw.
-inline void weights_to_f32(const int8_t* p, v128_t minus_bias, v128_t& f0, v128_t& f1) {
-  const v128_t u = wasm_v128_xor(wasm_u16x8_load8x8(p), wasm_i16x8_const_splat(0x80));
-  const v128_t magic = wasm_i16x8_const_splat(0x4B00);
-  f0 = wasm_f32x4_sub(wasm_i16x8_shuffle(u, magic, 0, 8, 1, 9, 2, 10, 3, 11), minus_bias);
-  f1 = wasm_f32x4_sub(wasm_i16x8_shuffle(u, magic, 4, 12, 5, 13, 6, 14, 7, 15), minus_bias);
-}
-
-template <int R, int B>
-struct W8A32Tile {
-  static void run(const float* x, std::size_t x_stride, const PackedWeights& w, std::size_t j, float sums[B][R]) {
-    const std::size_t stride = w.stride;
-    const int8_t* rows = w.values.data() + j * stride;
-    v128_t minus_bias[R], acc[B][R];
-    for (int r = 0; r < R; ++r) minus_bias[r] = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
-    for (int b = 0; b < B; ++b)
-      for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
-    const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = rows + r * stride;
-    // No touching ahead as in W8A8Tile::gemv here: measured, it made cold K 1024 35 % faster
-    // but warm K 1024 8 % slower; this loop is compute bound while the weights are warm.
-    for (const float *xp = x, *const end = x + stride; xp != end; xp += 8) {
-      v128_t x0[B], x1[B];
-      for (int b = 0; b < B; ++b) {
-        x0[b] = wasm_v128_load(xp + b * x_stride);
-        x1[b] = wasm_v128_load(xp + b * x_stride + 4);
-      }
-      for (int r = 0; r < R; ++r) {
-        v128_t f0, f1;
-        weights_to_f32(wp[r], minus_bias[r], f0, f1);
-        wp[r] += 8;
-        for (int b = 0; b < B; ++b)
-          acc[b][r] = wasm_f32x4_add(acc[b][r], wasm_f32x4_add(wasm_f32x4_mul(x0[b], f0), wasm_f32x4_mul(x1[b], f1)));
-      }
-    }
-    for (int b = 0; b < B; ++b)
-      for (int r = 0; r < R; ++r) sums[b][r] = hsum_f32(acc[b][r]);
-  }
-};
-
-// Batched W8A32: every weight is converted once per call into a small f32 panel and reused by
-// every batch row, so the inner loop is a plain f32 GEMM tile. Panel rows are interleaved
-// ([k / 4][kPanelRows][4]) and activations copied into interleaved groups of G rows
-// ([k / 4][G][4]), so a tile reads each through one pointer and constant offsets.
-constexpr int kPanelRows = 4;
-
-// wf: the panel of rows r0.. (the first of R), P rows interleaved; xg: a group of G rows; len
-// lanes of each. Adds the dot products to sums.
-template <int R, int G, int P>
-inline void f32_tile(const float* xg, const float* wf, std::size_t len, float* sums) {
-  v128_t acc[G][R];
-  for (int b = 0; b < G; ++b)
-    for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
-  for (const float* const end = xg + G * len; xg != end; xg += 4 * G, wf += 4 * P) {
-    v128_t xv[G];
-    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 4 * b);
-    for (int r = 0; r < R; ++r) {
-      const v128_t wv = wasm_v128_load(wf + 4 * r);
-      for (int b = 0; b < G; ++b) acc[b][r] = wasm_f32x4_add(acc[b][r], wasm_f32x4_mul(xv[b], wv));
-    }
-  }
-  for (int b = 0; b < G; ++b)
-    for (int r = 0; r < R; ++r) sums[b * P + r] += hsum_f32(acc[b][r]);
-}
-
-// Lanes [k0, k0 + len) of the panel of P rows from j: w − zw as exact floats, interleaved.
-template <int P>
-inline void convert_panel(const PackedWeights& w, std::size_t j, std::size_t k0, std::size_t len, float* panel) {
-  for (int r = 0; r < P; ++r) {
-    const v128_t minus_bias = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
-    const int8_t* row = w.values.data() + (j + r) * w.stride + k0;
-    float* out = panel + 4 * r;
-    for (std::size_t k = 0; k < len; k += 8, out += 8 * P) {
-      v128_t f0, f1;
-      weights_to_f32(row + k, minus_bias, f0, f1);
-      wasm_v128_store(out, f0);
-      wasm_v128_store(out + 4 * P, f1);
-    }
-  }
-}
-
-void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w, const float* bias,
-                   float* y) {
-  const std::size_t stride = w.stride, n = w.out_features;
-  // At most 32 batch rows at a time, so that their activations stay in L2 (32 x 16 KiB at K
-  // 4096) while every panel passes over them; the weights are converted once per 32 rows.
-  constexpr std::size_t kBatchBlock = 32;
-  if (batch > kBatchBlock) {
-    for (std::size_t b = 0; b < batch; b += kBatchBlock)
-      w8a32_batched(x + b * x_stride, x_stride, std::min(kBatchBlock, batch - b), w, bias, y + b * n);
-    return;
-  }
-  std::vector<float> xs(batch * stride);
-  for (std::size_t b = 0; b < batch;) {
-    const std::size_t g = detail::group_size(batch - b);
-    for (std::size_t r = 0; r < g; ++r) {
-      const float* row = x + (b + r) * x_stride;
-      float* out = xs.data() + b * stride + 4 * r;
-      for (std::size_t k = 0; k < stride; k += 4)
-        for (std::size_t l = 0; l < 4; ++l) out[k * g + l] = row[k + l];
-    }
-    b += g;
-  }
-  // The panel and a group's activations are taken kChunk lanes at a time, so that both stay in
-  // L1 (48 KiB here) at any K: 16 + 16 KiB.
-  constexpr std::size_t kChunk = 1024;
-  std::vector<float> panel(kPanelRows * std::min(stride, kChunk));
-  std::vector<float> sums(batch * kPanelRows);
-  auto emit = [&](auto rows, auto grp, std::size_t r0, std::size_t b0, std::size_t k0, std::size_t len, auto panel_rows) {
-    constexpr int R = decltype(rows)::value, G = decltype(grp)::value, P = decltype(panel_rows)::value;
-    f32_tile<R, G, P>(xs.data() + b0 * stride + k0 * G, panel.data() + 4 * r0, len, sums.data() + b0 * P + r0);
-  };
-  // Tiles over a panel: 2 rows x 4 batch rows, 4 x 2, 4 x 1 (8 accumulators at most).
-  auto over_panel = [&](std::size_t j, auto panel_rows) {
-    constexpr int P = decltype(panel_rows)::value;
-    std::fill(sums.begin(), sums.end(), 0.0f);
-    for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
-      const std::size_t len = std::min(kChunk, stride - k0);
-      convert_panel<P>(w, j, k0, len, panel.data());
-      for (std::size_t b = 0; b < batch; b += detail::group_size(batch - b)) {
-        const std::size_t g = detail::group_size(batch - b);
-        if (g == 4) {
-          for (int r0 = 0; r0 + 2 <= P; r0 += 2) emit(detail::Int<2>{}, detail::Int<4>{}, r0, b, k0, len, panel_rows);
-          if constexpr (P % 2 == 1) emit(detail::Int<1>{}, detail::Int<4>{}, P - 1, b, k0, len, panel_rows);
-        } else if (g == 2) {
-          emit(detail::Int<P>{}, detail::Int<2>{}, 0, b, k0, len, panel_rows);
-        } else {
-          emit(detail::Int<P>{}, detail::Int<1>{}, 0, b, k0, len, panel_rows);
-        }
-      }
-    }
-    for (std::size_t b = 0; b < batch; ++b)
-      for (int r = 0; r < P; ++r)
-        y[b * n + j + r] = w.scale[j + r] * sums[b * P + r] + (bias ? bias[j + r] : 0.0f);
-  };
-  std::size_t j = 0;
-  for (; j + kPanelRows <= n; j += kPanelRows) over_panel(j, detail::Int<kPanelRows>{});
-  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
-}
-
-// Batched W8A8 (batches of more than one driver group: 3, 5 and more rows): the same idea as
-// w8a32_batched. Each weight is widened to i16 once per call into a small panel of kI16PanelRows
-// rows ([k / 8][4][8], K taken 1024 lanes at a time so that it stays in L1), and every group of
-// batch rows then runs tiles over it whose inner loop is only plain loads, dots and adds (16
-// vector-ALU instructions per 64 MACs, as the dot peak probe), where W8A8Tile also sign-extends
-// every weight vector it loads (18). The first group's tiles do the widening as they go.
-// Activations are widened once per call into interleaved groups of 4, 2, 1 rows (as the driver's).
-// Tiles: 2 rows x 4 batch rows (twice per panel), 4 x 2, 4 x 1. The zero-point correction and
-// scaling run on the panel's 4 outputs at a time, in i32 lanes (wrapping, and exact since the
-// result fits int32) and the same f32 operations in the same order as detail::w8a8_outputs, so the result
-// is bit for bit the driver's. Measured (BASELINE=0aa08ae PASSES=5 bash bench/wasm/run.sh 7 0):
-// W2a b16 33.2 -> 34.8 GMAC/s, b128 33.3 -> 34.7; W2b b16 34.8 -> 35.0, b128 34.0 -> 34.7; W3a b64
-// 32.8 -> 35.4; W3b b64 33.4 -> 36.1 (the dot peak probe: 37-40 in the same minutes).
-constexpr int kI16PanelRows = 4;
-
-// wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
-// Adds the R x G totals to sums[b][r0 + r] (rows P apart).
-// kWiden: the panel is not written yet; the tile reads the int8 rows rows[r] (sign-extending
-// loads, as W8A8Tile) and stores what it widened into the panel as it goes, which was faster than
-// a separate widening pass before the tiles (that was 3-6 % slower at batch 16).
-//
-// Each tile is a function of its own: noinline for clang, and called through a volatile pointer
-// (tile_fn below) so that binaryen, which inlines any function with a single call site, leaves it
-// alone. Inlined into one large driver function, the tiles ran at 19 GMAC/s instead of 35: V8
-// gives a function with too many virtual registers its mid-tier register allocator, which spills
-// in these loops (node --no-turbo-use-mid-tier-regalloc-for-huge-functions brought back the 35).
-template <int R, int G, int P, bool kWiden = false>
-__attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums, const int8_t* const* rows = nullptr) {
-  v128_t acc[G][R];
-  for (int b = 0; b < G; ++b)
-    for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-  const int8_t* wr[R];
-  if constexpr (kWiden)
-    for (int r = 0; r < R; ++r) wr[r] = rows[r];
-  for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
-    v128_t xv[G];
-    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 8 * b);
-    for (int r = 0; r < R; ++r) {
-      v128_t wv;
-      if constexpr (kWiden) {
-        wv = wasm_i16x8_load8x8(wr[r]);
-        wr[r] += 8;
-        // Else clang keeps the 4 row pointers in one i32x4 and extracts a lane for every load.
-        asm("" : "+r"(wr[r]));
-        wasm_v128_store(wp + 8 * r, wv);
-      } else {
-        wv = wasm_v128_load(wp + 8 * r);
-      }
-      for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
-    }
-  }
-  for (int b = 0; b < G; ++b) {
-    int32_t* out = sums + b * P;
-    if constexpr (R == 4) {
-      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3])));
-    } else {
-      for (int r = 0; r < R; ++r) out[r] += hsum_i32(acc[b][r]);
-    }
-  }
-}
-
-// The tiles are called through these pointers (volatile: neither clang nor binaryen can see
-// through them), see i16_tile.
-using I16Tile = void (*)(const int16_t*, int16_t*, std::size_t, int32_t*, const int8_t* const*);
-template <int R, int G, int P, bool W>
-I16Tile volatile tile_fn = &i16_tile<R, G, P, W>;
-
-void w8a8_batched(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  const std::size_t stride = w.stride, n = w.out_features, batch = x.batch, kin = w.in_features;
-  int16_t* xs = scratch<int16_t>(ScratchSlot::tile_activations, batch * stride);
-  int32_t* x_sums = scratch<int32_t>(ScratchSlot::tile_sums, batch);
-  const std::size_t whole = kin / 8 * 8;
-  for (std::size_t b = 0; b < batch;) {
-    const std::size_t g = detail::group_size(batch - b);
-    for (std::size_t r = 0; r < g; ++r) {
-      const uint8_t* row = x.values + (b + r) * x.row_stride;
-      int16_t* out = xs + b * stride + 8 * r;
-      for (std::size_t k = 0; k < whole; k += 8) wasm_v128_store(out + k * g, wasm_u16x8_load8x8(row + k));
-      for (std::size_t k = whole; k < stride; ++k) out[k / 8 * 8 * g + k % 8] = k < kin ? row[k] : 0;
-      x_sums[b + r] = detail::sum_u8(row, kin);
-    }
-    b += g;
-  }
-  // The panel is taken kChunk lanes at a time (8 KiB), so that it and a group's activations (8
-  // KiB) stay in L1 at any K (chunks of 512 were 4 % slower, of 2048 no faster).
-  constexpr std::size_t kChunk = 1024;
-  int16_t* panel = scratch<int16_t>(ScratchSlot::tile_panel, kI16PanelRows * std::min(stride, kChunk));
-  int32_t* sums = scratch<int32_t>(ScratchSlot::tile_panel_sums, batch * kI16PanelRows);
-  auto over_panel = [&](std::size_t j, auto panel_rows) {
-    constexpr int P = decltype(panel_rows)::value;
-    std::fill(sums, sums + batch * P, 0);
-    for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
-      const std::size_t len = std::min(kChunk, stride - k0);
-      const int8_t* rows[P];
-      for (int r = 0; r < P; ++r) rows[r] = w.values.data() + (j + r) * stride + k0;
-      auto group = [&](std::size_t b, std::size_t g, auto widen) {
-        constexpr bool W = decltype(widen)::value;
-        int32_t* out = sums + b * P;
-        const int16_t* xg = xs + b * stride + k0 * g;
-        if (g == 4) {
-          if constexpr (P == 4) {
-            tile_fn<2, 4, P, W>(xg, panel, len, out, rows);
-            tile_fn<2, 4, P, W>(xg, panel + 16, len, out + 2, rows + 2);
-          } else {
-            tile_fn<P, 4, P, W>(xg, panel, len, out, rows);
-          }
-        } else if (g == 2) {
-          tile_fn<P, 2, P, W>(xg, panel, len, out, rows);
-        } else {
-          tile_fn<P, 1, P, W>(xg, panel, len, out, rows);
-        }
-      };
-      group(0, detail::group_size(batch), std::true_type{});
-      for (std::size_t b = detail::group_size(batch); b < batch; b += detail::group_size(batch - b))
-        group(b, detail::group_size(batch - b), std::false_type{});
-    }
-    for (std::size_t b = 0; b < batch; ++b)
-      detail::w8a8_outputs<P>(sums + b * P, x, b, x_sums[b], w, j, bias, y + b * n + j);
-  };
-  std::size_t j = 0;
-  for (; j + kI16PanelRows <= n; j += kI16PanelRows) over_panel(j, detail::Int<kI16PanelRows>{});
-  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
-}
-
 }  // namespace
-
-void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
-                         const float* bias, float* y) {
-  // From 4 rows on, converting each weight once into a panel pays for its stores and reloads;
-  // below, the tiles that convert on the fly (2 rows x 2) do less work per weight.
-  if (batch >= 4) return w8a32_batched(x, x_stride, batch, w, bias, y);
-  detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
-}
 
 // Called through a pointer, so that binaryen does not inline it into linear_w8a8_packed: that
 // function, which holds the batch-1 loops, would grow from about 16 to 22 KB of wasm, towards the
 // sizes where V8 switches to its mid-tier register allocator (see i16_tile).
-void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) = &w8a8_batched;
+void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) =
+    &w8a8_batched_i16_panel;
 #ifdef QLINEAR_WASM_RELAXED_SIMD
 // Likewise: the relaxed build's batch-1 kernel stays a function of its own.
 void (*volatile const w8a8_gemv_relaxed_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) =

@@ -1,4 +1,4 @@
-// Types for qlinear's ES module (web/qlinear.js).
+// Types for qlinear's ES module (web/package/qlinear.js).
 
 export declare const VERSION: string;
 
@@ -27,10 +27,14 @@ export interface InitOptions {
 /** Loads the WebAssembly module; await it once before calling anything else. */
 export declare function init(options?: InitOptions): Promise<{ version: string }>;
 
-export type QuantDtype = 'qint8' | 'quint8';
-export type QScheme = 'per_tensor_affine' | 'per_tensor_symmetric' | 'per_channel_affine' | 'per_channel_symmetric';
-/** 'full': the dtype's range. 'restricted': [-127, 127] (scale = absmax / 127), qint8 only. */
-export type RangeVariant = 'full' | 'restricted';
+// Every choice the core names (dtypes, schemes, activations, forward modes, observers), written
+// by the build from the core's option table: see dist/options.d.ts for each value's meaning.
+import type {
+  QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
+} from './dist/options.js';
+export type {
+  QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
+} from './dist/options.js';
 
 export interface QParams {
   /** One scale per channel (length 1 for per-tensor), float32 exactly as PyTorch's. */
@@ -123,16 +127,6 @@ export declare class PerChannelMinMaxObserver extends Observer {
 
 // ---- layers and models -------------------------------------------------------------------
 
-export type ActivationName = 'identity' | 'relu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh' | 'softmax';
-/**
- * 'weight-only': W8A32, fp32 activations (the tutorial's). 'dynamic': W8A8, int8 activations
- * quantized on the fly. 'llm-int8': LLM.int8() (bitsandbytes), symmetric per-row int8 activations
- * with outlier input columns (|x| >= outlierThreshold) computed in fp32. 'static': W8A8 with a
- * calibrated input scale (made by prepare → forward → convert).
- */
-export type ForwardMode = 'weight-only' | 'dynamic' | 'llm-int8' | 'static';
-/** Dynamic mode's activation quantization: a quint8 scale per input row, or PyTorch quantize_dynamic's one 7-bit scale per batch. */
-export type ActivationScheme = 'per-row' | 'pytorch';
 
 export interface LinearInit {
   inFeatures: number;
@@ -162,8 +156,6 @@ export interface QuantizeOptions {
 /** PreparedModel.convert(): how to quantize the weights (the layers' mode is 'static'). */
 export type ConvertOptions = Pick<QuantizeOptions, 'symmetric' | 'perChannel' | 'dtype' | 'reduceRange' | 'range'>;
 
-/** Observers for static calibration: PyTorch's MinMax and MovingAverageMinMax, or a percentile clip. */
-export type ActivationObserverName = 'minmax' | 'moving-average' | 'percentile';
 
 export interface PrepareOptions {
   /** Default 'minmax'. */
@@ -377,6 +369,29 @@ export interface Capabilities {
   /** navigator.hardwareConcurrency where there is one. */
   hardwareConcurrency: number | null;
 }
+
+/** One option of an options object, as the core's option table describes it. */
+export interface OptionInfo {
+  name: string;
+  /** 'boolean', 'integer', 'number', or the name of one of the unions above ('ForwardMode'). */
+  type: string;
+  /** For a union: the names this option accepts. */
+  choices: string[];
+  /** null when another option decides it (`note` says how). */
+  default: boolean | number | string | null;
+  /** For numbers: the values accepted. */
+  range: { min: number; max: number; minExclusive: boolean } | null;
+  note: string;
+}
+
+/** Every option of every options object (QuantizeOptions, PrepareOptions, ...) and every union's names with their meanings. */
+export interface OptionTable {
+  groups: { name: string; options: OptionInfo[] }[];
+  enums: { type: string; names: string[]; descriptions: string[] }[];
+}
+
+/** The core's option table, from which the package checks options and fills defaults. */
+export declare function optionTable(): OptionTable;
 
 /** The build, version, heap and environment: what to report when something is slow or fails. */
 export declare function capabilities(): Capabilities;

@@ -1,18 +1,20 @@
 // The tutorial's quantizer functions and PyTorch's observers.
-import {
-  checkKeys, toFloat32Array, toInt32Array, toShape, oneOf, bool, integer, checkQParams, shapeOption, DTYPES, RANGES,
-  SCHEMES,
-} from './checks.js';
-import { wasmModule, unwrap, WasmObject } from './runtime.js';
+import { checkKeys, toFloat32Array, toInt32Array, toShape, oneOf, integer, shapeOption } from './checks.js';
+import { wasmModule } from './loader.js';
+import { unwrap, WasmObject } from './objects.js';
+import { readOptions, choicesOf } from './options.js';
 
-function qparamsOptions(options, where) {
-  checkKeys(options, ['shape', 'perChannel', 'axis', 'dtype', 'reduceRange', 'range'], where);
+function checkQParams(qparams, where) {
+  if (qparams === null || typeof qparams !== 'object')
+    throw new TypeError(`${where}: qparams must be the object getSymmetricQParams() and friends return`);
   return {
-    perChannel: bool(options.perChannel ?? false, 'perChannel', where),
-    axis: integer(options.axis ?? 0, 'axis', where),
-    dtype: oneOf(options.dtype ?? 'qint8', DTYPES, 'dtype', where),
-    reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
-    range: oneOf(options.range ?? 'full', RANGES, 'range', where),
+    scale: toFloat32Array(qparams.scale, 'qparams.scale'),
+    zeroPoint: toInt32Array(qparams.zeroPoint, 'qparams.zeroPoint', where),
+    qmin: integer(qparams.qmin, 'qparams.qmin', where),
+    qmax: integer(qparams.qmax, 'qparams.qmax', where),
+    dtype: oneOf(qparams.dtype, choicesOf('QuantDtype'), 'qparams.dtype', where),
+    scheme: oneOf(qparams.scheme, choicesOf('QScheme'), 'qparams.scheme', where),
+    axis: integer(qparams.axis, 'qparams.axis', where),
   };
 }
 
@@ -34,7 +36,7 @@ export function getAsymmetricQParams(values, options = {}) {
 
 function getQParams(values, options, symmetric, where) {
   const x = toFloat32Array(values, 'values');
-  const opts = qparamsOptions(options, where);
+  const opts = readOptions('QParamsOptions', options, where, { extraKeys: ['shape'] });
   return unwrap(wasmModule()._getQParams(x, toShape(options.shape, x.length, where), symmetric, opts));
 }
 
@@ -108,13 +110,7 @@ export class MinMaxObserver extends Observer {
   /** @param {import('../qlinear').MinMaxObserverOptions} [options] PyTorch's defaults: quint8, per_tensor_affine. */
   constructor(options = {}) {
     const where = 'new MinMaxObserver()';
-    checkKeys(options, ['dtype', 'qscheme', 'reduceRange', 'range'], where);
-    const opts = {
-      dtype: oneOf(options.dtype ?? 'quint8', DTYPES, 'dtype', where),
-      qscheme: oneOf(options.qscheme ?? 'per_tensor_affine', SCHEMES, 'qscheme', where),
-      reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
-      range: oneOf(options.range ?? 'full', RANGES, 'range', where),
-    };
+    const opts = readOptions('MinMaxObserverOptions', options, where);
     const m = wasmModule();
     unwrap(m._checkMinMaxObserverOptions(opts));
     super(new m.MinMaxObserver(opts), 'MinMaxObserver');
@@ -133,14 +129,7 @@ export class PerChannelMinMaxObserver extends Observer {
   /** @param {import('../qlinear').PerChannelMinMaxObserverOptions} [options] PyTorch's defaults: quint8, per_channel_affine, chAxis 0. */
   constructor(options = {}) {
     const where = 'new PerChannelMinMaxObserver()';
-    checkKeys(options, ['dtype', 'qscheme', 'reduceRange', 'chAxis', 'range'], where);
-    const opts = {
-      dtype: oneOf(options.dtype ?? 'quint8', DTYPES, 'dtype', where),
-      qscheme: oneOf(options.qscheme ?? 'per_channel_affine', SCHEMES, 'qscheme', where),
-      reduceRange: bool(options.reduceRange ?? false, 'reduceRange', where),
-      chAxis: integer(options.chAxis ?? 0, 'chAxis', where),
-      range: oneOf(options.range ?? 'full', RANGES, 'range', where),
-    };
+    const opts = readOptions('PerChannelMinMaxObserverOptions', options, where);
     const m = wasmModule();
     unwrap(m._checkPerChannelMinMaxObserverOptions(opts));
     super(new m.PerChannelMinMaxObserver(opts), 'PerChannelMinMaxObserver');

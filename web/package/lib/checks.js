@@ -41,6 +41,14 @@ export function bool(value, name, where) {
   return value;
 }
 
+export function finiteNumber(value, name, where, { min = -Infinity, max = Infinity, minExclusive = false } = {}) {
+  const tooLow = minExclusive ? value <= min : value < min;
+  if (typeof value !== 'number' || !Number.isFinite(value) || tooLow || value > max)
+    throw new TypeError(`${where}: ${name} must be a finite number ${minExclusive ? '>' : '>='} ${min}` +
+      `${max < 3e38 ? ` and <= ${max}` : ''}, got ${String(value)}`);
+  return value;
+}
+
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -58,24 +66,6 @@ export function toInt32Array(values, name, where) {
     throw new TypeError(`${where}: ${name} must be a typed array or an array of integers`);
   for (let i = 0; i < values.length; i++) integer(values[i], `${name}[${i}]`, where);
   return Int32Array.from(values);
-}
-
-export const DTYPES = ['qint8', 'quint8'];
-export const RANGES = ['full', 'restricted'];
-export const SCHEMES = ['per_tensor_affine', 'per_tensor_symmetric', 'per_channel_affine', 'per_channel_symmetric'];
-
-export function checkQParams(qparams, where) {
-  if (qparams === null || typeof qparams !== 'object')
-    throw new TypeError(`${where}: qparams must be the object getSymmetricQParams() and friends return`);
-  return {
-    scale: toFloat32Array(qparams.scale, 'qparams.scale'),
-    zeroPoint: toInt32Array(qparams.zeroPoint, 'qparams.zeroPoint', where),
-    qmin: integer(qparams.qmin, 'qparams.qmin', where),
-    qmax: integer(qparams.qmax, 'qparams.qmax', where),
-    dtype: oneOf(qparams.dtype, DTYPES, 'qparams.dtype', where),
-    scheme: oneOf(qparams.scheme, SCHEMES, 'qparams.scheme', where),
-    axis: integer(qparams.axis, 'qparams.axis', where),
-  };
 }
 
 export function shapeOption(options, where) {

@@ -1,0 +1,172 @@
+// Model: an MLP of named wasm-owned layers, each followed by an activation.
+import { checkKeys, toFloat32Array, oneOf, integer, finiteNumber } from './checks.js';
+import { wasmModule } from './loader.js';
+import { unwrap, WasmObject } from './objects.js';
+import { requireHeapRoom, forwardThroughHeap } from './heap.js';
+import { readOptions, choicesOf } from './options.js';
+import { Linear, QuantLinear, ADOPT } from './layers.js';
+import { PreparedModel } from './calibration.js';
+
+export class Model extends WasmObject {
+  #outFeatures = 0; // the last layer's: the size of forward()'s output
+
+  /**
+   * An MLP: named layers in order, each followed by an activation.
+   * @param {import('../qlinear').LayerSpec[]} [layers]
+   */
+  constructor(layers = [], adopt = undefined) {
+    if (!Array.isArray(layers)) throw new TypeError('new Model() takes an array of layer specs');
+    super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
+    if (adopt) this.#outFeatures = this.handle()._outFeatures();
+    try {
+      for (const spec of layers) this.add(spec);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * Appends a layer: `{ name, linear, activation }` with a Linear or QuantLinear (copied), or
+   * `{ name, inFeatures, outFeatures, weight, bias, activation }`. Returns the model.
+   * @param {import('../qlinear').LayerSpec} spec
+   */
+  add(spec) {
+    const where = 'Model.add()';
+    checkKeys(spec ?? {}, ['name', 'activation', 'linear', 'inFeatures', 'outFeatures', 'weight', 'bias'], where);
+    if (typeof spec.name !== 'string') throw new TypeError(`${where}: every layer needs a name (a string)`);
+    const activation = oneOf(spec.activation ?? 'identity', choicesOf('ActivationName'), 'activation', where);
+    const model = this.handle();
+    if (spec.linear === undefined) {
+      const { inFeatures, outFeatures, weight, bias } = spec;
+      const linear = new Linear({ inFeatures, outFeatures, weight, bias });
+      try {
+        unwrap(model._addLinear(spec.name, linear.handle(), activation));
+      } finally {
+        linear.dispose();
+      }
+      this.#outFeatures = model._outFeatures();
+      return this;
+    }
+    for (const key of ['inFeatures', 'outFeatures', 'weight', 'bias'])
+      if (spec[key] !== undefined)
+        throw new TypeError(`${where}: give either 'linear' or the weight fields ('${key}', ...), not both`);
+    if (spec.linear instanceof QuantLinear) unwrap(model._addQuantLinear(spec.name, spec.linear.handle(), activation));
+    else if (spec.linear instanceof Linear) unwrap(model._addLinear(spec.name, spec.linear.handle(), activation));
+    else throw new TypeError(`${where}: 'linear' must be a Linear or a QuantLinear`);
+    this.#outFeatures = model._outFeatures();
+    return this;
+  }
+
+  get inFeatures() { return this.handle()._inFeatures(); }
+  get outFeatures() { return this.handle()._outFeatures(); }
+  get layerCount() { return this.handle()._layerCount(); }
+
+  /**
+   * The weight a layer computes with, row-major [out, in]: the fp32 weight, or for a quantized
+   * layer its integers dequantized ((q − z)·s). A copy; compare two models' to see the error.
+   */
+  layerWeight(layerName) {
+    const name = String(layerName);
+    const layer = this.report().layers.find((l) => l.name === name);
+    if (layer) requireHeapRoom(4 * layer.inFeatures * layer.outFeatures, `the weight of layer '${name}'`);
+    return unwrap(this.handle()._layerWeight(name));
+  }
+
+  /** The weight qparams of a quantized layer, or null for an fp32 one. */
+  qparams(layerName) {
+    return unwrap(this.handle()._layerQParams(String(layerName)));
+  }
+
+  /** @param {Float32Array | number[]} x row-major [batch, inFeatures] → Float32Array [batch, outFeatures] */
+  forward(x, batch = 1) {
+    return forwardThroughHeap(this.handle(), x, batch, 'Model.forward()', this.#outFeatures);
+  }
+
+  /** Every layer's output (after its activation), first to last. */
+  forwardEachLayer(x, batch = 1) {
+    const widths = this.report().layers.map((l) => l.outFeatures);
+    const total = widths.reduce((a, b) => a + b, 0);
+    const all = forwardThroughHeap(this.handle(), x, batch, 'Model.forwardEachLayer()', total, '_forwardEachLayerInto');
+    const rows = Math.max(batch, 0);
+    let at = 0;
+    return widths.map((w) => all.slice(at, (at += rows * w)));
+  }
+
+  /**
+   * The tutorial's quantize_model_weights: a new model with every fp32 layer not in `exclude`
+   * replaced by a QuantLinear. This model is left as it is. Unknown names in `exclude` throw.
+   * @param {import('../qlinear').QuantizeOptions} [options]
+   * @param {string[]} [exclude]
+   */
+  quantize(options = {}, exclude = []) {
+    const where = 'Model.quantize()';
+    const opts = readOptions('QuantizeOptions', options, where);
+    if (!Array.isArray(exclude) || exclude.some((n) => typeof n !== 'string'))
+      throw new TypeError(`${where}: exclude must be an array of layer names`);
+    return new Model([], { [ADOPT]: unwrap(this.handle()._quantize(opts, exclude)) });
+  }
+
+  /**
+   * Static W8A8, step 1 of PyTorch's prepare → calibrate → convert: a PreparedModel that runs
+   * this model as it is and observes every layer's input. Feed it sample inputs with
+   * `forward()`, then `convert()` it. This model is left as it is.
+   * @param {import('../qlinear').PrepareOptions} [options]
+   */
+  prepare(options = {}) {
+    const where = 'Model.prepare()';
+    const opts = readOptions('PrepareOptions', options, where);
+    return new PreparedModel({ [ADOPT]: unwrap(this.handle()._prepare(opts)) }, this.#outFeatures);
+  }
+
+  /**
+   * The model as a safetensors file: fp32 layers as <name>.weight / .bias (F32), quantized ones
+   * as <name>.weight (I8/U8), .weight_scale (F32), .weight_zero_point (I32), .bias, and the layer
+   * list (activations, schemes, modes) in __metadata__, so loadModel() reads it back exactly.
+   * @returns {Uint8Array}
+   */
+  save() {
+    return unwrap(wasmModule()._saveModel(this.handle()));
+  }
+
+  /** Sets one quantized layer's llm-int8 outlier threshold (>= 0; 0 sends no column to fp32). */
+  setOutlierThreshold(layerName, threshold) {
+    const where = 'Model.setOutlierThreshold()';
+    unwrap(this.handle()._setOutlierThreshold(String(layerName), finiteNumber(threshold, 'threshold', where, { min: 0 })));
+    return this;
+  }
+
+  /**
+   * Switches one quantized layer's forward mode ('static' only for layers made by convert(),
+   * which have a calibrated input scale).
+   */
+  setForwardMode(layerName, mode) {
+    unwrap(this.handle()._setForwardMode(String(layerName), oneOf(mode, choicesOf('ForwardMode'), 'mode', 'Model.setForwardMode()')));
+    return this;
+  }
+
+  /**
+   * Per layer: shape, dtype, scheme, mode, bytes before/after, scale range, weight error; per
+   * model: bytes. With `{ reference, input, batch }` also how far this model's outputs are from
+   * the reference model's on that input (per layer and final: error, SQNR, argmax agreement).
+   * @param {import('../qlinear').ReportOptions} [options]
+   */
+  report(options = {}) {
+    const where = 'Model.report()';
+    checkKeys(options, ['reference', 'input', 'batch'], where);
+    if (options.reference === undefined) {
+      if (options.input !== undefined || options.batch !== undefined)
+        throw new TypeError(`${where}: input and batch compare against a reference model; pass { reference, input, batch }`);
+      return unwrap(this.handle()._report());
+    }
+    if (!(options.reference instanceof Model)) throw new TypeError(`${where}: reference must be a Model`);
+    const batch = integer(options.batch ?? 1, 'batch', where);
+    const input = toFloat32Array(options.input, 'input');
+    const comparison = unwrap(wasmModule()._compareOutputs(options.reference.handle(), this.handle(), input, batch));
+    // After the comparison's forward, so per-call figures (llm-int8's outlier columns) are this input's.
+    const report = unwrap(this.handle()._report());
+    report.comparison = comparison;
+    return report;
+  }
+}
+
