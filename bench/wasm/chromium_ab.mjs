@@ -64,7 +64,7 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
       const bias = Float32Array.from({ length: n }, () => random() * 0.1);
       modules.forEach((m, v) => {
         const linear = unwrap(m._makeLinear(k, n, w, bias));
-        chains[v].push(unwrap(m._quantLinearFromLinear(linear, options)));
+        chains[v].push(unwrap(m._quantLinearFromLinear(linear, options, null)));
         linear.delete();
       });
     }

@@ -58,23 +58,34 @@ export function unwrapStatus(status) {
   if (status !== 0) throw new QlinearError(wasmModule()._takeError());
 }
 
+const CHECK_FROM_BYTES = 4 * 2 ** 20;
+
 /**
  * Every forward pass (layers, models, prepared models, each layer's outputs) goes this way: the
  * input is copied into the heap buffer, a numbers-only binding writes `outLength` floats after
  * it, and they are copied out. The core says how much more memory the call takes
  * (`_forwardBytes`), so work that cannot fit is refused before anything is copied.
- * @param {object} handle an Embind handle with `_forwardBytes(batch)` and `method`
+ * @param {object} handle an Embind handle with `_forwardBytes(batch)` and `_forwardInto` (or
+ *   `_forwardEachLayerInto`, with `eachLayer`: every layer's output, one after another)
  */
-export function forwardThroughHeap(handle, x, batch, where, outFeatures, method = '_forwardInto') {
+export function forwardThroughHeap(handle, x, batch, where, outFeatures, eachLayer = false) {
   const input = toFloat32Array(x, 'x');
   integer(batch, 'batch', where);
   const outLength = Math.max(batch, 0) * outFeatures;
-  if (batch > 0) requireHeapRoom(input.byteLength + 4 * outLength + handle._forwardBytes(batch), `a forward pass of batch ${batch}`);
+  // The check costs calls into wasm (the core's figure, then the heap's), 5 % of a small model's
+  // one-row forward: one row is not checked, nor is a pass under 4 MiB. Either, if it still
+  // cannot allocate, gets "out of WebAssembly memory" and leaves the module as it was.
+  if (batch > 1) {
+    const needed = input.byteLength + 4 * outLength + handle._forwardBytes(batch);
+    if (needed >= CHECK_FROM_BYTES) requireHeapRoom(needed, `a forward pass of batch ${batch}`);
+  }
   const at = ioBuffer(input.length + outLength);
   const y = at + input.length;
   const wasm = wasmModule();
   wasm.HEAPF32.set(input, at);
-  unwrapStatus(handle[method](4 * at, input.length, batch, 4 * y, outLength));
+  const status = eachLayer ? handle._forwardEachLayerInto(4 * at, input.length, batch, 4 * y, outLength)
+    : handle._forwardInto(4 * at, input.length, batch, 4 * y, outLength);
+  unwrapStatus(status);
   // HEAPF32 again: the heap may have grown (and its views been replaced) during the call.
   return wasm.HEAPF32.slice(y, y + outLength);
 }

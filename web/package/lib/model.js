@@ -87,7 +87,7 @@ export class Model extends WasmObject {
   forwardEachLayer(x, batch = 1) {
     const widths = this.report().layers.map((l) => l.outFeatures);
     const total = widths.reduce((a, b) => a + b, 0);
-    const all = forwardThroughHeap(this.handle(), x, batch, 'Model.forwardEachLayer()', total, '_forwardEachLayerInto');
+    const all = forwardThroughHeap(this.handle(), x, batch, 'Model.forwardEachLayer()', total, true);
     const rows = Math.max(batch, 0);
     let at = 0;
     return widths.map((w) => all.slice(at, (at += rows * w)));
