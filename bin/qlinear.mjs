@@ -4,14 +4,19 @@
 import { parseArgs } from 'node:util';
 
 import { init } from '../web/package/qlinear.js';
-import { inspect, quantize, run, choices, defaultOf } from '../cli/commands.mjs';
+import { optionGroup } from '../web/package/lib/options.js';
+import { inspect, quantize, run } from '../cli/commands.mjs';
 
-// The choices and defaults come from the core's option table (the module must be loaded first).
-await init();
-const ACTIVATIONS = choices('ActivationName');
-const MODES = choices('ForwardMode');
-const OBSERVERS = choices('ActivationObserverName');
-const USAGE = `usage:
+// The choices, defaults and ranges come from the core's option table: the module is loaded
+// first (a failure to load it is reported as any other failure, exit 1).
+const option = (group, name) => optionGroup(group).options.find((o) => o.name === name);
+const defaultOf = (group, name) => option(group, name).default;
+let ACTIVATIONS, MODES, OBSERVERS, USAGE;
+function readTable() {
+  ACTIVATIONS = option('LoadOptions', 'activation').choices;
+  MODES = option('QuantizeOptions', 'mode').choices;
+  OBSERVERS = option('PrepareOptions', 'observer').choices;
+  USAGE = `usage:
   qlinear inspect FILE [--json]
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
                    [--exclude NAME ...] [--mode ${MODES.join('|')}]
@@ -24,6 +29,7 @@ Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict 
 the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
 --mode static calibrates each layer's input scale on the rows of --calibration (its --observer);
 --mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.`;
+}
 
 const OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -99,8 +105,9 @@ function parse(argv) {
   if (values['outlier-threshold'] !== undefined) {
     if (values.mode !== 'llm-int8') throw new UsageError('--outlier-threshold goes with --mode llm-int8');
     const t = Number(values['outlier-threshold']);
-    if (!Number.isFinite(t) || t < 0 || values['outlier-threshold'].trim() === '')
-      throw new UsageError(`--outlier-threshold must be a number >= 0, got '${values['outlier-threshold']}'`);
+    const { min } = option('QuantizeOptions', 'outlierThreshold').range;
+    if (!Number.isFinite(t) || t < min || values['outlier-threshold'].trim() === '')
+      throw new UsageError(`--outlier-threshold must be a number >= ${min}, got '${values['outlier-threshold']}'`);
   }
   if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
   if (command === 'run' && !values.input) throw new UsageError('run needs --input FILE.json|FILE.npy');
@@ -110,6 +117,8 @@ function parse(argv) {
 const log = (line) => process.stderr.write(`${line}\n`);
 
 try {
+  await init();
+  readTable();
   const { command, file, options } = parse(process.argv.slice(2));
   if (command === 'help') console.log(USAGE);
   else await { inspect, quantize, run }[command](file, options, log);

@@ -11,6 +11,7 @@
 #include <map>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -74,6 +75,13 @@ struct IsOptional : std::false_type {};
 template <typename T>
 struct IsOptional<std::optional<T>> : std::true_type {};
 
+// Arguments that may be large (arrays) are taken as `val` and converted with vec() inside
+// guarded(), so that running out of memory while copying them in is a reported error.
+template <typename T>
+std::vector<T> vec(const val& array) {
+  return emscripten::convertJSArrayToNumberVector<T>(array);
+}
+
 template <typename T>
 T from_js(const val& v) {
   if constexpr (std::is_enum_v<T>) return parse_name<T>(v.as<std::string>());  // checked by the JS side
@@ -113,6 +121,8 @@ val guarded(Fn&& fn) {
     return fn();
   } catch (const std::bad_alloc&) {
     message = "out of WebAssembly memory: the wasm heap could not grow for this operation";
+  } catch (const std::length_error&) {
+    message = "out of WebAssembly memory: this operation needs more than a 32-bit wasm heap can address";
   } catch (const std::exception& e) {
     message = e.what();
   } catch (...) {

@@ -8,14 +8,14 @@ using emscripten::function;
 namespace {
 
 // `spec`: null, or a ModelSpec's JSON text.
-val load(std::vector<uint8_t> bytes, val spec, LoadOptions options) {
+val load(val bytes, val spec, LoadOptions options) {
   return guarded([&] {
     if (!spec.isNull()) options.spec = parse_model_spec(spec.as<std::string>());
-    return val(load_model(SafetensorsFile::parse(std::move(bytes)), options));
+    return val(load_model(SafetensorsFile::parse(vec<uint8_t>(bytes)), options));
   });
 }
-val inspect(std::vector<uint8_t> bytes) {
-  return guarded([&] { return val(summarize_safetensors(SafetensorsFile::parse(std::move(bytes)))); });
+val inspect(val bytes) {
+  return guarded([&] { return val(summarize_safetensors(SafetensorsFile::parse(vec<uint8_t>(bytes)))); });
 }
 
 }  // namespace

@@ -9,15 +9,15 @@ using emscripten::function;
 
 namespace {
 
-val make_linear(int in_features, int out_features, std::vector<float> weight, std::vector<float> bias) {
-  return guarded([&] { return val(Linear(in_features, out_features, std::move(weight), std::move(bias))); });
+val make_linear(int in_features, int out_features, val weight, val bias) {
+  return guarded([&] { return val(Linear(in_features, out_features, vec<float>(weight), vec<float>(bias))); });
 }
 template <typename Layer>
 val add_layer(Model& self, std::string name, const Layer& layer, Activation activation) {
   return guarded([&] { return self.add(std::move(name), layer, activation), val::undefined(); });
 }
-val compare(const Model& reference, const Model& candidate, std::vector<float> x, int batch) {
-  return guarded([&] { return val(compare_outputs(reference, candidate, x, batch)); });
+val compare(const Model& reference, const Model& candidate, val x, int batch) {
+  return guarded([&] { return val(compare_outputs(reference, candidate, vec<float>(x), batch)); });
 }
 // An empty model has no features yet: 0 rather than an error.
 std::size_t model_in(const Model& self) { return self.layers().empty() ? 0 : self.in_features(); }
@@ -86,12 +86,13 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &layer_count)
+      .function("_layerOutFeatures", &Model::layer_out_features)
       .function("_prepare", &Guard<&prepare>::call);
   emscripten::class_<PreparedModel>("PreparedModel")
       .function("_forwardInto", &forward_into<PreparedModel>)
       .function("_forwardBytes", &PreparedModel::forward_bytes)
       .function("_convert", &Guard<&convert>::call)
-      .function("_observers", &PreparedModel::observer_summaries)
+      .function("_observers", &Guard<&PreparedModel::observer_summaries>::call)
       .function("_calibrationRows", &PreparedModel::calibration_rows);
   function("_compareOutputs", &compare);
 }

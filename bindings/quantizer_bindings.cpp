@@ -8,26 +8,32 @@ using emscripten::function;
 
 namespace {
 
-Shape to_shape(const std::vector<int32_t>& dims) { return Shape(dims.begin(), dims.end()); }
+Shape to_shape(const val& dims) {
+  const auto d = vec<int32_t>(dims);
+  return Shape(d.begin(), d.end());
+}
 
-val get_qparams(std::vector<float> x, std::vector<int32_t> shape, bool symmetric, QuantOptions o) {
-  return guarded([&] { return val(symmetric ? get_symmetric_qparams(x, to_shape(shape), o) : get_asymmetric_qparams(x, to_shape(shape), o)); });
+val get_qparams(val x, val shape, bool symmetric, QuantOptions o) {
+  return guarded([&] {
+    const auto v = vec<float>(x);
+    return val(symmetric ? get_symmetric_qparams(v, to_shape(shape), o) : get_asymmetric_qparams(v, to_shape(shape), o));
+  });
 }
-val quantize(std::vector<float> x, std::vector<int32_t> shape, QParams qparams) {
-  return guarded([&] { return val(quantize_tensor(x, qparams, to_shape(shape))); });
+val quantize(val x, val shape, QParams qparams) {
+  return guarded([&] { return val(quantize_tensor(vec<float>(x), qparams, to_shape(shape))); });
 }
-val dequantize(std::vector<int32_t> q, std::vector<int32_t> shape, QParams qparams) {
-  return guarded([&] { return val(dequantize_tensor(make_quantized_tensor(q, qparams, to_shape(shape)))); });
+val dequantize(val q, val shape, QParams qparams) {
+  return guarded([&] { return val(dequantize_tensor(make_quantized_tensor(vec<int32_t>(q), qparams, to_shape(shape)))); });
 }
-val fake_quantize(std::vector<float> x, std::vector<int32_t> shape, QParams qparams) {
-  return guarded([&] { return val(fake_quantize_tensor(x, qparams, to_shape(shape))); });
+val fake_quantize(val x, val shape, QParams qparams) {
+  return guarded([&] { return val(fake_quantize_tensor(vec<float>(x), qparams, to_shape(shape))); });
 }
-val error_metrics(std::vector<float> reference, std::vector<float> approximation) {
-  return guarded([&] { return val(compute_error_metrics(reference, approximation)); });
+val error_metrics(val reference, val approximation) {
+  return guarded([&] { return val(compute_error_metrics(vec<float>(reference), vec<float>(approximation))); });
 }
 template <typename Observer>
-val observe(Observer& self, std::vector<float> x, std::vector<int32_t> shape) {
-  return guarded([&] { return self.observe(x, to_shape(shape)), val::undefined(); });
+val observe(Observer& self, val x, val shape) {
+  return guarded([&] { return self.observe(vec<float>(x), to_shape(shape)), val::undefined(); });
 }
 
 // JS has the options validated (_check...Options) before it constructs the observer.

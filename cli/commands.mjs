@@ -2,7 +2,8 @@
 // result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
 import { writeFile, readFile } from 'node:fs/promises';
 
-import { init, loadModel, inspectSafetensors, optionTable } from '../web/package/qlinear.js';
+import { init, loadModel, inspectSafetensors } from '../web/package/qlinear.js';
+import { optionGroup } from '../web/package/lib/options.js';
 import { megabytes, table, readFileWithProgress } from './format.mjs';
 import { readInput } from './input.mjs';
 
@@ -13,11 +14,8 @@ async function loadOptions(options) {
   return load;
 }
 
-/** The names an enum of the core takes, from its option table. */
-export const choices = (type) => optionTable().enums.find((e) => e.type === type).names;
 /** An option's default, from the core's option table. */
-export const defaultOf = (group, name) =>
-  optionTable().groups.find((g) => g.name === group).options.find((o) => o.name === name).default;
+const defaultOf = (group, name) => optionGroup(group).options.find((o) => o.name === name).default;
 
 const shape = (dims) => `[${dims.join(', ')}]`;
 const metric = (m) => (m ? `${m.sqnrDb.toFixed(1)} dB` : '');

@@ -15,7 +15,7 @@
 //   - V8 validates the module (this Node's relaxed SIMD, on by default from Node 21, or turned on
 //     with --experimental-wasm-relaxed-simd);
 //   - with --glue/--same-as: the build's Emscripten glue equals the SIMD128 module's but for the
-//     .wasm file name, so that runtime.js can load either .wasm with the one glue.
+//     .wasm file name, so that lib/loader.js can load either .wasm with the one glue.
 // The output is written under a temporary name and renamed only when every check passed; any
 // failure leaves no output behind, so the build step runs again next time.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -96,7 +96,7 @@ if (options.glue) {
   const name = (file) => basename(file, '.mjs') + '.wasm';
   const ours = readFileSync(options.glue, 'utf8').replaceAll(name(options.glue), name(options['same-as']));
   if (ours !== readFileSync(options['same-as'], 'utf8'))
-    fail(`${options.glue} differs from ${options['same-as']} beyond the .wasm name: runtime.js cannot load both .wasm files with one glue`);
+    fail(`${options.glue} differs from ${options['same-as']} beyond the .wasm name: lib/loader.js cannot load both .wasm files with one glue`);
 }
 
 renameSync(pending, output);

@@ -69,7 +69,7 @@ window.runAB = async ({ a, b, cases, rounds, sampleMs, mode, activations }) => {
       });
     }
     const x = Float32Array.from({ length: dims[0] * batch }, () => random());
-    // As web/package/lib/model.js: each module's heap buffer holds a layer's input and output, and
+    // As web/package/lib/heap.js: each module's heap buffer holds a layer's input and output, and
     // _forwardInto takes numbers only; a chain passes each output on as the next input.
     const widest = Math.max(...dims) * batch;
     const io = modules.map((m) => m._ioBuffer(2 * widest) / 4);

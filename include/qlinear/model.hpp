@@ -52,11 +52,13 @@ class Model {
   // The same, one after another into y: batch × (Σ out_features) values.
   void forward_each_layer_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
   // Heap bytes forward_into allocates for `batch` rows besides its input and output: the two
-  // buffers the layers in between write to, and the most any one layer takes.
+  // buffers the layers in between write to, and the most any one layer takes (SIZE_MAX when that
+  // does not fit size_t, as every forward_bytes).
   std::size_t forward_bytes(std::ptrdiff_t batch) const;
 
   const std::vector<Layer>& layers() const { return layers_; }
   const Layer& layer(const std::string& name) const;  // throws if absent
+  std::vector<std::size_t> layer_out_features() const;  // each layer's, first to last
   // The weight a layer computes with, [out, in]: fp32 as stored, or the integers dequantized.
   std::vector<float> layer_weight(const std::string& name) const;
   // A quantized layer's weight qparams; none for an fp32 layer.

@@ -55,8 +55,8 @@ struct OptionFields<LoadOptions> {
 Model load_model(const SafetensorsFile& file, const LoadOptions& options = {});
 
 // Memory loading a file of `file_bytes` takes at its peak: the file itself, and its tensors as
-// float32, up to twice the file's size (F16 and BF16 double).
-inline std::size_t load_model_bytes(std::size_t file_bytes) { return 3 * file_bytes; }
+// float32, up to twice the file's size (F16 and BF16 double). SIZE_MAX when that overflows size_t.
+std::size_t load_model_bytes(std::size_t file_bytes);
 
 std::vector<uint8_t> save_model(const Model& model);
 

@@ -79,10 +79,10 @@ std::size_t PreparedModel::forward_bytes(std::ptrdiff_t batch) const {
   const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
   std::size_t inputs = 0, layer_most = 0;
   for (const Layer& l : model_.layers()) {
-    inputs += rows * l.in_features() * sizeof(float);
+    inputs = saturating_add(inputs, saturating_mul(rows, l.in_features() * sizeof(float)));
     layer_most = std::max(layer_most, l.forward_bytes(batch));
   }
-  return inputs + layer_most;
+  return saturating_add(inputs, layer_most);
 }
 
 std::vector<ObserverSummary> PreparedModel::observer_summaries() const {

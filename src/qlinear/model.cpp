@@ -115,7 +115,7 @@ std::size_t Model::forward_bytes(std::ptrdiff_t batch) const {
     if (i + 1 < layers_.size()) widest_between = std::max(widest_between, layers_[i].out_features());
     layer_most = std::max(layer_most, layers_[i].forward_bytes(batch));
   }
-  return 2 * rows * widest_between * sizeof(float) + layer_most;
+  return saturating_add(saturating_mul(saturating_mul(rows, widest_between), 2 * sizeof(float)), layer_most);
 }
 
 Layer* Model::find(const std::string& name) {
@@ -128,6 +128,12 @@ const Layer& Model::layer(const std::string& name) const {
   for (const Layer& l : layers_)
     if (l.name == name) return l;
   throw Error("the model has no layer named '" + name + "'");
+}
+
+std::vector<std::size_t> Model::layer_out_features() const {
+  std::vector<std::size_t> out;
+  for (const Layer& l : layers_) out.push_back(l.out_features());
+  return out;
 }
 
 std::vector<float> Model::layer_weight(const std::string& name) const {

@@ -312,6 +312,8 @@ std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
   return rows;
 }
 
+std::size_t load_model_bytes(std::size_t file_bytes) { return saturating_mul(file_bytes, 3); }
+
 SafetensorsSummary summarize_safetensors(const SafetensorsFile& file) {
   return {inspect_tensors(file), file.metadata(), file.file_size()};
 }

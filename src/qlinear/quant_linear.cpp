@@ -209,9 +209,9 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
 std::size_t QuantLinear::forward_bytes(std::ptrdiff_t batch) const {
   const std::size_t rows = batch > 0 ? static_cast<std::size_t>(batch) : 0;
   if (mode_ == ForwardMode::weight_only)
-    return packed_.stride == in_features_ ? 0 : rows * packed_.stride * sizeof(float);
+    return packed_.stride == in_features_ ? 0 : saturating_mul(rows, packed_.stride * sizeof(float));
   const std::size_t per_row = packed_.stride + sizeof(float) + sizeof(int32_t);
-  return rows * per_row + (mode_ == ForwardMode::llm_int8 ? in_features_ * sizeof(std::size_t) : 0);
+  return saturating_add(saturating_mul(rows, per_row), mode_ == ForwardMode::llm_int8 ? in_features_ * sizeof(std::size_t) : 0);
 }
 
 // y += x[:, outliers] · ((w[:, outliers] − z)·s)ᵀ in fp32: LLM.int8()'s mixed-precision half.

@@ -9,7 +9,7 @@ import vm from 'node:vm';
 
 import {
   init, memory, Model, Linear, QuantLinear, MinMaxObserver, PerChannelMinMaxObserver, loadModel, inspectSafetensors,
-  getSymmetricQParams, quantizeTensor, dequantizeTensor, QlinearError,
+  getSymmetricQParams, quantizeTensor, dequantizeTensor, errorMetrics, QlinearError,
 } from '../../web/package/qlinear.js';
 import { ioBuffer } from '../../web/package/lib/heap.js'; // internal: Model.forward's heap buffer
 
@@ -127,4 +127,19 @@ test("the forward passes' heap buffer: a size the heap cannot hold is refused, a
     m.dispose();
   }
   model.dispose();
+});
+
+test('arrays too large to copy into the heap, and passes whose scratch cannot fit, are QlinearErrors and the module keeps working', () => {
+  const huge = new Float32Array(300_000_000); // two copies of 1.2 GB cannot fit the 2 GiB heap
+  assert.throws(() => errorMetrics(huge, huge), (e) => e instanceof QlinearError && /out of WebAssembly memory/.test(e.message));
+  // 1 → 4096 → 1 at batch 2^18: a 1 MiB input, but 8 GiB of activations in between, more than a
+  // 32-bit size_t counts: the core's figure saturates rather than wrapping to a small number.
+  const wide = new Model([
+    { name: 'a', inFeatures: 1, outFeatures: 4096, weight: new Float32Array(4096) },
+    { name: 'b', inFeatures: 4096, outFeatures: 1, weight: new Float32Array(4096) },
+  ]);
+  assert.throws(() => wide.forward(new Float32Array(2 ** 18), 2 ** 18),
+    (e) => e instanceof QlinearError && /a forward pass of batch 262144 needs about 409\d\.\d MiB/.test(e.message));
+  assert.equal(wide.forward([2], 1)[0], 0);
+  wide.dispose();
 });

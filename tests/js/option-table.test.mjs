@@ -102,3 +102,13 @@ test('forwardEachLayer and PreparedModel.forward go through the heap buffer and 
   prepared.dispose();
   model.dispose();
 });
+
+test('the option table cannot be changed by a caller, and a choice outside an option\'s part of its enum is a TypeError', () => {
+  const table = optionTable();
+  assert.throws(() => table.enums[0].names.push('int4'), TypeError);
+  assert.throws(() => { table.groups[0].options[0].default = 'changed'; }, TypeError);
+  const model = new Model([{ name: 'a', inFeatures: 2, outFeatures: 1, weight: [1, 2] }]);
+  assert.throws(() => model.prepare({ qscheme: 'per_channel_affine' }),
+    (e) => e instanceof TypeError && /qscheme must be 'per_tensor_affine' or 'per_tensor_symmetric'/.test(e.message));
+  model.dispose();
+});

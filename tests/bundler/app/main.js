@@ -1,6 +1,6 @@
 // A tiny app that uses qlinear the way a bundled web app would: the package by name, and the
 // .wasm either found by the package itself (init(): the bundler copies both packaged modules,
-// which runtime.js names with new URL(..., import.meta.url)) or, with ?subpath, through the
+// which lib/loader.js names with new URL(..., import.meta.url)) or, with ?subpath, through the
 // package's .wasm subpath as an asset URL the bundler fingerprints and copies; ?simd128 asks the
 // package for its SIMD128 module (what engines without relaxed SIMD get).
 import { init, getSymmetricQParams, quantizeTensor, loadModel, capabilities } from 'qlinear';

@@ -85,7 +85,7 @@ export class Model extends WasmObject {
 
   /** Every layer's output (after its activation), first to last. */
   forwardEachLayer(x, batch = 1) {
-    const widths = this.report().layers.map((l) => l.outFeatures);
+    const widths = Array.from(this.handle()._layerOutFeatures());
     const total = widths.reduce((a, b) => a + b, 0);
     const all = forwardThroughHeap(this.handle(), x, batch, 'Model.forwardEachLayer()', total, true);
     const rows = Math.max(batch, 0);

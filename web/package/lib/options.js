@@ -13,8 +13,14 @@ let table = null;
  */
 export function optionTable() {
   const module = wasmModule();
-  if (table?.module !== module) table = { module, value: module._optionTable() };
+  if (table?.module !== module) table = { module, value: deepFreeze(module._optionTable()) };
   return table.value;
+}
+
+// Frozen, so that no caller can change what every later check and default reads.
+function deepFreeze(value) {
+  if (value && typeof value === 'object') Object.values(value).forEach(deepFreeze);
+  return Object.freeze(value);
 }
 
 export function optionGroup(name) {
@@ -35,9 +41,10 @@ function checkOption(option, value, where) {
     case 'boolean': return bool(value, option.name, where);
     case 'integer': return integer(value, option.name, where);
     case 'number': return finiteNumber(value, option.name, where, option.range ?? {});
-    // Any of the enum's names passes here; the core refuses those this use does not take (a
-    // per-channel qscheme for MinMaxObserver, say) with its own message.
-    default: return oneOf(value, choicesOf(option.type), option.name, where);
+    // The names this option takes: all of its enum's, or the part the table says (the per-tensor
+    // qschemes of PrepareOptions). Where a use takes fewer than the table lists (a per-channel
+    // qscheme for MinMaxObserver), the core refuses with its own reason.
+    default: return oneOf(value, option.choices, option.name, where);
   }
 }
 
