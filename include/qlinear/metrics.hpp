@@ -18,4 +18,16 @@ struct ErrorMetrics {
 // Throws if the lengths differ, the input is empty, or either side holds NaN/Inf.
 ErrorMetrics compute_error_metrics(Span<const float> reference, Span<const float> approximation);
 
+// The same sums, a piece at a time (a weight row by row, without a second copy of it).
+class ErrorAccumulator {
+ public:
+  // Throws on pieces of different lengths or non-finite values.
+  void add(Span<const float> reference, Span<const float> approximation);
+  ErrorMetrics result() const;  // throws before any value was added
+
+ private:
+  double max_abs_ = 0.0, err2_ = 0.0, ref2_ = 0.0, approx2_ = 0.0, dot_ = 0.0;
+  std::size_t count_ = 0;
+};
+
 }  // namespace qlinear

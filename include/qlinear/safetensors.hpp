@@ -38,6 +38,39 @@ struct TensorInfo {
   std::size_t element_count() const;
 };
 
+// One tensor as a header describes it, with 64-bit offsets into the data section (a file read
+// piece by piece may hold more than a 32-bit size_t counts).
+struct HeaderEntry {
+  std::string name;
+  SafetensorsDtype dtype;
+  Shape shape;
+  uint64_t begin;
+  uint64_t end;
+
+  uint64_t byte_size() const { return end - begin; }
+};
+
+struct SafetensorsHeader {
+  std::vector<HeaderEntry> tensors;  // in file (offset) order
+  std::map<std::string, std::string> metadata;
+  uint64_t data_start = 0;  // 8 + the header's length
+  uint64_t data_size = 0;
+};
+
+// The header's length from the file's first 8 bytes, checked against the file's size and
+// kMaxSafetensorsHeaderBytes.
+uint64_t safetensors_header_length(Span<const uint8_t> first_bytes, uint64_t file_size);
+// Parses and checks the header JSON against a data section of `data_size` bytes, with every rule
+// SafetensorsFile::parse lists: no tensor byte needs to be in memory.
+SafetensorsHeader parse_safetensors_header(Span<const uint8_t> json, uint64_t data_size);
+
+// IEEE half → float, exactly (every half value is a float value).
+float half_to_float(uint16_t h);
+
+// `bytes` of `dtype` as float32 into `out` (one value per element; F16 and BF16 widened exactly,
+// F64 and I32 rounded to nearest). Throws, naming the tensor, for a dtype qlinear does not convert.
+void convert_to_float32(const std::string& name, SafetensorsDtype dtype, Span<const uint8_t> bytes, Span<float> out);
+
 class SafetensorsFile {
  public:
   // Takes the whole file. Throws qlinear::Error when: the file is shorter than 8 bytes; the

@@ -27,7 +27,8 @@ SafetensorsDtype parse_dtype_name(const std::string& tensor, const std::string& 
   throw Error("tensor '" + tensor + "' has unknown dtype '" + name + "'");
 }
 
-// IEEE half -> float, exactly (every half value is a float value).
+}  // namespace
+
 float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exponent = (h >> 10) & 0x1Fu;
@@ -52,6 +53,8 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+namespace {
+
 template <typename T>
 T load(const uint8_t* p) {  // little-endian hosts only (x86, wasm)
   T v;
@@ -73,7 +76,17 @@ std::size_t checked_product(const std::string& name, const Shape& shape) {
   return n;
 }
 
-TensorInfo parse_entry(const std::string& name, const Json& entry) {
+uint64_t checked_product64(const std::string& name, const Shape& shape) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    const auto u = static_cast<uint64_t>(d);
+    if (u != 0 && n > std::numeric_limits<uint64_t>::max() / u) throw Error("tensor '" + name + "' has a shape whose size overflows");
+    n *= u;
+  }
+  return n;
+}
+
+HeaderEntry parse_entry(const std::string& name, const Json& entry) {
   if (!entry.is_object()) throw Error("header entry '" + name + "' is not an object");
   for (const auto& [key, value] : entry.items()) {
     (void)value;
@@ -83,7 +96,7 @@ TensorInfo parse_entry(const std::string& name, const Json& entry) {
   for (const char* key : {"dtype", "shape", "data_offsets"})
     if (!entry.contains(key)) throw Error("tensor '" + name + "' has no '" + key + "'");
   if (!entry["dtype"].is_string()) throw Error("tensor '" + name + "': dtype must be a string");
-  TensorInfo info;
+  HeaderEntry info;
   info.name = name;
   info.dtype = parse_dtype_name(name, entry["dtype"].get<std::string>());
   const Json& shape = entry["shape"];
@@ -100,12 +113,10 @@ TensorInfo parse_entry(const std::string& name, const Json& entry) {
   if (begin > end)
     throw Error("tensor '" + name + "': data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                 "] end before they begin");
-  if (end > std::numeric_limits<std::size_t>::max())
-    throw Error("tensor '" + name + "': data_offsets are out of range");
-  info.begin = static_cast<std::size_t>(begin);
-  info.end = static_cast<std::size_t>(end);
-  const std::size_t count = checked_product(name, info.shape);
-  if (count > std::numeric_limits<std::size_t>::max() / element_size(info.dtype) ||
+  info.begin = begin;
+  info.end = end;
+  const uint64_t count = checked_product64(name, info.shape);
+  if (count > std::numeric_limits<uint64_t>::max() / element_size(info.dtype) ||
       count * element_size(info.dtype) != info.byte_size())
     throw Error("tensor '" + name + "': shape " + to_string(info.shape) + " of " + to_string(info.dtype) + " needs " +
                 std::to_string(count) + " x " + std::to_string(element_size(info.dtype)) + " bytes, but data_offsets span " +
@@ -182,41 +193,42 @@ std::size_t element_size(SafetensorsDtype dtype) {
 
 std::size_t TensorInfo::element_count() const { return byte_size() / element_size(dtype); }
 
-SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes) {
-  SafetensorsFile f;
-  f.bytes_ = std::move(bytes);
-  const std::size_t size = f.bytes_.size();
-  if (size < 8) throw Error("file is " + std::to_string(size) + " bytes: too short for the 8-byte header length");
-  const auto header_length = load<uint64_t>(f.bytes_.data());
+uint64_t safetensors_header_length(Span<const uint8_t> first_bytes, uint64_t file_size) {
+  if (file_size < 8 || first_bytes.size() < 8)
+    throw Error("file is " + std::to_string(file_size) + " bytes: too short for the 8-byte header length");
+  const auto header_length = load<uint64_t>(first_bytes.data());
   if (header_length > kMaxSafetensorsHeaderBytes)
     throw Error("header length " + std::to_string(header_length) + " is absurdly large (limit " +
                 std::to_string(kMaxSafetensorsHeaderBytes) + " bytes)");
-  if (header_length > size - 8)
-    throw Error("header length " + std::to_string(header_length) + " runs past the end of the " + std::to_string(size) +
-                "-byte file");
-  f.data_start_ = 8 + static_cast<std::size_t>(header_length);
-  const Json header = parse_header_json(f.bytes_.data() + 8, f.bytes_.data() + f.data_start_);
+  if (header_length > file_size - 8)
+    throw Error("header length " + std::to_string(header_length) + " runs past the end of the " +
+                std::to_string(file_size) + "-byte file");
+  return header_length;
+}
 
+SafetensorsHeader parse_safetensors_header(Span<const uint8_t> json, uint64_t data_size) {
+  SafetensorsHeader out;
+  out.data_start = 8 + json.size();
+  out.data_size = data_size;
+  const Json header = parse_header_json(json.data(), json.data() + json.size());
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object()) throw Error("__metadata__ must be an object of strings");
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) throw Error("__metadata__ value of '" + key + "' must be a string, got " + value.dump());
-        f.metadata_[key] = value.get<std::string>();
+        out.metadata[key] = value.get<std::string>();
       }
       continue;
     }
-    f.tensors_.push_back(parse_entry(name, entry));
+    out.tensors.push_back(parse_entry(name, entry));
   }
-
   // The spans must tile the data section exactly: sorted, starting at 0, no overlaps or gaps.
-  std::sort(f.tensors_.begin(), f.tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) {
+  std::sort(out.tensors.begin(), out.tensors.end(), [](const HeaderEntry& a, const HeaderEntry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
-  const std::size_t data_size = size - f.data_start_;
-  std::size_t expected = 0;
-  const TensorInfo* previous = nullptr;
-  for (const TensorInfo& t : f.tensors_) {
+  uint64_t expected = 0;
+  const HeaderEntry* previous = nullptr;
+  for (const HeaderEntry& t : out.tensors) {
     if (t.end > data_size)
       throw Error("tensor '" + t.name + "': data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
                   "] run past the " + std::to_string(data_size) + "-byte data section");
@@ -232,6 +244,21 @@ SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes) {
   }
   if (expected != data_size)
     throw Error(std::to_string(data_size - expected) + " bytes of trailing data follow the last tensor");
+  return out;
+}
+
+SafetensorsFile SafetensorsFile::parse(std::vector<uint8_t> bytes) {
+  SafetensorsFile f;
+  f.bytes_ = std::move(bytes);
+  const std::size_t size = f.bytes_.size();
+  const uint64_t header_length = safetensors_header_length(f.bytes_, size);
+  f.data_start_ = 8 + static_cast<std::size_t>(header_length);
+  SafetensorsHeader header =
+      parse_safetensors_header({f.bytes_.data() + 8, static_cast<std::size_t>(header_length)}, size - f.data_start_);
+  f.metadata_ = std::move(header.metadata);
+  for (HeaderEntry& t : header.tensors)  // within the in-memory file, so within size_t
+    f.tensors_.push_back({std::move(t.name), t.dtype, std::move(t.shape), static_cast<std::size_t>(t.begin),
+                          static_cast<std::size_t>(t.end)});
   return f;
 }
 
@@ -250,12 +277,19 @@ Span<const uint8_t> SafetensorsFile::raw(const TensorInfo& info) const {
 }
 
 std::vector<float> SafetensorsFile::to_float32(const TensorInfo& info) const {
-  const Span<const uint8_t> bytes = raw(info);
-  const std::size_t n = info.element_count();
-  std::vector<float> out(n);
-  if (n == 0) return out;
+  std::vector<float> out(info.element_count());
+  convert_to_float32(info.name, info.dtype, raw(info), out);
+  return out;
+}
+
+void convert_to_float32(const std::string& name, SafetensorsDtype dtype, Span<const uint8_t> bytes, Span<float> out) {
+  const std::size_t n = out.size();
+  if (bytes.size() != n * element_size(dtype))
+    throw Error("tensor '" + name + "': " + std::to_string(bytes.size()) + " bytes of " + to_string(dtype) + " are not " +
+                std::to_string(n) + " values");
+  if (n == 0) return;
   const uint8_t* p = bytes.data();
-  switch (info.dtype) {
+  switch (dtype) {
     case SafetensorsDtype::F32:
       std::memcpy(out.data(), p, n * 4);
       break;
@@ -281,10 +315,8 @@ std::vector<float> SafetensorsFile::to_float32(const TensorInfo& info) const {
       for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(p[i]);
       break;
     default:
-      throw Error("tensor '" + info.name + "' is " + to_string(info.dtype) +
-                  ": qlinear reads F32, F16, BF16, F64, I32, I8 and U8 tensors");
+      throw Error("tensor '" + name + "' is " + to_string(dtype) + ": qlinear reads F32, F16, BF16, F64, I32, I8 and U8 tensors");
   }
-  return out;
 }
 
 std::vector<int32_t> SafetensorsFile::to_int32(const TensorInfo& info) const {

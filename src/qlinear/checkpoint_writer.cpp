@@ -1,0 +1,308 @@
+#include "qlinear/checkpoint_writer.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "qlinear/checks.hpp"
+#include "qlinear/error.hpp"
+#include "qlinear/observer.hpp"
+#include "qlinear/quantize.hpp"
+
+namespace qlinear {
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 16u << 20;  // copies and conversions of passed-through tensors
+
+// The quantized weight of one module, [out, in], with its per-row figures.
+struct QuantizedWeight {
+  std::vector<int8_t> values;        // bitsandbytes, compressed-tensors (qlinear: its own below)
+  std::vector<float> scale;          // SCB (the row absmax) for bitsandbytes, else the scale
+  QuantizedTensor qlinear;           // the qlinear format's integers and qparams
+  LayerQuantization report;
+};
+
+// The source weight as [out, in] rows, whatever its layout (Conv1D is [in, out]).
+struct WeightRows {
+  const std::vector<float>& w;
+  const TensorPlan& plan;
+  float at(std::size_t row, std::size_t k) const {
+    return plan.layout == WeightLayout::linear ? w[row * plan.in_features + k] : w[k * plan.out_features + row];
+  }
+};
+
+void require_finite_weight(const TensorPlan& p, const std::vector<float>& w) {
+  if (!all_finite(w)) require_finite(w, ("weight '" + p.name + "'").c_str());
+}
+
+// bitsandbytes (0.46's CPU path; the CUDA kernel computes the same but for its approximate
+// division): the weight is float16 first, SCB is each row's absmax, q = round(w16 · (127 / SCB)),
+// in float32, where PyTorch evaluates 127.0 / SCB as SCB.reciprocal() · 127 (two roundings, which
+// differ from one division in the last bit for some SCB). An all-zero row gets SCB 0 and zeros,
+// as the CUDA kernel gives.
+QuantizedWeight quantize_bitsandbytes(const WeightRows& w) {
+  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+  QuantizedWeight q;
+  q.values.resize(out * in);
+  q.scale.resize(out);
+  std::vector<float> row(in), back(in), ref(in);
+  ErrorAccumulator error;
+  for (std::size_t j = 0; j < out; ++j) {
+    float absmax = 0.0f;
+    for (std::size_t k = 0; k < in; ++k) {
+      ref[k] = w.at(j, k);
+      row[k] = half_to_float(float_to_half(ref[k]));
+      if (!std::isfinite(row[k]))
+        throw Error("weight '" + w.plan.name + "': " + std::to_string(ref[k]) + " (row " + std::to_string(j) +
+                    ") does not fit float16, which bitsandbytes quantizes from");
+      absmax = std::max(absmax, std::fabs(row[k]));
+    }
+    const float scale = (1.0f / absmax) * 127.0f;
+    for (std::size_t k = 0; k < in; ++k) {
+      const float v = absmax == 0.0f ? 0.0f : std::nearbyint(row[k] * scale);
+      q.values[j * in + k] = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, v)));
+      back[k] = static_cast<float>(q.values[j * in + k]) * absmax * (1.0f / 127.0f);
+    }
+    q.scale[j] = absmax;
+    error.add(ref, back);
+  }
+  q.report.error = error.result();
+  return q;
+}
+
+// compressed-tensors' symmetric int8 channel strategy: scale = max(absmax / 127.5, eps),
+// q = round(clamp(w / scale, -128, 127)), in float32.
+QuantizedWeight quantize_compressed_tensors(const WeightRows& w) {
+  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+  QuantizedWeight q;
+  q.values.resize(out * in);
+  q.scale.resize(out);
+  std::vector<float> ref(in), back(in);
+  ErrorAccumulator error;
+  for (std::size_t j = 0; j < out; ++j) {
+    float absmax = 0.0f;
+    for (std::size_t k = 0; k < in; ++k) absmax = std::max(absmax, std::fabs(ref[k] = w.at(j, k)));
+    const float scale = std::max(absmax / 127.5f, FLT_EPSILON);
+    for (std::size_t k = 0; k < in; ++k) {
+      const float v = std::nearbyint(std::min(127.0f, std::max(-128.0f, ref[k] / scale)));
+      q.values[j * in + k] = static_cast<int8_t>(v);
+      back[k] = v * scale;
+    }
+    q.scale[j] = scale;
+    error.add(ref, back);
+  }
+  q.report.error = error.result();
+  return q;
+}
+
+// The qlinear format: PyTorch's observers, as QuantLinear::from_linear quantizes.
+QuantizedWeight quantize_qlinear(const WeightRows& w, const CheckpointWriteOptions& o) {
+  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+  std::vector<float> rows(out * in);
+  for (std::size_t j = 0; j < out; ++j)
+    for (std::size_t k = 0; k < in; ++k) rows[j * in + k] = w.at(j, k);
+  QuantOptions q_options;
+  q_options.per_channel = o.per_channel;
+  q_options.dtype = o.dtype;
+  const Shape shape{static_cast<int64_t>(out), static_cast<int64_t>(in)};
+  const QParams qp = o.symmetric ? get_symmetric_qparams(rows, shape, q_options) : get_asymmetric_qparams(rows, shape, q_options);
+  QuantizedWeight q;
+  q.qlinear = quantize_tensor(rows, qp, shape);
+  q.scale = qp.scale;
+  q.report.error = compute_error_metrics(rows, dequantize_tensor(q.qlinear));
+  return q;
+}
+
+template <typename T>
+void append(std::vector<uint8_t>& out, const std::vector<T>& values) {
+  const auto* p = reinterpret_cast<const uint8_t*>(values.data());
+  out.insert(out.end(), p, p + values.size() * sizeof(T));
+}
+
+bool is_float(SafetensorsDtype d) {
+  return d == SafetensorsDtype::F32 || d == SafetensorsDtype::F16 || d == SafetensorsDtype::BF16 ||
+         d == SafetensorsDtype::F64;
+}
+
+}  // namespace
+
+uint16_t float_to_half(float value) {
+  uint32_t x;
+  std::memcpy(&x, &value, 4);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t abs = x & 0x7FFFFFFFu;
+  if (abs >= 0x7F800000u) return sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u | ((abs >> 13) & 0x3FFu) : 0u);
+  if (abs >= 0x477FF000u) return sign | 0x7C00u;  // 65520 and up round to infinity
+  if (abs < 0x38800000u) {                         // below 2^-14: a half subnormal, in units of 2^-24
+    float v;
+    std::memcpy(&v, &abs, 4);
+    return sign | static_cast<uint16_t>(std::nearbyint(v * 16777216.0f));  // exact scaling, then to nearest even
+  }
+  uint32_t h = ((abs >> 23) - 112) << 10 | ((abs >> 13) & 0x3FFu);
+  const uint32_t rest = abs & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // a carry into the exponent is right too
+  return sign | static_cast<uint16_t>(h);
+}
+
+std::vector<OutputTensor> output_tensors(const CheckpointSource& source, const CheckpointPlan& plan,
+                                         const CheckpointWriteOptions& options) {
+  if (plan.tensors.size() != source.tensors().size())
+    throw Error("the plan is for another checkpoint: " + std::to_string(plan.tensors.size()) + " tensors, not " +
+                std::to_string(source.tensors().size()));
+  std::vector<OutputTensor> out;
+  for (std::size_t i = 0; i < plan.tensors.size(); ++i) {
+    const TensorPlan& p = plan.tensors[i];
+    const CheckpointTensor& t = source.tensors()[i];
+    if (!p.quantize) {
+      const bool to_half = options.format == CheckpointFormat::bitsandbytes && !options.keep_dtype && is_float(t.dtype);
+      const SafetensorsDtype dtype = to_half ? SafetensorsDtype::F16 : t.dtype;
+      out.push_back({t.name, dtype, t.shape, t.element_count() * element_size(dtype), i});
+      continue;
+    }
+    const auto rows = static_cast<int64_t>(p.out_features), cols = static_cast<int64_t>(p.in_features);
+    const uint64_t n = p.out_features * static_cast<uint64_t>(p.in_features);
+    switch (options.format) {
+      case CheckpointFormat::bitsandbytes:
+        out.push_back({t.name, SafetensorsDtype::I8, {rows, cols}, n, i});
+        out.push_back({p.module + ".SCB", SafetensorsDtype::F32, {rows}, 4 * p.out_features, i});
+        out.push_back({p.module + ".weight_format", SafetensorsDtype::U8, {}, 1, i});
+        break;
+      case CheckpointFormat::compressed_tensors:
+        out.push_back({t.name, SafetensorsDtype::I8, {rows, cols}, n, i});
+        out.push_back({p.module + ".weight_scale", SafetensorsDtype::F32, {rows, 1}, 4 * p.out_features, i});
+        break;
+      case CheckpointFormat::qlinear: {
+        const int64_t channels = options.per_channel ? rows : 1;
+        const auto dtype = options.dtype == QuantDtype::qint8 ? SafetensorsDtype::I8 : SafetensorsDtype::U8;
+        out.push_back({t.name, dtype, {rows, cols}, n, i});
+        out.push_back({p.module + ".weight_scale", SafetensorsDtype::F32, {channels}, 4 * static_cast<uint64_t>(channels), i});
+        out.push_back({p.module + ".weight_zero_point", SafetensorsDtype::I32, {channels}, 4 * static_cast<uint64_t>(channels), i});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> output_header(const CheckpointSource& source, const std::vector<OutputTensor>& tensors,
+                                   const CheckpointWriteOptions& options) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  std::map<std::string, std::string> metadata = source.metadata();
+  metadata["format"] = "pt";
+  metadata["qlinear.checkpoint_format"] = name_of(options.format);
+  header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  for (const OutputTensor& t : tensors) {
+    if (header.contains(t.name)) throw Error("the output would hold two tensors named '" + t.name + "'");
+    header[t.name] = {{"dtype", to_string(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes}}};
+    offset += t.bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data section 8-byte aligned
+  std::vector<uint8_t> out(8 + text.size());
+  const uint64_t length = text.size();
+  std::memcpy(out.data(), &length, 8);
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  return out;
+}
+
+uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPlan& plan,
+                             const CheckpointWriteOptions& options, const WriteBytes& write,
+                             const std::function<void(const CheckpointProgress&)>& progress) {
+  const std::vector<OutputTensor> outputs = output_tensors(source, plan, options);
+  const std::vector<uint8_t> header = output_header(source, outputs, options);
+  uint64_t total = header.size();
+  for (const OutputTensor& t : outputs) total += t.bytes;
+  write(header);
+  CheckpointProgress done{0, header.size(), total, std::nullopt};
+  std::vector<uint8_t> chunk;
+  for (std::size_t o = 0; o < outputs.size();) {
+    const std::size_t i = outputs[o].source;
+    const CheckpointTensor& t = source.tensors()[i];
+    const TensorPlan& p = plan.tensors[i];
+    done.tensor = i;
+    done.layer.reset();
+    if (!p.quantize) {
+      // Copied, or converted to float16, a chunk at a time.
+      const bool to_half = outputs[o].dtype != t.dtype;
+      const std::size_t size = element_size(t.dtype);
+      const uint64_t step = kChunkBytes / 8 * size;
+      std::vector<float> values;
+      for (uint64_t at = 0; at < t.bytes; at += step) {
+        chunk.resize(static_cast<std::size_t>(std::min<uint64_t>(step, t.bytes - at)));
+        source.read(t, at, chunk);
+        if (to_half) {
+          values.resize(chunk.size() / size);
+          convert_to_float32(t.name, t.dtype, chunk, values);
+          std::vector<uint8_t> halves(values.size() * 2);
+          for (std::size_t k = 0; k < values.size(); ++k) {
+            const uint16_t h = float_to_half(values[k]);
+            std::memcpy(&halves[2 * k], &h, 2);
+          }
+          write(halves);
+        } else {
+          write(chunk);
+        }
+      }
+      done.bytes_written += outputs[o++].bytes;
+    } else {
+      const std::vector<float> w = source.read_float32(t);
+      require_finite_weight(p, w);
+      const WeightRows rows{w, p};
+      QuantizedWeight q = options.format == CheckpointFormat::bitsandbytes       ? quantize_bitsandbytes(rows)
+                          : options.format == CheckpointFormat::compressed_tensors ? quantize_compressed_tensors(rows)
+                                                                                   : quantize_qlinear(rows, options);
+      std::vector<uint8_t> bytes;
+      if (options.format == CheckpointFormat::qlinear) {
+        bytes = std::move(q.qlinear.storage);
+        write(bytes);
+        write(to_bytes(q.qlinear.qparams.scale));
+        write(to_bytes(q.qlinear.qparams.zero_point));
+      } else {
+        append(bytes, q.values);
+        write(bytes);
+        write(to_bytes(q.scale));
+        if (options.format == CheckpointFormat::bitsandbytes) write(std::vector<uint8_t>{0});  // weight_format "row"
+      }
+      const std::size_t parts = options.format == CheckpointFormat::compressed_tensors ? 2 : 3;
+      for (std::size_t k = 0; k < parts; ++k) done.bytes_written += outputs[o++].bytes;
+      q.report.module = p.module;
+      q.report.out_features = p.out_features;
+      q.report.in_features = p.in_features;
+      q.report.scale_min = *std::min_element(q.scale.begin(), q.scale.end());
+      q.report.scale_max = *std::max_element(q.scale.begin(), q.scale.end());
+      done.layer = q.report;
+    }
+    if (progress) progress(done);
+  }
+  return total;
+}
+
+std::string compressed_tensors_config(const CheckpointPlan& plan) {
+  (void)plan;  // every quantized module is a Linear to vLLM; lm_head is kept, as ignore says
+  const nlohmann::ordered_json weights = {
+      {"actorder", nullptr}, {"block_structure", nullptr}, {"dynamic", false}, {"group_size", nullptr},
+      {"num_bits", 8},       {"observer", "minmax"},       {"observer_kwargs", nlohmann::json::object()},
+      {"strategy", "channel"}, {"symmetric", true},         {"type", "int"}};
+  const nlohmann::ordered_json inputs = {
+      {"actorder", nullptr}, {"block_structure", nullptr}, {"dynamic", true}, {"group_size", nullptr},
+      {"num_bits", 8},       {"observer", nullptr},        {"observer_kwargs", nlohmann::json::object()},
+      {"strategy", "token"}, {"symmetric", true},          {"type", "int"}};
+  const nlohmann::ordered_json config = {
+      {"config_groups",
+       {{"group_0", {{"input_activations", inputs}, {"output_activations", nullptr}, {"targets", {"Linear"}}, {"weights", weights}}}}},
+      {"format", "int-quantized"},
+      {"global_compression_ratio", nullptr},
+      {"ignore", {"lm_head"}},
+      {"kv_cache_scheme", nullptr},
+      {"quant_method", "compressed-tensors"},
+      {"quantization_status", "compressed"}};
+  return config.dump(2);
+}
+
+}  // namespace qlinear

@@ -1,0 +1,298 @@
+// The streaming checkpoint quantizer against PyTorch: tests/fixtures/checkpoints/ holds a
+// GPT-2-shaped and a sharded Llama-shaped checkpoint and, for each output format, the tensors
+// torch computed with that format's formula (tools/make_checkpoint_fixtures.py). Every tensor
+// qlinear writes must equal them byte for byte; and bad checkpoints get errors naming the file
+// and the tensor.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qlinear/checkpoint_writer.hpp"
+#include "qlinear/qlinear.hpp"
+
+using namespace qlinear;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string kDir = std::string(QLINEAR_FIXTURE_DIR) + "/checkpoints/";
+
+std::vector<uint8_t> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string read_text(const std::string& path) {
+  const auto bytes = read_all(path);
+  return {bytes.begin(), bytes.end()};
+}
+
+// A file read at offsets, as the page and Node read one; `reads` counts the bytes asked for.
+CheckpointFile file_from_bytes(std::string name, std::shared_ptr<std::vector<uint8_t>> bytes,
+                               std::shared_ptr<uint64_t> reads = nullptr) {
+  const uint64_t size = bytes->size();
+  return {std::move(name), size, [bytes, reads, name](uint64_t offset, Span<uint8_t> out) {
+            if (offset > bytes->size() || out.size() > bytes->size() - offset) throw Error("short read");
+            if (!out.empty()) std::memcpy(out.data(), bytes->data() + offset, out.size());
+            if (reads) *reads += out.size();
+          }};
+}
+
+CheckpointFile fixture_file(const std::string& relative) {
+  return file_from_bytes(relative, std::make_shared<std::vector<uint8_t>>(read_all(kDir + relative)));
+}
+
+CheckpointSource gpt2() { return CheckpointSource::open(fixture_file("gpt2/model.safetensors")); }
+
+CheckpointSource llama() {
+  const std::string dir = "llama-sharded/";
+  return CheckpointSource::open_sharded(
+      "model.safetensors.index.json", read_text(kDir + dir + "model.safetensors.index.json"),
+      {file_from_bytes("model-00001-of-00002.safetensors",
+                       std::make_shared<std::vector<uint8_t>>(read_all(kDir + dir + "model-00001-of-00002.safetensors"))),
+       file_from_bytes("model-00002-of-00002.safetensors",
+                       std::make_shared<std::vector<uint8_t>>(read_all(kDir + dir + "model-00002-of-00002.safetensors")))});
+}
+
+std::vector<uint8_t> write_all(const CheckpointSource& source, const CheckpointPlan& plan, const CheckpointWriteOptions& o,
+                               std::vector<CheckpointProgress>* progress = nullptr) {
+  std::vector<uint8_t> out;
+  const uint64_t size = quantize_checkpoint(source, plan, o, [&](Span<const uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); },
+                                            [&](const CheckpointProgress& p) { if (progress) progress->push_back(p); });
+  CHECK(size == out.size());
+  return out;
+}
+
+// Every tensor of `expected` is in `actual`, with the same dtype, shape and bytes, and nothing else is.
+void check_same_tensors(const SafetensorsFile& actual, const SafetensorsFile& expected) {
+  CHECK(actual.tensors().size() == expected.tensors().size());
+  for (const TensorInfo& e : expected.tensors()) {
+    INFO("tensor " << e.name);
+    REQUIRE(actual.contains(e.name));
+    const TensorInfo& a = actual.tensor(e.name);
+    CHECK(to_string(a.dtype) == to_string(e.dtype));
+    CHECK(a.shape == e.shape);
+    const auto ab = actual.raw(a), eb = expected.raw(e);
+    REQUIRE(ab.size() == eb.size());
+    CHECK(std::memcmp(ab.data(), eb.data(), ab.size()) == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GPT-2: the plan quantizes the Conv1D projections and passes embeddings, norms, biases and buffers", "[checkpoint]") {
+  const CheckpointSource source = gpt2();
+  const CheckpointPlan plan = plan_checkpoint(source, {read_text(kDir + "gpt2/config.json"), {}, {}});
+  CHECK(plan.model_type == "gpt2");
+  CHECK(plan.quantized_count() == 8);
+  for (const TensorPlan& p : plan.tensors) {
+    INFO(p.name);
+    if (p.quantize) {
+      CHECK(p.layout == WeightLayout::conv1d);
+      const CheckpointTensor& t = source.tensor(p.name);
+      CHECK(p.in_features == static_cast<std::size_t>(t.shape[0]));
+      CHECK(p.out_features == static_cast<std::size_t>(t.shape[1]));
+    }
+  }
+  const auto reason = [&](const std::string& name) {
+    for (const TensorPlan& p : plan.tensors)
+      if (p.name == name) return p.reason;
+    return std::string("absent");
+  };
+  CHECK(reason("transformer.wte.weight") == "embedding");
+  CHECK(reason("transformer.wpe.weight") == "embedding");
+  CHECK(reason("transformer.h.0.attn.bias") == "buffer");
+  CHECK(reason("transformer.h.0.attn.masked_bias") == "buffer");
+  CHECK(reason("transformer.h.1.ln_2.weight") == "norm");
+  CHECK(reason("transformer.h.1.mlp.c_fc.bias") == "bias");
+  // Without config.json the key names say GPT-2 as well.
+  CHECK(plan_checkpoint(source).quantized_count() == 8);
+}
+
+TEST_CASE("GPT-2: every format writes what PyTorch computes, byte for byte", "[checkpoint]") {
+  const CheckpointSource source = gpt2();
+  const CheckpointPlan plan = plan_checkpoint(source, {read_text(kDir + "gpt2/config.json"), {}, {}});
+  for (const auto& [format, name] : {std::pair{CheckpointFormat::bitsandbytes, "bitsandbytes"},
+                                     std::pair{CheckpointFormat::compressed_tensors, "compressed-tensors"}}) {
+    INFO(name);
+    CheckpointWriteOptions o;
+    o.format = format;
+    std::vector<CheckpointProgress> progress;
+    const SafetensorsFile out = SafetensorsFile::parse(write_all(source, plan, o, &progress));
+    check_same_tensors(out, SafetensorsFile::parse(read_all(kDir + "expected/gpt2." + name + ".safetensors")));
+    CHECK(out.metadata().at("qlinear.checkpoint_format") == name);
+    // One report per tensor, in order, and a layer report for each quantized weight.
+    REQUIRE(progress.size() == source.tensors().size());
+    CHECK(progress.back().bytes_written == progress.back().bytes_total);
+    std::size_t layers = 0;
+    for (const CheckpointProgress& p : progress)
+      if (p.layer) {
+        ++layers;
+        CHECK(p.layer->error.sqnr_db > 30.0);
+        CHECK(p.layer->scale_min > 0.0f);
+      }
+    CHECK(layers == 8);
+  }
+}
+
+TEST_CASE("a sharded Llama: one source; every format writes what PyTorch computes", "[checkpoint]") {
+  const CheckpointSource source = llama();
+  CHECK(source.files().size() == 2);
+  const CheckpointPlan plan = plan_checkpoint(source, {read_text(kDir + "llama-sharded/config.json"), {}, {}});
+  CHECK(plan.quantized_count() == 14);
+  for (const TensorPlan& p : plan.tensors) {
+    if (p.name == "lm_head.weight") CHECK_THAT(p.reason, Contains("output head"));
+    if (p.name == "model.embed_tokens.weight") CHECK(p.reason == "embedding");
+    if (p.quantize) CHECK(p.layout == WeightLayout::linear);
+  }
+  for (const auto& [format, name] : {std::pair{CheckpointFormat::bitsandbytes, "bitsandbytes"},
+                                     std::pair{CheckpointFormat::compressed_tensors, "compressed-tensors"}}) {
+    INFO(name);
+    CheckpointWriteOptions o;
+    o.format = format;
+    check_same_tensors(SafetensorsFile::parse(write_all(source, plan, o)),
+                       SafetensorsFile::parse(read_all(kDir + "expected/llama." + name + ".safetensors")));
+  }
+}
+
+TEST_CASE("exclude and include by module name, with glob patterns", "[checkpoint]") {
+  CHECK(module_matches("transformer.h.*.attn", "transformer.h.0.attn.c_attn"));
+  CHECK(module_matches("transformer.h.*.attn", "transformer.h.11.attn"));
+  CHECK_FALSE(module_matches("transformer.h.*.attn", "transformer.h.0.mlp.c_fc"));
+  CHECK_FALSE(module_matches("transformer.*.attn", "transformer.h.0.attn"));  // * stays within one part
+  CHECK(module_matches("transformer.**.attn", "transformer.h.0.attn"));
+  CHECK(module_matches("model.layers.?.mlp", "model.layers.1.mlp.up_proj"));
+
+  const CheckpointSource source = gpt2();
+  const CheckpointPlan excluded = plan_checkpoint(source, {"", {"transformer.h.*.attn"}, {}});
+  CHECK(excluded.quantized_count() == 4);
+  for (const TensorPlan& p : excluded.tensors)
+    if (p.module.find(".attn.c_") != std::string::npos && p.name.find(".weight") != std::string::npos)
+      CHECK(p.reason == "excluded by 'transformer.h.*.attn'");
+  CHECK(plan_checkpoint(source, {"", {}, {"transformer.h.1"}}).quantized_count() == 4);
+  CHECK_THROWS_WITH(plan_checkpoint(source, {"", {"transformer.h.*.attention"}, {}}),
+                    Contains("exclude pattern 'transformer.h.*.attention' matches no module"));
+  CHECK_THROWS_WITH(plan_checkpoint(source, {"", {}, {"decoder"}}), Contains("include pattern 'decoder' matches no module"));
+}
+
+TEST_CASE("the qlinear format: PyTorch's observers on the [out, in] weight, read back as they were written", "[checkpoint]") {
+  const CheckpointSource source = gpt2();
+  const CheckpointPlan plan = plan_checkpoint(source);
+  CheckpointWriteOptions o;
+  o.format = CheckpointFormat::qlinear;
+  o.symmetric = false;
+  o.dtype = QuantDtype::quint8;
+  const SafetensorsFile out = SafetensorsFile::parse(write_all(source, plan, o));
+  const auto found = std::find_if(plan.tensors.begin(), plan.tensors.end(),
+                                  [](const TensorPlan& t) { return t.name == "transformer.h.0.attn.c_attn.weight"; });
+  REQUIRE(found != plan.tensors.end());
+  const TensorPlan& p = *found;
+  const std::vector<float> stored = source.read_float32(source.tensor(p.name));
+  std::vector<float> rows(stored.size());  // Conv1D [in, out] → [out, in]
+  for (std::size_t j = 0; j < p.out_features; ++j)
+    for (std::size_t k = 0; k < p.in_features; ++k) rows[j * p.in_features + k] = stored[k * p.out_features + j];
+  QuantOptions q;
+  q.per_channel = true;
+  q.dtype = QuantDtype::quint8;
+  const Shape shape{static_cast<int64_t>(p.out_features), static_cast<int64_t>(p.in_features)};
+  const QuantizedTensor expected = quantize_tensor(rows, get_asymmetric_qparams(rows, shape, q), shape);
+  const auto weight = out.raw(out.tensor(p.name));
+  CHECK(std::vector<uint8_t>(weight.begin(), weight.end()) == expected.storage);
+  CHECK(out.to_float32(out.tensor("transformer.h.0.attn.c_attn.weight_scale")) == expected.qparams.scale);
+  CHECK(out.to_int32(out.tensor("transformer.h.0.attn.c_attn.weight_zero_point")) == expected.qparams.zero_point);
+  // Everything else as it was: the embedding's bytes.
+  std::vector<uint8_t> wte(static_cast<std::size_t>(source.tensor("transformer.wte.weight").bytes));
+  source.read(source.tensor("transformer.wte.weight"), 0, wte);
+  const auto copied = out.raw(out.tensor("transformer.wte.weight"));
+  CHECK(std::vector<uint8_t>(copied.begin(), copied.end()) == wte);
+}
+
+TEST_CASE("float_to_half rounds to nearest even and reads back every half exactly", "[checkpoint]") {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float f = half_to_float(static_cast<uint16_t>(h));
+    if (std::isnan(f)) continue;
+    REQUIRE(float_to_half(f) == h);
+  }
+  CHECK(float_to_half(1.0f + 1.0f / 2048) == 0x3C00);           // a tie: to the even 1.0
+  CHECK(float_to_half(1.0f + 3.0f / 2048) == 0x3C02);           // a tie: to the even 1 + 2/1024
+  CHECK(float_to_half(65519.0f) == 0x7BFF);                      // the largest half
+  CHECK(float_to_half(65520.0f) == 0x7C00);                      // rounds to infinity
+  CHECK(float_to_half(1e-8f) == 0x0000);                         // below half the smallest subnormal
+  CHECK(float_to_half(-5.960464477539063e-08f) == 0x8001);       // the smallest subnormal
+}
+
+TEST_CASE("bad checkpoints: errors name the file and the tensor, and nothing is written past the header", "[checkpoint][bad-input]") {
+  const std::string dir = kDir + "llama-sharded/";
+  const std::string index = read_text(dir + "model.safetensors.index.json");
+  auto shard = [&](const std::string& name) {
+    return file_from_bytes(name, std::make_shared<std::vector<uint8_t>>(read_all(dir + name)));
+  };
+  const std::string s1 = "model-00001-of-00002.safetensors", s2 = "model-00002-of-00002.safetensors";
+  CHECK_THROWS_WITH(CheckpointSource::open_sharded("model.safetensors.index.json", index, {shard(s1)}),
+                    Contains("places tensor 'lm_head.weight' in " + s2 + ", which is missing"));
+  // A shard the index does not name (shard 1's bytes again, under another name).
+  CHECK_THROWS_WITH(CheckpointSource::open_sharded("model.safetensors.index.json", index,
+                                                   {shard(s1), shard(s2), file_from_bytes("extra.safetensors", std::make_shared<std::vector<uint8_t>>(read_all(dir + s1)))}),
+                    Contains("does not name the shard extra.safetensors"));
+  // The same tensors in two shards (shard 1's bytes given as shard 2 too).
+  CHECK_THROWS_WITH(CheckpointSource::open_sharded("model.safetensors.index.json", index,
+                                                   {shard(s1), file_from_bytes(s2, std::make_shared<std::vector<uint8_t>>(read_all(dir + s1)))}),
+                    Contains("tensor 'model.embed_tokens.weight' is in both " + s1 + " and " + s2));
+  {
+    // An index that puts one tensor in both files' places: shard 2 lacks it.
+    std::string moved = index;
+    const std::string key = "\"model.embed_tokens.weight\": \"" + s1 + "\"";
+    REQUIRE(moved.find(key) != std::string::npos);
+    moved.replace(moved.find(key), key.size(), "\"model.embed_tokens.weight\": \"" + s2 + "\"");
+    CHECK_THROWS_WITH(CheckpointSource::open_sharded("model.safetensors.index.json", moved, {shard(s1), shard(s2)}),
+                      Contains(s1 + " holds tensor 'model.embed_tokens.weight', which the index does not place there"));
+  }
+  CHECK_THROWS_WITH(CheckpointSource::open_sharded("model.safetensors.index.json", "{\"weight_map\": 3}", {shard(s1)}),
+                    Contains("model.safetensors.index.json: an index is a JSON object"));
+  // A truncated shard: its header says more bytes than the file has.
+  auto truncated = std::make_shared<std::vector<uint8_t>>(read_all(dir + s2));
+  truncated->resize(truncated->size() - 100);
+  CHECK_THROWS_WITH(CheckpointSource::open(file_from_bytes(s2, truncated)),
+                    Contains(s2 + ": tensor 'lm_head.weight': data_offsets") && Contains("run past"));
+  // A header length past the end of the file.
+  auto short_file = std::make_shared<std::vector<uint8_t>>(read_all(dir + s1));
+  short_file->resize(64);
+  CHECK_THROWS_WITH(CheckpointSource::open(file_from_bytes(s1, short_file)), Contains(s1 + ": header length") && Contains("runs past the end"));
+  // An unknown dtype.
+  auto bad_dtype = std::make_shared<std::vector<uint8_t>>(read_all(dir + s1));
+  const std::string bf16 = "\"BF16\"";
+  const auto at = std::search(bad_dtype->begin(), bad_dtype->end(), bf16.begin(), bf16.end());
+  REQUIRE(at != bad_dtype->end());
+  std::copy_n("\"BX16\"", 6, at);
+  CHECK_THROWS_WITH(CheckpointSource::open(file_from_bytes(s1, bad_dtype)), Contains(s1 + ": tensor '") && Contains("unknown dtype 'BX16'"));
+  // A Conv1D weight whose shape disagrees with config.json.
+  std::string config = read_text(kDir + "gpt2/config.json");
+  config.replace(config.find("\"n_embd\": 64"), 12, "\"n_embd\": 32");
+  CHECK_THROWS_WITH(plan_checkpoint(gpt2(), {config, {}, {}}),
+                    Contains("tensor 'transformer.h.0.attn.c_attn.weight' has shape [64, 192], but config.json's n_embd 32"));
+  // A read that fails half-way: the error names the file, after the header was written.
+  auto bytes = std::make_shared<std::vector<uint8_t>>(read_all(kDir + "gpt2/model.safetensors"));
+  const uint64_t size = bytes->size();
+  CheckpointFile failing{"gpt2/model.safetensors", size, [bytes](uint64_t offset, Span<uint8_t> out) {
+                           if (offset > 300'000) throw Error("the disk went away");
+                           std::memcpy(out.data(), bytes->data() + offset, out.size());
+                         }};
+  const CheckpointSource source = CheckpointSource::open(failing);
+  CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), {}), Contains("gpt2/model.safetensors: the disk went away"));
+}
+
+TEST_CASE("a quantized tensor holding NaN is refused, naming it", "[checkpoint][bad-input]") {
+  TensorToWrite w{"fc.weight", SafetensorsDtype::F32, {2, 3}, to_bytes(std::vector<float>{1, 2, 3, 4, std::nanf(""), 6})};
+  const auto file = std::make_shared<std::vector<uint8_t>>(write_safetensors({w}));
+  const CheckpointSource source = CheckpointSource::open(file_from_bytes("nan.safetensors", file));
+  CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), {}), Contains("weight 'fc.weight' contains NaN at index 4"));
+}
