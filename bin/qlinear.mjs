@@ -6,16 +6,18 @@ import { parseArgs } from 'node:util';
 import { init } from '../web/package/qlinear.js';
 import { optionGroup } from '../web/package/lib/options.js';
 import { inspect, quantize, run } from '../cli/commands.mjs';
+import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
 
 // The choices, defaults and ranges come from the core's option table: the module is loaded
 // first (a failure to load it is reported as any other failure, exit 1).
 const option = (group, name) => optionGroup(group).options.find((o) => o.name === name);
 const defaultOf = (group, name) => option(group, name).default;
-let ACTIVATIONS, MODES, OBSERVERS, USAGE;
+let ACTIVATIONS, MODES, OBSERVERS, FORMATS, USAGE;
 function readTable() {
   ACTIVATIONS = option('LoadOptions', 'activation').choices;
   MODES = option('QuantizeOptions', 'mode').choices;
   OBSERVERS = option('PrepareOptions', 'observer').choices;
+  FORMATS = option('CheckpointOptions', 'format').choices;
   USAGE = `usage:
   qlinear inspect FILE [--json]
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
@@ -24,11 +26,21 @@ function readTable() {
                    [--observer ${OBSERVERS.join('|')}] [--report]
                    [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
   qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
+  qlinear quantize CHECKPOINT -o OUT --format ${FORMATS.join('|')}
+                   [--exclude PATTERN ...] [--include PATTERN ...] [--keep-dtype]
 
 Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
 the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
 --mode static calibrates each layer's input scale on the rows of --calibration (its --observer);
---mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.`;
+--mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.
+
+With --format, quantize streams any PyTorch / Hugging Face checkpoint tensor by tensor, in memory
+bounded by its largest layer: CHECKPOINT is a .safetensors file, a model.safetensors.index.json or
+a folder with either (and config.json); the linear layers (nn.Linear, GPT-2's Conv1D) become int8
+in the state dict bitsandbytes (transformers' load_in_8bit) or compressed-tensors (vLLM) loads;
+embeddings, the output head, norms, biases and buffers are kept. PATTERNs name modules (* within a
+dotted part, ** across: transformer.h.*.attn). OUT is a .safetensors file, or a folder that gets
+model.safetensors and config.json with the quantization_config.`;
 }
 
 const OPTIONS = {
@@ -38,6 +50,9 @@ const OPTIONS = {
   'per-channel': { type: 'boolean' },
   'per-tensor': { type: 'boolean' },
   exclude: { type: 'string', multiple: true },
+  include: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  'keep-dtype': { type: 'boolean' },
   mode: { type: 'string' },
   'outlier-threshold': { type: 'string' },
   calibration: { type: 'string' },
@@ -54,7 +69,7 @@ const OPTIONS = {
 const COMMAND_OPTIONS = {
   inspect: ['json'],
   quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'outlier-threshold',
-    'calibration', 'observer', 'report', 'spec', 'activation'],
+    'calibration', 'observer', 'report', 'spec', 'activation', 'format', 'include', 'keep-dtype'],
   run: ['input', 'spec', 'activation'],
 };
 
@@ -66,10 +81,11 @@ function expandExclude(argv) {
   const out = [];
   for (let i = 0; i < argv.length; i++) {
     out.push(argv[i]);
-    if (argv[i] !== '--exclude') continue;
+    if (argv[i] !== '--exclude' && argv[i] !== '--include') continue;
+    const flag = argv[i];
     let names = 0;
     while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) {
-      if (names++ > 0) out.push('--exclude');
+      if (names++ > 0) out.push(flag);
       out.push(argv[++i]);
     }
   }
@@ -110,6 +126,14 @@ function parse(argv) {
       throw new UsageError(`--outlier-threshold must be a number >= ${min}, got '${values['outlier-threshold']}'`);
   }
   if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
+  if (values.format !== undefined) {
+    if (!FORMATS.includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+    for (const name of ['symmetric', 'affine', 'per-channel', 'per-tensor', 'mode', 'outlier-threshold', 'calibration',
+      'observer', 'report', 'spec', 'activation'])
+      if (values[name] !== undefined) throw new UsageError(`--${name} is for MLP models; --format streams a checkpoint`);
+  } else if (values.include !== undefined || values['keep-dtype'] !== undefined) {
+    throw new UsageError('--include and --keep-dtype go with --format (streaming a checkpoint)');
+  }
   if (command === 'run' && !values.input) throw new UsageError('run needs --input FILE.json|FILE.npy');
   return { command, file, options: values };
 }
@@ -121,6 +145,7 @@ try {
   readTable();
   const { command, file, options } = parse(process.argv.slice(2));
   if (command === 'help') console.log(USAGE);
+  else if (command === 'quantize' && options.format !== undefined) await quantizeCheckpoint(file, options, log);
   else await { inspect, quantize, run }[command](file, options, log);
 } catch (e) {
   if (e instanceof UsageError) {

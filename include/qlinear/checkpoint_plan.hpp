@@ -37,7 +37,8 @@ struct PlanOptions {
 struct TensorPlan {
   std::string name;
   std::string module;     // the PyTorch module it belongs to: its name without the last part
-  bool quantize = false;  // a linear layer's weight, converted to int8
+  bool linear = false;    // a linear layer's weight (nn.Linear or Conv1D), quantized or not
+  bool quantize = false;  // converted to int8: a linear layer's weight, not excluded
   WeightLayout layout = WeightLayout::linear;
   std::size_t out_features = 0;  // when quantized
   std::size_t in_features = 0;
@@ -48,6 +49,9 @@ struct CheckpointPlan {
   std::string model_type;         // config.json's, or "gpt2" / "" as the key names suggest
   std::vector<TensorPlan> tensors;  // in the source's order
   std::size_t quantized_count() const;
+  // The linear layers kept in their precision (excluded, or not included), which a loader must
+  // be told not to convert.
+  std::vector<std::string> kept_linear_modules() const;
 };
 
 // Throws for a config.json that is not a JSON object, a Conv1D weight whose shape disagrees with

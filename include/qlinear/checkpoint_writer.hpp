@@ -104,8 +104,10 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
                              const CheckpointWriteOptions& options, const WriteBytes& write,
                              const std::function<void(const CheckpointProgress&)>& progress = {});
 
-// The quantization_config block config.json needs for the compressed-tensors output (JSON text).
-std::string compressed_tensors_config(const CheckpointPlan& plan);
+// The quantization_config block config.json needs to load the output (JSON text): transformers'
+// BitsAndBytesConfig for bitsandbytes, compressed-tensors' for vLLM, nothing ("") for qlinear.
+// The modules the plan kept in their precision are listed as not to be converted (with lm_head).
+std::string quantization_config(CheckpointFormat format, const CheckpointPlan& plan);
 
 // float → IEEE half, round to nearest even (as PyTorch's .half()), and back.
 uint16_t float_to_half(float value);

@@ -15,5 +15,8 @@
 #include "qlinear/model_io.hpp"
 #include "qlinear/safetensors.hpp"
 #include "qlinear/calibration.hpp"
+#include "qlinear/checkpoint_plan.hpp"
+#include "qlinear/checkpoint_source.hpp"
+#include "qlinear/checkpoint_writer.hpp"
 #include "qlinear/packed_weights.hpp"
 #include "qlinear/settings.hpp"

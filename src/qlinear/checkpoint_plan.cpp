@@ -114,6 +114,13 @@ std::size_t CheckpointPlan::quantized_count() const {
   return static_cast<std::size_t>(std::count_if(tensors.begin(), tensors.end(), [](const TensorPlan& t) { return t.quantize; }));
 }
 
+std::vector<std::string> CheckpointPlan::kept_linear_modules() const {
+  std::vector<std::string> out;
+  for (const TensorPlan& t : tensors)
+    if (t.linear && !t.quantize) out.push_back(t.module);
+  return out;
+}
+
 CheckpointPlan plan_checkpoint(const CheckpointSource& source, const PlanOptions& options) {
   CheckpointPlan plan;
   int64_t n_embd = 0;
@@ -151,6 +158,7 @@ CheckpointPlan plan_checkpoint(const CheckpointSource& source, const PlanOptions
     else if (is_embedding(last_part(p.module))) p.reason = "embedding";
     else if (is_output_head(p.module)) p.reason = "output head (kept in 16 bits, as transformers does)";
     else {
+      p.linear = true;
       const auto hit = [&](const std::vector<std::string>& patterns) {
         return std::find_if(patterns.begin(), patterns.end(), [&](const std::string& q) { return module_matches(q, p.module); });
       };

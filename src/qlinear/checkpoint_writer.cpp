@@ -283,8 +283,21 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
   return total;
 }
 
-std::string compressed_tensors_config(const CheckpointPlan& plan) {
-  (void)plan;  // every quantized module is a Linear to vLLM; lm_head is kept, as ignore says
+std::string quantization_config(CheckpointFormat format, const CheckpointPlan& plan) {
+  std::vector<std::string> kept = plan.kept_linear_modules();
+  kept.insert(kept.begin(), "lm_head");  // a given list replaces the loaders' defaults, which keep it
+  if (format == CheckpointFormat::bitsandbytes) {
+    // As transformers writes BitsAndBytesConfig.to_dict() for load_in_8bit (4.39 and later).
+    const nlohmann::ordered_json config = {
+        {"_load_in_4bit", false}, {"_load_in_8bit", true}, {"bnb_4bit_compute_dtype", "float32"},
+        {"bnb_4bit_quant_storage", "uint8"}, {"bnb_4bit_quant_type", "fp4"}, {"bnb_4bit_use_double_quant", false},
+        {"llm_int8_enable_fp32_cpu_offload", false}, {"llm_int8_has_fp16_weight", false},
+        {"llm_int8_skip_modules", kept.size() > 1 ? nlohmann::json(kept) : nlohmann::json(nullptr)},
+        {"llm_int8_threshold", kDefaultOutlierThreshold}, {"load_in_4bit", false}, {"load_in_8bit", true},
+        {"quant_method", "bitsandbytes"}};
+    return config.dump(2);
+  }
+  if (format == CheckpointFormat::qlinear) return "";
   const nlohmann::ordered_json weights = {
       {"actorder", nullptr}, {"block_structure", nullptr}, {"dynamic", false}, {"group_size", nullptr},
       {"num_bits", 8},       {"observer", "minmax"},       {"observer_kwargs", nlohmann::json::object()},
@@ -298,7 +311,7 @@ std::string compressed_tensors_config(const CheckpointPlan& plan) {
        {{"group_0", {{"input_activations", inputs}, {"output_activations", nullptr}, {"targets", {"Linear"}}, {"weights", weights}}}}},
       {"format", "int-quantized"},
       {"global_compression_ratio", nullptr},
-      {"ignore", {"lm_head"}},
+      {"ignore", kept},
       {"kv_cache_scheme", nullptr},
       {"quant_method", "compressed-tensors"},
       {"quantization_status", "compressed"}};

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "qlinear/calibration.hpp"
+#include "qlinear/checkpoint_writer.hpp"
 #include "qlinear/model_io.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/qparams.hpp"
@@ -123,6 +124,7 @@ const std::vector<OptionGroup>& option_groups() {
         convert,
         group<CalibrationOptions>(),
         group<LoadOptions>(),
+        group<CheckpointWriteOptions>(),
     };
   }();
   return groups;
@@ -138,7 +140,7 @@ const std::vector<EnumInfo>& enum_infos() {
   static const std::vector<EnumInfo> infos = {
       enum_info<QuantDtype>(),       enum_info<QScheme>(),          enum_info<RangeVariant>(),
       enum_info<Activation>(),       enum_info<ForwardMode>(),      enum_info<ActivationScheme>(),
-      enum_info<ActivationObserverKind>(),
+      enum_info<ActivationObserverKind>(), enum_info<CheckpointFormat>(), enum_info<WeightLayout>(),
   };
   return infos;
 }

@@ -31,7 +31,7 @@ test("qlinear.d.ts's options interfaces have exactly the option table's options,
   const { groups, enums } = optionTable();
   assert.deepEqual(groups.map((g) => g.name),
     ['QParamsOptions', 'MinMaxObserverOptions', 'PerChannelMinMaxObserverOptions', 'QuantizeOptions', 'ConvertOptions',
-      'PrepareOptions', 'LoadOptions']);
+      'PrepareOptions', 'LoadOptions', 'CheckpointOptions']);
   for (const group of groups) {
     const members = interfaceMembers(group.name);
     assert.deepEqual([...members.keys()].sort(), [...group.options.map((o) => o.name), ...(JS_ONLY[group.name] ?? [])].sort(),
@@ -55,7 +55,7 @@ test("qlinear.d.ts's options interfaces have exactly the option table's options,
 test('the generated unions are the option table\'s (a stale dist/options.d.ts fails here)', () => {
   for (const { type, names } of optionTable().enums)
     assert.ok(generated.includes(`export type ${type} = ${names.map((n) => `'${n}'`).join(' | ')};`), type);
-  assert.doesNotMatch(dts, /export type (QuantDtype|QScheme|RangeVariant|ActivationName|ForwardMode|ActivationScheme|ActivationObserverName) =/,
+  assert.doesNotMatch(dts, /export type (QuantDtype|QScheme|RangeVariant|ActivationName|ForwardMode|ActivationScheme|ActivationObserverName|CheckpointFormat|WeightLayout) =/,
     'qlinear.d.ts writes no union of its own');
 });
 

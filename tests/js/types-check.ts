@@ -5,6 +5,8 @@ import {
   errorMetrics, MinMaxObserver, PerChannelMinMaxObserver, QlinearError, type QParams,
   Linear, QuantLinear, Model, type ModelReport, loadModel, inspectSafetensors, capabilities,
   PreparedModel, prepare, convert, type ObserverState,
+  Checkpoint, quantizationConfig, type CheckpointFile, type CheckpointPlan, type CheckpointProgress,
+  type CheckpointFormat, type WeightLayout,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -88,4 +90,21 @@ export function int8ModesExample(model: Model, calibration: Float32Array): numbe
   const scale = staticModel.report().layers[0].inputQParams?.scale[0] ?? 0;
   for (const m of [llm, prepared, staticModel, alsoStatic]) m.dispose();
   return (outliers ?? 0) + state.length + scale + prepared.calibrationRows;
+}
+
+// Streaming checkpoints.
+export function checkpoints(file: CheckpointFile): number {
+  const checkpoint: Checkpoint = Checkpoint.open(file);
+  const plan: CheckpointPlan = checkpoint.plan({ exclude: ['transformer.h.*.attn'] });
+  const layout: WeightLayout = plan.tensors[0].layout;
+  const format: CheckpointFormat = 'compressed-tensors';
+  const written: number = checkpoint.quantize(plan, { format }, {
+    write: (bytes: Uint8Array) => void bytes.length,
+    onProgress: (r: CheckpointProgress) => void r.layer?.error.sqnrDb,
+  });
+  // @ts-expect-error formats are named
+  checkpoint.quantize(plan, { format: 'gguf' }, { write: () => {} });
+  const config = quantizationConfig(plan, 'bitsandbytes');
+  checkpoint.dispose();
+  return written + (config ? 1 : 0) + (layout === 'conv1d' ? 1 : 0);
 }

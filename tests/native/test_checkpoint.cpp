@@ -296,3 +296,16 @@ TEST_CASE("a quantized tensor holding NaN is refused, naming it", "[checkpoint][
   const CheckpointSource source = CheckpointSource::open(file_from_bytes("nan.safetensors", file));
   CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), {}), Contains("weight 'fc.weight' contains NaN at index 4"));
 }
+
+TEST_CASE("quantization_config tells the loaders which linear layers were kept", "[checkpoint]") {
+  const CheckpointSource source = gpt2();
+  const CheckpointPlan all = plan_checkpoint(source);
+  CHECK(all.kept_linear_modules().empty());
+  CHECK_THAT(quantization_config(CheckpointFormat::bitsandbytes, all), Contains("\"llm_int8_skip_modules\": null"));
+  CHECK_THAT(quantization_config(CheckpointFormat::compressed_tensors, all), Contains("\"ignore\": [\n    \"lm_head\"\n  ]"));
+  CHECK(quantization_config(CheckpointFormat::qlinear, all).empty());
+  const CheckpointPlan some = plan_checkpoint(source, {"", {"transformer.h.0.attn"}, {}});
+  CHECK(some.kept_linear_modules() == std::vector<std::string>{"transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj"});
+  CHECK_THAT(quantization_config(CheckpointFormat::bitsandbytes, some), Contains("\"transformer.h.0.attn.c_attn\""));
+  CHECK_THAT(quantization_config(CheckpointFormat::compressed_tensors, some), Contains("\"transformer.h.0.attn.c_proj\""));
+}

@@ -31,9 +31,11 @@ export declare function init(options?: InitOptions): Promise<{ version: string }
 // by the build from the core's option table: see dist/options.d.ts for each value's meaning.
 import type {
   QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
+  CheckpointFormat, WeightLayout,
 } from './dist/options.js';
 export type {
   QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
+  CheckpointFormat, WeightLayout,
 } from './dist/options.js';
 
 export interface QParams {
@@ -343,6 +345,71 @@ export declare function inspectSafetensors(bytes: Bytes): {
   metadata: Record<string, string>;
   fileBytes: number;
 };
+
+// ---- checkpoints of any size, streamed ----------------------------------------------------
+
+/** A file read at offsets: read() fills `target` with the bytes from `offset`, synchronously. */
+export interface CheckpointFile {
+  name: string;
+  size: number;
+  read(offset: number, target: Uint8Array): void;
+}
+
+export interface TensorPlan {
+  name: string;
+  /** The PyTorch module it belongs to. */
+  module: string;
+  /** A linear layer's weight (nn.Linear or Conv1D), quantized or not. */
+  linear: boolean;
+  /** Converted to int8. */
+  quantize: boolean;
+  layout: WeightLayout;
+  outFeatures: number;
+  inFeatures: number;
+  /** Why it is or is not quantized ('nn.Linear', 'Conv1D', 'embedding', 'norm', "excluded by '...'", ...). */
+  reason: string;
+}
+
+export interface CheckpointPlan {
+  modelType: string;
+  tensors: TensorPlan[];
+}
+
+export interface CheckpointOptions {
+  /** Default 'bitsandbytes'. */
+  format?: CheckpointFormat;
+  /** bitsandbytes: keep the other tensors' dtype instead of float16 (default false). */
+  keepDtype?: boolean;
+  /** qlinear format: symmetric (default true) or affine. */
+  symmetric?: boolean;
+  /** qlinear format: a scale per output channel (default true). */
+  perChannel?: boolean;
+  /** qlinear format: default 'qint8'. */
+  dtype?: QuantDtype;
+}
+
+export interface CheckpointProgress {
+  /** Index of the tensor just written, and its name. */
+  tensor: number;
+  name: string;
+  bytesWritten: number;
+  bytesTotal: number;
+  /** For a quantized weight: its shape, scale range and error against the float32 weight. */
+  layer: { module: string; outFeatures: number; inFeatures: number; scaleMin: number; scaleMax: number; error: ErrorMetrics } | null;
+}
+
+/** A safetensors checkpoint (one file or the shards of an index) read tensor by tensor. */
+export declare class Checkpoint extends WasmObject {
+  static open(files: CheckpointFile | CheckpointFile[], options?: { index?: { name: string; text: string } }): Checkpoint;
+  readonly tensors: { name: string; dtype: string; shape: number[]; bytes: number; file: string }[];
+  readonly metadata: Record<string, string>;
+  plan(options?: { config?: string; exclude?: string[]; include?: string[] }): CheckpointPlan;
+  quantize(plan: CheckpointPlan, options?: CheckpointOptions,
+    io?: { write: (bytes: Uint8Array) => void; onProgress?: (report: CheckpointProgress) => void }): number;
+}
+
+/** config.json's quantization_config to load an output of `plan` in `format` (null for 'qlinear'). */
+export declare function quantizationConfig(plan: CheckpointPlan, format: CheckpointFormat): Record<string, unknown> | null;
 
 /** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its 2 GiB limit. */
 export declare function memory(): { inUse: number; reserved: number; limit: number };
