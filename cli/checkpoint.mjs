@@ -8,7 +8,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, ren
   mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { init, Checkpoint, quantizationConfig } from '../web/package/qlinear.js';
+import { init, memory, Checkpoint, quantizationConfig } from '../web/package/qlinear.js';
 import { megabytes } from './format.mjs';
 
 /** A file read at offsets, as Checkpoint.open() takes it. */
@@ -108,7 +108,9 @@ export async function quantizeCheckpoint(input, options, log) {
     fd = null;
     renameSync(temporary, target);
     show(total, true);
-    log(`wrote ${target}: ${megabytes(bytes)} (${format}), ${((bytes / total) * 100).toFixed(1)}% of the input`);
+    // The heap grows and never shrinks: what it reserved is the most the work needed.
+    log(`wrote ${target}: ${megabytes(bytes)} (${format}), ${((bytes / total) * 100).toFixed(1)}% of the input; ` +
+      `peak wasm heap ${(memory().reserved / 2 ** 20).toFixed(1)} MiB`);
     const quantization = quantizationConfig(plan, format);
     if (toFolder) writeConfig(options.output, config, quantization, Boolean(options['keep-dtype']));
     else if (quantization) console.log(JSON.stringify({ quantization_config: quantization }, null, 2));

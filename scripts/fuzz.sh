@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_safetensors fuzz_model_spec fuzz_quantize_forward)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_safetensors fuzz_model_spec fuzz_quantize_forward fuzz_checkpoint)
 
 cmake --preset sanitize > /dev/null
 cmake --build --preset sanitize --target "${targets[@]}" > /dev/null
@@ -17,6 +17,7 @@ declare -A SEEDS=(
   [fuzz_safetensors]="fuzz/seeds/safetensors tests/fixtures/safetensors"
   [fuzz_model_spec]="fuzz/seeds/model_spec"
   [fuzz_quantize_forward]="fuzz/seeds/quantize_forward"
+  [fuzz_checkpoint]="fuzz/seeds/checkpoint"
 )
 artifacts=build/sanitize/fuzz-artifacts
 mkdir -p "$artifacts"

@@ -123,10 +123,21 @@ void CheckpointSource::read(const CheckpointTensor& t, uint64_t offset, Span<uin
 std::vector<float> CheckpointSource::read_float32(const CheckpointTensor& t) const {
   if (t.bytes > std::numeric_limits<std::size_t>::max() / 4)
     throw Error("tensor '" + t.name + "' is " + std::to_string(t.bytes) + " bytes: too large for this build to hold");
-  std::vector<uint8_t> raw(static_cast<std::size_t>(t.bytes));
-  read(t, 0, raw);
   std::vector<float> out(static_cast<std::size_t>(t.element_count()));
-  convert_to_float32(t.name, t.dtype, raw, out);
+  if (t.dtype == SafetensorsDtype::F32) {  // straight into place: one float32 copy at the peak
+    read(t, 0, {reinterpret_cast<uint8_t*>(out.data()), out.size() * 4});
+    return out;
+  }
+  // Other dtypes a chunk at a time, so the peak is the float32 copy and one chunk.
+  const std::size_t size = element_size(t.dtype);
+  const std::size_t step = (std::size_t{4} << 20) / size;  // elements per chunk
+  std::vector<uint8_t> raw;
+  for (std::size_t at = 0; at < out.size(); at += step) {
+    const std::size_t n = std::min(step, out.size() - at);
+    raw.resize(n * size);
+    read(t, at * static_cast<uint64_t>(size), raw);
+    convert_to_float32(t.name, t.dtype, raw, {out.data() + at, n});
+  }
   return out;
 }
 
