@@ -27,13 +27,36 @@ struct QuantizedWeight {
   LayerQuantization report;
 };
 
-// The source weight as [out, in] rows, whatever its layout (Conv1D is [in, out]).
-struct WeightRows {
-  const std::vector<float>& w;
-  const TensorPlan& plan;
-  float at(std::size_t row, std::size_t k) const {
-    return plan.layout == WeightLayout::linear ? w[row * plan.in_features + k] : w[k * plan.out_features + row];
+// The source weight as [out, in] rows, whatever its layout. Conv1D's [in, out] is transposed a
+// block of rows at a time into a small buffer, reading whole runs of each stored row: a row at a
+// time would read one float per 4-KiB-or-more stride, a cache miss each.
+class WeightRows {
+ public:
+  WeightRows(const std::vector<float>& w, const TensorPlan& plan) : w_(w), plan_(plan) {}
+  // Row j (of [out, in]); valid until the next call.
+  const float* row(std::size_t j) {
+    const std::size_t in = plan_.in_features, out = plan_.out_features;
+    if (plan_.layout == WeightLayout::linear) return w_.data() + j * in;
+    const std::size_t first = j / kBlock * kBlock;
+    if (first != block_first_ || block_.empty()) {
+      const std::size_t rows = std::min(kBlock, out - first);
+      block_.resize(kBlock * in);
+      for (std::size_t k = 0; k < in; ++k) {
+        const float* stored = w_.data() + k * out + first;
+        for (std::size_t r = 0; r < rows; ++r) block_[r * in + k] = stored[r];
+      }
+      block_first_ = first;
+    }
+    return block_.data() + (j - first) * in;
   }
+  const TensorPlan& plan() const { return plan_; }
+
+ private:
+  static constexpr std::size_t kBlock = 16;
+  const std::vector<float>& w_;
+  const TensorPlan& plan_;
+  std::vector<float> block_;
+  std::size_t block_first_ = 0;
 };
 
 void require_finite_weight(const TensorPlan& p, const std::vector<float>& w) {
@@ -45,8 +68,8 @@ void require_finite_weight(const TensorPlan& p, const std::vector<float>& w) {
 // in float32, where PyTorch evaluates 127.0 / SCB as SCB.reciprocal() · 127 (two roundings, which
 // differ from one division in the last bit for some SCB). An all-zero row gets SCB 0 and zeros,
 // as the CUDA kernel gives.
-QuantizedWeight quantize_bitsandbytes(const WeightRows& w) {
-  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+QuantizedWeight quantize_bitsandbytes(WeightRows& w) {
+  const std::size_t out = w.plan().out_features, in = w.plan().in_features;
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
@@ -54,11 +77,12 @@ QuantizedWeight quantize_bitsandbytes(const WeightRows& w) {
   ErrorAccumulator error;
   for (std::size_t j = 0; j < out; ++j) {
     float absmax = 0.0f;
+    const float* source = w.row(j);
     for (std::size_t k = 0; k < in; ++k) {
-      ref[k] = w.at(j, k);
+      ref[k] = source[k];
       row[k] = half_to_float(float_to_half(ref[k]));
       if (!std::isfinite(row[k]))
-        throw Error("weight '" + w.plan.name + "': " + std::to_string(ref[k]) + " (row " + std::to_string(j) +
+        throw Error("weight '" + w.plan().name + "': " + std::to_string(ref[k]) + " (row " + std::to_string(j) +
                     ") does not fit float16, which bitsandbytes quantizes from");
       absmax = std::max(absmax, std::fabs(row[k]));
     }
@@ -77,8 +101,8 @@ QuantizedWeight quantize_bitsandbytes(const WeightRows& w) {
 
 // compressed-tensors' symmetric int8 channel strategy: scale = max(absmax / 127.5, eps),
 // q = round(clamp(w / scale, -128, 127)), in float32.
-QuantizedWeight quantize_compressed_tensors(const WeightRows& w) {
-  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+QuantizedWeight quantize_compressed_tensors(WeightRows& w) {
+  const std::size_t out = w.plan().out_features, in = w.plan().in_features;
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
@@ -86,7 +110,8 @@ QuantizedWeight quantize_compressed_tensors(const WeightRows& w) {
   ErrorAccumulator error;
   for (std::size_t j = 0; j < out; ++j) {
     float absmax = 0.0f;
-    for (std::size_t k = 0; k < in; ++k) absmax = std::max(absmax, std::fabs(ref[k] = w.at(j, k)));
+    const float* source = w.row(j);
+    for (std::size_t k = 0; k < in; ++k) absmax = std::max(absmax, std::fabs(ref[k] = source[k]));
     const float scale = std::max(absmax / 127.5f, FLT_EPSILON);
     for (std::size_t k = 0; k < in; ++k) {
       const float v = std::nearbyint(std::min(127.0f, std::max(-128.0f, ref[k] / scale)));
@@ -101,11 +126,10 @@ QuantizedWeight quantize_compressed_tensors(const WeightRows& w) {
 }
 
 // The qlinear format: PyTorch's observers, as QuantLinear::from_linear quantizes.
-QuantizedWeight quantize_qlinear(const WeightRows& w, const CheckpointWriteOptions& o) {
-  const std::size_t out = w.plan.out_features, in = w.plan.in_features;
+QuantizedWeight quantize_qlinear(WeightRows& w, const CheckpointWriteOptions& o) {
+  const std::size_t out = w.plan().out_features, in = w.plan().in_features;
   std::vector<float> rows(out * in);
-  for (std::size_t j = 0; j < out; ++j)
-    for (std::size_t k = 0; k < in; ++k) rows[j * in + k] = w.at(j, k);
+  for (std::size_t j = 0; j < out; ++j) std::copy_n(w.row(j), in, rows.data() + j * in);
   QuantOptions q_options;
   q_options.per_channel = o.per_channel;
   q_options.dtype = o.dtype;
@@ -116,12 +140,6 @@ QuantizedWeight quantize_qlinear(const WeightRows& w, const CheckpointWriteOptio
   q.scale = qp.scale;
   q.report.error = compute_error_metrics(rows, dequantize_tensor(q.qlinear));
   return q;
-}
-
-template <typename T>
-void append(std::vector<uint8_t>& out, const std::vector<T>& values) {
-  const auto* p = reinterpret_cast<const uint8_t*>(values.data());
-  out.insert(out.end(), p, p + values.size() * sizeof(T));
 }
 
 bool is_float(SafetensorsDtype d) {
@@ -253,19 +271,16 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
     } else {
       const std::vector<float> w = source.read_float32(t);
       require_finite_weight(p, w);
-      const WeightRows rows{w, p};
+      WeightRows rows(w, p);
       QuantizedWeight q = options.format == CheckpointFormat::bitsandbytes       ? quantize_bitsandbytes(rows)
                           : options.format == CheckpointFormat::compressed_tensors ? quantize_compressed_tensors(rows)
                                                                                    : quantize_qlinear(rows, options);
-      std::vector<uint8_t> bytes;
       if (options.format == CheckpointFormat::qlinear) {
-        bytes = std::move(q.qlinear.storage);
-        write(bytes);
+        write(q.qlinear.storage);
         write(to_bytes(q.qlinear.qparams.scale));
         write(to_bytes(q.qlinear.qparams.zero_point));
       } else {
-        append(bytes, q.values);
-        write(bytes);
+        write({reinterpret_cast<const uint8_t*>(q.values.data()), q.values.size()});
         write(to_bytes(q.scale));
         if (options.format == CheckpointFormat::bitsandbytes) write(std::vector<uint8_t>{0});  // weight_format "row"
       }
