@@ -78,6 +78,7 @@ EMSCRIPTEN_BINDINGS(qlinear_checkpoints) {
   emscripten::class_<CheckpointSource>("CheckpointSource")
       .function("_tensors", &tensors)
       .function("_metadata", &CheckpointSource::metadata)
+      .function("_summary", &Guard<&summarize_checkpoint>::call)
       .function("_plan", &Guard<&plan_checkpoint>::call)
       .function("_quantize", &quantize);
   function("_quantizationConfig", &Guard<&quantization_config>::call);

@@ -2,7 +2,10 @@
 // result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
 import { writeFile, readFile } from 'node:fs/promises';
 
-import { init, loadModel, inspectSafetensors } from '../web/package/qlinear.js';
+import { closeSync } from 'node:fs';
+
+import { init, loadModel, Checkpoint } from '../web/package/qlinear.js';
+import { nodeFile } from './checkpoint.mjs';
 import { optionGroup } from '../web/package/lib/options.js';
 import { megabytes, table, readFileWithProgress } from './format.mjs';
 import { readInput } from './input.mjs';
@@ -20,10 +23,19 @@ const defaultOf = (group, name) => optionGroup(group).options.find((o) => o.name
 const shape = (dims) => `[${dims.join(', ')}]`;
 const metric = (m) => (m ? `${m.sqnrDb.toFixed(1)} dB` : '');
 
-export async function inspect(file, options, log) {
+// The headers alone, whatever the file's size (a 3 GB checkpoint answers at once).
+export async function inspect(file, options) {
   await init();
-  const bytes = await readFileWithProgress(file, log);
-  const { tensors, metadata, fileBytes } = inspectSafetensors(bytes);
+  const source = nodeFile(file, file);
+  let summary;
+  try {
+    const checkpoint = Checkpoint.open(source);
+    summary = checkpoint.summary();
+    checkpoint.dispose();
+  } finally {
+    closeSync(source.fd);
+  }
+  const { tensors, metadata, fileBytes } = summary;
   if (options.json) return console.log(JSON.stringify({ file, fileBytes, tensors, metadata }, null, 2));
   console.log(`${file}: ${megabytes(fileBytes)}, ${tensors.length} tensors`);
   console.log(table([

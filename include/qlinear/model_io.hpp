@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "qlinear/activation.hpp"
+#include "qlinear/checkpoint_source.hpp"
 #include "qlinear/model.hpp"
 #include "qlinear/safetensors.hpp"
 
@@ -77,5 +78,7 @@ struct SafetensorsSummary {
   std::size_t file_bytes = 0;
 };
 SafetensorsSummary summarize_safetensors(const SafetensorsFile& file);
+// The same from the headers alone: a file, or shards, of any size.
+SafetensorsSummary summarize_checkpoint(const CheckpointSource& source);
 
 }  // namespace qlinear

@@ -284,12 +284,17 @@ std::vector<uint8_t> save_model(const Model& model) {
                                      {kModelKey, description.dump()}});
 }
 
-std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
+namespace {
+
+// One row per tensor of a file whose header gave `tensors` and `metadata`.
+template <typename Tensors, typename Bytes>
+std::vector<TensorSummary> summarize_tensors(const Tensors& tensors, const std::map<std::string, std::string>& metadata,
+                                             Bytes bytes_of) {
   // Informational only: a description that is not what qlinear writes is ignored here (load_model
   // reports it), so inspect still lists the tensors of any readable file.
   std::map<std::string, std::string> quantized;  // layer name -> "qint8 per_channel_symmetric weight-only"
-  const auto described = file.metadata().find(kModelKey);
-  if (described != file.metadata().end()) {
+  const auto described = metadata.find(kModelKey);
+  if (described != metadata.end()) {
     const Json layers = Json::parse(described->second, nullptr, /*allow_exceptions=*/false);
     auto text = [](const Json& l, const char* key) {
       return l.contains(key) && l[key].is_string() ? l[key].get<std::string>() : std::string();
@@ -300,8 +305,8 @@ std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
           quantized[text(l, "name")] = text(l, "dtype") + " " + text(l, "scheme") + " " + text(l, "mode");
   }
   std::vector<TensorSummary> rows;
-  for (const TensorInfo& t : file.tensors()) {
-    TensorSummary row{t.name, to_string(t.dtype), t.shape, t.byte_size(), std::nullopt};
+  for (const auto& t : tensors) {
+    TensorSummary row{t.name, to_string(t.dtype), t.shape, bytes_of(t), std::nullopt};
     const auto dot = t.name.rfind('.');
     if (dot != std::string::npos && t.name.compare(dot, std::string::npos, ".weight") == 0) {
       const auto q = quantized.find(t.name.substr(0, dot));
@@ -310,6 +315,21 @@ std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+}  // namespace
+
+std::vector<TensorSummary> inspect_tensors(const SafetensorsFile& file) {
+  return summarize_tensors(file.tensors(), file.metadata(), [](const TensorInfo& t) { return t.byte_size(); });
+}
+
+SafetensorsSummary summarize_checkpoint(const CheckpointSource& source) {
+  uint64_t size = 0;
+  for (const CheckpointFile& f : source.files()) size += f.size;
+  // Sizes past size_t (a 32-bit build) saturate: the summary is for people to read.
+  const auto clamp = [](uint64_t v) { return static_cast<std::size_t>(std::min<uint64_t>(v, SIZE_MAX)); };
+  return {summarize_tensors(source.tensors(), source.metadata(), [&](const CheckpointTensor& t) { return clamp(t.bytes); }),
+          source.metadata(), clamp(size)};
 }
 
 std::size_t load_model_bytes(std::size_t file_bytes) { return saturating_mul(file_bytes, 3); }

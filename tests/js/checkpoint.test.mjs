@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,6 +175,24 @@ test('qlinear quantize --format on bad checkpoints: exit 1, the file and tensor 
     assert.equal(r.status, 2, r.stderr);
     assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('out')), [], 'no output, partial or whole');
     assert.ok(!existsSync(join(work, 'out.safetensors')));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('qlinear inspect reads the header alone: a 3.2 GB file (sparse here) is listed without reading its data', () => {
+  const work = mkdtempSync(join(tmpdir(), 'qlinear-big-'));
+  try {
+    const header = JSON.stringify({ 'lm_head.weight': { dtype: 'F32', shape: [50000, 16000], data_offsets: [0, 3_200_000_000] } });
+    const path = join(work, 'big.safetensors');
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(header.length));
+    writeFileSync(path, Buffer.concat([length, Buffer.from(header)]));
+    execFileSync('truncate', ['-s', String(8 + header.length + 3_200_000_000), path]);
+    const r = spawnSync(process.execPath, [cli, 'inspect', path], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /lm_head\.weight\s+F32\s+\[50000, 16000\]\s+3,200,000,000/);
+    assert.match(r.stdout, /3200\.\d+ MB, 1 tensors/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

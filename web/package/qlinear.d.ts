@@ -403,6 +403,8 @@ export declare class Checkpoint extends WasmObject {
   static open(files: CheckpointFile | CheckpointFile[], options?: { index?: { name: string; text: string } }): Checkpoint;
   readonly tensors: { name: string; dtype: string; shape: number[]; bytes: number; file: string }[];
   readonly metadata: Record<string, string>;
+  /** inspectSafetensors()'s answer, from the headers alone. */
+  summary(): ReturnType<typeof inspectSafetensors>;
   plan(options?: { config?: string; exclude?: string[]; include?: string[] }): CheckpointPlan;
   quantize(plan: CheckpointPlan, options?: CheckpointOptions,
     io?: { write: (bytes: Uint8Array) => void; onProgress?: (report: CheckpointProgress) => void }): number;

@@ -67,6 +67,12 @@ export class Checkpoint extends WasmObject {
   get metadata() { return this.handle()._metadata(); }
 
   /**
+   * What inspectSafetensors() says of a whole file (every tensor's name, dtype, shape, bytes and
+   * the scheme of qlinear's quantized weights; the metadata; the size), from the headers alone.
+   */
+  summary() { return unwrap(this.handle()._summary()); }
+
+  /**
    * Which tensors are quantized (the linear layers, as transformers + bitsandbytes choose them)
    * and why each other one is kept. `config`: config.json's text; `exclude` / `include`: module
    * name patterns (`*` within a dotted part, `**` across); a pattern that matches nothing throws.
