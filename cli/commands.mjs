@@ -2,10 +2,12 @@
 // result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
 import { writeFile, readFile } from 'node:fs/promises';
 
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { init, loadModel, Checkpoint } from '../web/package/qlinear.js';
 import { nodeFile } from './checkpoint.mjs';
+import { moduleTree } from './tree.mjs';
 import { optionGroup } from '../web/package/lib/options.js';
 import { megabytes, table, readFileWithProgress } from './format.mjs';
 import { readInput } from './input.mjs';
@@ -27,10 +29,13 @@ const metric = (m) => (m ? `${m.sqnrDb.toFixed(1)} dB` : '');
 export async function inspect(file, options) {
   await init();
   const source = nodeFile(file, file);
-  let summary;
+  const configPath = join(dirname(file), 'config.json');
+  let summary, tree;
   try {
     const checkpoint = Checkpoint.open(source);
     summary = checkpoint.summary();
+    const plan = checkpoint.plan({ config: existsSync(configPath) ? readFileSync(configPath, 'utf8') : '' });
+    tree = moduleTree(summary.tensors, plan);
     checkpoint.dispose();
   } finally {
     closeSync(source.fd);
@@ -38,6 +43,7 @@ export async function inspect(file, options) {
   const { tensors, metadata, fileBytes } = summary;
   if (options.json) return console.log(JSON.stringify({ file, fileBytes, tensors, metadata }, null, 2));
   console.log(`${file}: ${megabytes(fileBytes)}, ${tensors.length} tensors`);
+  console.log(`\nmodules, and what quantize --format does with each:\n${tree.join('\n')}\n\nparameters:`);
   console.log(table([
     ['name', 'dtype', 'shape', 'bytes', 'quantization'],
     ...tensors.map((t) => [t.name, t.dtype, shape(t.shape), t.bytes.toLocaleString('en'), t.quantization ?? '']),

@@ -197,3 +197,13 @@ test('qlinear inspect reads the header alone: a 3.2 GB file (sparse here) is lis
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('qlinear inspect prints the module tree, what quantize does with each tensor, then every parameter', () => {
+  const r = spawnSync(process.execPath, [cli, 'inspect', join(dir, 'gpt2/model.safetensors')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\(h\)\n {4}\(0\) … \(1\): 2 blocks like this one\n/);
+  assert.match(r.stdout, /\(c_attn\)\n\s+weight\s+F32\s+\[64, 192\]\s+→ int8 \(Conv1D, 192 out × 64 in\)/);
+  assert.match(r.stdout, /\(wte\)\n\s+weight\s+F32\s+\[256, 64\]\s+kept: embedding/);
+  assert.match(r.stdout, /parameters:\nname\s+dtype\s+shape\s+bytes/);
+  assert.match(r.stdout, /transformer\.h\.1\.mlp\.c_proj\.weight\s+F32\s+\[256, 64\]\s+65,536/);
+});
