@@ -80,7 +80,7 @@ QuantizedWeight quantize_bitsandbytes(WeightRows& w) {
     const float* source = w.row(j);
     for (std::size_t k = 0; k < in; ++k) {
       ref[k] = source[k];
-      row[k] = half_to_float(float_to_half(ref[k]));
+      row[k] = round_to_half(ref[k]);
       if (!std::isfinite(row[k]))
         throw Error("weight '" + w.plan().name + "': " + std::to_string(ref[k]) + " (row " + std::to_string(j) +
                     ") does not fit float16, which bitsandbytes quantizes from");
@@ -148,6 +148,20 @@ bool is_float(SafetensorsDtype d) {
 }
 
 }  // namespace
+
+float round_to_half(float value) {
+  uint32_t u;
+  std::memcpy(&u, &value, 4);
+  if ((u & 0x7FFFFFFFu) - 0x38800000u < 0x477FF000u - 0x38800000u) {
+    // A normal float16, [2^-14, 65520): keep 10 mantissa bits, to nearest, ties to even, by adding
+    // just under half of the dropped part's weight (plus the kept last bit) and clearing it.
+    u = (u + 0xFFFu + ((u >> 13) & 1u)) & ~0x1FFFu;
+    float rounded;
+    std::memcpy(&rounded, &u, 4);
+    return rounded;
+  }
+  return half_to_float(float_to_half(value));  // zero, subnormals, overflow, infinity, NaN
+}
 
 uint16_t float_to_half(float value) {
   uint32_t x;

@@ -228,6 +228,19 @@ TEST_CASE("float_to_half rounds to nearest even and reads back every half exactl
   CHECK(float_to_half(65520.0f) == 0x7C00);                      // rounds to infinity
   CHECK(float_to_half(1e-8f) == 0x0000);                         // below half the smallest subnormal
   CHECK(float_to_half(-5.960464477539063e-08f) == 0x8001);       // the smallest subnormal
+  // round_to_half is the round trip, on every float whose top 19 bits are given (each exponent,
+  // sign and leading mantissa bits) with the dropped 13 bits at and around the tie, and on a
+  // stride through all 2^32 bit patterns.
+  auto same = [](uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    const float a = round_to_half(f), b = half_to_float(float_to_half(f));
+    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, 4) == 0;
+  };
+  for (uint32_t top = 0; top < (1u << 19); ++top)
+    for (uint32_t low : {0x0000u, 0x0001u, 0x0FFFu, 0x1000u, 0x1001u, 0x1FFFu})
+      REQUIRE(same(top << 13 | low));
+  for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 4099) REQUIRE(same(static_cast<uint32_t>(bits)));
 }
 
 TEST_CASE("bad checkpoints: errors name the file and the tensor, and nothing is written past the header", "[checkpoint][bad-input]") {
