@@ -102,6 +102,19 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
+// What a header says of one tensor to write: its bytes follow the previous tensor's.
+struct HeaderTensor {
+  std::string name;
+  SafetensorsDtype dtype;
+  Shape shape;
+  uint64_t bytes;
+};
+
+// The 8-byte length and the JSON header for tensors laid out in this order, padded with spaces
+// so the data section is 8-byte aligned. Throws on duplicate names or the name __metadata__.
+std::vector<uint8_t> safetensors_header(const std::vector<HeaderTensor>& tensors,
+                                        const std::map<std::string, std::string>& metadata = {});
+
 struct TensorToWrite {
   std::string name;
   SafetensorsDtype dtype;

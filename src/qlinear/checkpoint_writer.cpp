@@ -223,24 +223,12 @@ std::vector<OutputTensor> output_tensors(const CheckpointSource& source, const C
 
 std::vector<uint8_t> output_header(const CheckpointSource& source, const std::vector<OutputTensor>& tensors,
                                    const CheckpointWriteOptions& options) {
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
   std::map<std::string, std::string> metadata = source.metadata();
   metadata["format"] = "pt";
   metadata["qlinear.checkpoint_format"] = name_of(options.format);
-  header["__metadata__"] = metadata;
-  uint64_t offset = 0;
-  for (const OutputTensor& t : tensors) {
-    if (header.contains(t.name)) throw Error("the output would hold two tensors named '" + t.name + "'");
-    header[t.name] = {{"dtype", to_string(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes}}};
-    offset += t.bytes;
-  }
-  std::string text = header.dump();
-  text.append((8 - text.size() % 8) % 8, ' ');  // the data section 8-byte aligned
-  std::vector<uint8_t> out(8 + text.size());
-  const uint64_t length = text.size();
-  std::memcpy(out.data(), &length, 8);
-  std::memcpy(out.data() + 8, text.data(), text.size());
-  return out;
+  std::vector<HeaderTensor> layout;
+  for (const OutputTensor& t : tensors) layout.push_back({t.name, t.dtype, t.shape, t.bytes});
+  return safetensors_header(layout, metadata);
 }
 
 uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPlan& plan,

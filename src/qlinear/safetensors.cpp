@@ -339,33 +339,39 @@ std::vector<uint8_t> to_bytes(Span<const int32_t> values) {
   return out;
 }
 
-std::vector<uint8_t> write_safetensors(const std::vector<TensorToWrite>& tensors,
-                                       const std::map<std::string, std::string>& metadata) {
+std::vector<uint8_t> safetensors_header(const std::vector<HeaderTensor>& tensors,
+                                        const std::map<std::string, std::string>& metadata) {
   // nlohmann::ordered_json keeps the tensors in the order given, so the file reads in that order.
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::size_t offset = 0;
-  for (const TensorToWrite& t : tensors) {
+  uint64_t offset = 0;
+  for (const HeaderTensor& t : tensors) {
     if (t.name == "__metadata__") throw Error("'__metadata__' is reserved and cannot name a tensor");
     if (header.contains(t.name)) throw Error("two tensors are named '" + t.name + "'");
+    header[t.name] = {{"dtype", to_string(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes}}};
+    offset += t.bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  std::vector<uint8_t> out(8 + text.size());
+  const uint64_t length = text.size();
+  std::memcpy(out.data(), &length, 8);
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  return out;
+}
+
+std::vector<uint8_t> write_safetensors(const std::vector<TensorToWrite>& tensors,
+                                       const std::map<std::string, std::string>& metadata) {
+  std::vector<HeaderTensor> layout;
+  for (const TensorToWrite& t : tensors) {
     const std::size_t expected = checked_product(t.name, t.shape) * element_size(t.dtype);
     if (t.data.size() != expected)
       throw Error("tensor '" + t.name + "': shape " + to_string(t.shape) + " of " + to_string(t.dtype) + " needs " +
                   std::to_string(expected) + " bytes, got " + std::to_string(t.data.size()));
-    header[t.name] = {{"dtype", to_string(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + expected}}};
-    offset += expected;
+    layout.push_back({t.name, t.dtype, t.shape, expected});
   }
-  std::string text = header.dump();
-  text.append((8 - text.size() % 8) % 8, ' ');
-  std::vector<uint8_t> out(8 + text.size() + offset);
-  const uint64_t length = text.size();
-  std::memcpy(out.data(), &length, 8);
-  std::memcpy(out.data() + 8, text.data(), text.size());
-  std::size_t at = 8 + text.size();
-  for (const TensorToWrite& t : tensors) {
-    if (!t.data.empty()) std::memcpy(out.data() + at, t.data.data(), t.data.size());
-    at += t.data.size();
-  }
+  std::vector<uint8_t> out = safetensors_header(layout, metadata);
+  for (const TensorToWrite& t : tensors) out.insert(out.end(), t.data.begin(), t.data.end());
   return out;
 }
 
