@@ -8,7 +8,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, ren
   mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { init, memory, Checkpoint, quantizationConfig } from '../web/package/qlinear.js';
+import { init, memory, Checkpoint, quantizationConfig, outputConfig } from '../web/package/qlinear.js';
 import { megabytes } from './format.mjs';
 
 /** A file read at offsets, as Checkpoint.open() takes it. */
@@ -72,7 +72,7 @@ export async function quantizeCheckpoint(input, options, log) {
   // Checked before the work: a folder that can be made, a file whose folder exists.
   if (toFolder) mkdirSync(options.output, { recursive: true });
   else if (!existsSync(dirname(target) || '.')) throw new Error(`cannot write ${target}: ${dirname(target)} does not exist`);
-  const { files, index, config } = locate(input);
+  const { files, index, config: sourceConfig } = locate(input);
   const checkpoint = Checkpoint.open(files, { index });
   const temporary = `${target}.partial-${process.pid}`;
   let fd = null;
@@ -88,7 +88,7 @@ export async function quantizeCheckpoint(input, options, log) {
   };
   process.once('SIGINT', interrupted);
   try {
-    const plan = checkpoint.plan({ config, exclude: options.exclude ?? [], include: options.include ?? [] });
+    const plan = checkpoint.plan({ config: sourceConfig, exclude: options.exclude ?? [], include: options.include ?? [] });
     const quantized = plan.tensors.filter((t) => t.quantize).length;
     log(`read ${input}: ${checkpoint.tensors.length} tensors in ${files.length} file(s), ${quantized} linear layers to quantize` +
       `${plan.modelType ? ` (${plan.modelType})` : ''}`);
@@ -111,9 +111,14 @@ export async function quantizeCheckpoint(input, options, log) {
     // The heap grows and never shrinks: what it reserved is the most the work needed.
     log(`wrote ${target}: ${megabytes(bytes)} (${format}), ${((bytes / total) * 100).toFixed(1)}% of the input; ` +
       `peak wasm heap ${(memory().reserved / 2 ** 20).toFixed(1)} MiB`);
-    const quantization = quantizationConfig(plan, format);
-    if (toFolder) writeConfig(options.output, config, quantization, Boolean(options['keep-dtype']));
-    else if (quantization) console.log(JSON.stringify({ quantization_config: quantization }, null, 2));
+    if (toFolder) {
+      const config = outputConfig(sourceConfig, plan, { format, keepDtype: Boolean(options['keep-dtype']) });
+      const path = join(options.output, 'config.json');
+      writeFileAtomically(`${path}.partial-${process.pid}`, path, `${JSON.stringify(config, null, 2)}\n`);
+    } else {
+      const quantization = quantizationConfig(plan, format);
+      if (quantization) console.log(JSON.stringify({ quantization_config: quantization }, null, 2));
+    }
   } catch (e) {
     stop();
     throw e;
@@ -122,16 +127,6 @@ export async function quantizeCheckpoint(input, options, log) {
     for (const f of files) closeSync(f.fd);
     checkpoint.dispose();
   }
-}
-
-// config.json for the output folder: the source's, with the format's quantization_config (and
-// float16 for the tensors bitsandbytes leaves unquantized, as transformers records it).
-function writeConfig(folder, sourceConfig, quantization, keepDtype) {
-  const config = sourceConfig ? JSON.parse(sourceConfig) : {};
-  if (quantization) config.quantization_config = quantization;
-  if (quantization?.quant_method === 'bitsandbytes' && !keepDtype) config.torch_dtype = 'float16';
-  const path = join(folder, 'config.json');
-  writeFileAtomically(`${path}.partial-${process.pid}`, path, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 function writeFileAtomically(temporary, path, text) {

@@ -5,9 +5,9 @@ import { writeFile, readFile } from 'node:fs/promises';
 import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { init, loadModel, Checkpoint } from '../web/package/qlinear.js';
+import { init, loadModel, Checkpoint, moduleTreeLines } from '../web/package/qlinear.js';
 import { nodeFile } from './checkpoint.mjs';
-import { moduleTree } from './tree.mjs';
+
 import { optionGroup } from '../web/package/lib/options.js';
 import { megabytes, table, readFileWithProgress } from './format.mjs';
 import { readInput } from './input.mjs';
@@ -35,7 +35,7 @@ export async function inspect(file, options) {
     const checkpoint = Checkpoint.open(source);
     summary = checkpoint.summary();
     const plan = checkpoint.plan({ config: existsSync(configPath) ? readFileSync(configPath, 'utf8') : '' });
-    tree = moduleTree(summary.tensors, plan);
+    tree = moduleTreeLines(summary.tensors, plan);
     checkpoint.dispose();
   } finally {
     closeSync(source.fd);

@@ -207,3 +207,30 @@ test('qlinear inspect prints the module tree, what quantize does with each tenso
   assert.match(r.stdout, /parameters:\nname\s+dtype\s+shape\s+bytes/);
   assert.match(r.stdout, /transformer\.h\.1\.mlp\.c_proj\.weight\s+F32\s+\[256, 64\]\s+65,536/);
 });
+
+test('moduleTree() gives each module its exclude pattern, with repeated blocks as *', async () => {
+  const { moduleTree, outputConfig } = await import('../../web/package/qlinear.js');
+  const checkpoint = Checkpoint.open(nodeFile(join(dir, 'gpt2/model.safetensors')));
+  try {
+    const plan = checkpoint.plan({ config: readFileSync(join(dir, 'gpt2/config.json'), 'utf8') });
+    const [transformer] = moduleTree(checkpoint.tensors, plan);
+    const h = transformer.children.find((c) => c.part === 'h');
+    assert.equal(h.children.length, 1, 'the two alike blocks are one node');
+    assert.deepEqual(h.children[0].blocks, { last: '1', count: 2 });
+    const attn = h.children[0].children.find((c) => c.part === 'attn');
+    const cAttn = attn.children.find((c) => c.part === 'c_attn');
+    assert.equal(cAttn.name, 'transformer.h.0.attn.c_attn');
+    assert.equal(cAttn.pattern, 'transformer.h.*.attn.c_attn');
+    assert.deepEqual(cAttn.tensors.map((t) => [t.leaf, t.quantize, t.outFeatures, t.inFeatures]), [['weight', true, 192, 64], ['bias', false, 0, 0]]);
+    // The pattern excludes that module in every block.
+    const kept = checkpoint.plan({ exclude: [cAttn.pattern] });
+    assert.deepEqual(kept.tensors.filter((t) => t.name.endsWith('c_attn.weight')).map((t) => t.quantize), [false, false]);
+    const config = outputConfig('{"model_type": "gpt2"}', kept, { format: 'bitsandbytes' });
+    assert.equal(config.torch_dtype, 'float16');
+    assert.deepEqual(config.quantization_config.llm_int8_skip_modules.filter((m) => m.includes('c_attn')),
+      ['transformer.h.0.attn.c_attn', 'transformer.h.1.attn.c_attn']);
+    assert.throws(() => outputConfig('{oops', kept, { format: 'bitsandbytes' }), /config\.json is not valid JSON/);
+  } finally {
+    checkpoint.dispose();
+  }
+});

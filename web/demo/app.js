@@ -2,30 +2,13 @@
 // This file only drives the page; every model operation runs in worker.js.
 import { loadTestSet } from './fashion-mnist.js';
 import { drawHistogram, drawProbabilities, drawImage } from './charts.js';
+import { workerClient } from './worker-client.js';
 
 const $ = (selector) => document.querySelector(selector);
 const SAMPLE_URL = new URL('./models/fashion_mnist_mlp.safetensors', import.meta.url);
 const SAMPLE_META_URL = new URL('./models/fashion_mnist_mlp.json', import.meta.url);
 
-// ---- the worker, as promises --------------------------------------------------------------
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-let nextId = 0;
-const pending = new Map();
-worker.onmessage = ({ data }) => {
-  const job = pending.get(data.id);
-  if (!job) return;
-  if (data.progress) return job.onProgress?.(data.progress);
-  pending.delete(data.id);
-  if (data.error !== undefined) job.reject(new Error(data.error));
-  else job.resolve(data.result);
-};
-function call(type, args = {}, { onProgress, transfer = [] } = {}) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress });
-    worker.postMessage({ id, type, ...args }, transfer);
-  });
-}
+const call = workerClient(new URL('./worker.js', import.meta.url));
 
 // ---- page state ---------------------------------------------------------------------------
 const state = { fileName: null, layers: [], excluded: new Set(), testSet: null, classes: null, quantized: false };

@@ -412,6 +412,38 @@ export declare class Checkpoint extends WasmObject {
 
 /** config.json's quantization_config to load an output of `plan` in `format` (null for 'qlinear'). */
 export declare function quantizationConfig(plan: CheckpointPlan, format: CheckpointFormat): Record<string, unknown> | null;
+/** The config.json to save beside the output: the source's (its text or ''), with quantization_config (and torch_dtype float16 for bitsandbytes). */
+export declare function outputConfig(sourceConfig: string, plan: CheckpointPlan, options: { format: CheckpointFormat; keepDtype?: boolean }): Record<string, unknown>;
+
+export interface ModuleTreeTensor {
+  /** The last part of the name ('weight'), and the whole name. */
+  leaf: string;
+  name: string;
+  dtype: string;
+  shape: number[];
+  quantize: boolean;
+  reason: string;
+  outFeatures: number;
+  inFeatures: number;
+}
+
+export interface ModuleTreeNode {
+  /** The module's own part of the name ('' for tensors without a module). */
+  part: string;
+  /** Its full name (in the first of repeated blocks). */
+  name: string;
+  /** The exclude pattern that names it in every repeated block ('transformer.h.*.attn'). */
+  pattern: string;
+  /** For numbered blocks alike (h.0 … h.35): the last number and how many. */
+  blocks: { last: string; count: number } | null;
+  tensors: ModuleTreeTensor[];
+  children: ModuleTreeNode[];
+}
+
+/** The module tree print(model) would show, inferred from the key names, with the plan's choices. */
+export declare function moduleTree(tensors: { name: string; dtype: string; shape: number[] }[], plan: CheckpointPlan): ModuleTreeNode[];
+/** The same tree as the text lines `qlinear inspect` prints. */
+export declare function moduleTreeLines(tensors: { name: string; dtype: string; shape: number[] }[], plan: CheckpointPlan): string[];
 
 /** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its 2 GiB limit. */
 export declare function memory(): { inUse: number; reserved: number; limit: number };

@@ -137,3 +137,28 @@ export function quantizationConfig(plan, format) {
   const text = unwrap(wasmModule()._quantizationConfig(checked, plan));
   return text ? JSON.parse(text) : null;
 }
+
+/**
+ * The config.json to save beside an output of `plan` in `format`: the source's (its text, or ''),
+ * with the format's quantization_config, and torch_dtype float16 when bitsandbytes wrote the other
+ * tensors in float16 (as transformers records a load_in_8bit model).
+ * @param {string} sourceConfig
+ * @param {import('../qlinear').CheckpointPlan} plan
+ * @param {{ format: import('../qlinear').CheckpointFormat, keepDtype?: boolean }} options
+ */
+export function outputConfig(sourceConfig, plan, options) {
+  const where = 'outputConfig()';
+  const { format, keepDtype } = readOptions('CheckpointOptions', options, where);
+  let config = {};
+  if (sourceConfig) {
+    try {
+      config = JSON.parse(sourceConfig);
+    } catch (e) {
+      throw new TypeError(`${where}: config.json is not valid JSON: ${e.message}`);
+    }
+  }
+  const quantization = quantizationConfig(plan, format);
+  if (quantization) config.quantization_config = quantization;
+  if (format === 'bitsandbytes' && !keepDtype) config.torch_dtype = 'float16';
+  return config;
+}
