@@ -123,10 +123,15 @@ val guarded(Fn&& fn) {
     message = "out of WebAssembly memory: the wasm heap could not grow for this operation";
   } catch (const std::length_error&) {
     message = "out of WebAssembly memory: this operation needs more than a 32-bit wasm heap can address";
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {
     message = e.what();
   } catch (...) {
-    message = "unknown C++ exception";
+    // Any other kind, named in words (the core names what it was doing where it can).
+    try {
+      rethrow_as_error("qlinear");
+    } catch (const Error& e) {
+      message = e.what();
+    }
   }
   return val::global("Error").new_(val(message));
 }

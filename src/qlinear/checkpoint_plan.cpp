@@ -122,61 +122,63 @@ std::vector<std::string> CheckpointPlan::kept_linear_modules() const {
 }
 
 CheckpointPlan plan_checkpoint(const CheckpointSource& source, const PlanOptions& options) {
-  CheckpointPlan plan;
-  int64_t n_embd = 0;
-  if (!options.config_json.empty()) {
-    nlohmann::json config;
-    try {
-      config = nlohmann::json::parse(options.config_json);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(std::string("config.json is not valid JSON: ") + e.what());
-    }
-    if (!config.is_object()) throw Error("config.json is not a JSON object");
-    if (config.contains("model_type") && config["model_type"].is_string()) plan.model_type = config["model_type"];
-    if (config.contains("n_embd") && config["n_embd"].is_number_integer()) n_embd = config["n_embd"];
-  }
-  if (plan.model_type.empty() &&
-      std::any_of(source.tensors().begin(), source.tensors().end(),
-                  [](const CheckpointTensor& t) { return t.name.size() > 14 && t.name.rfind(".c_attn.weight") == t.name.size() - 14; }))
-    plan.model_type = "gpt2";  // no config.json: GPT-2's key names
-  const std::set<std::string> modules = module_names(source);
-  require_matches(options.exclude, "exclude", modules);
-  require_matches(options.include, "include", modules);
-
-  const bool conv1d_family = uses_conv1d(plan.model_type);
-  for (const CheckpointTensor& t : source.tensors()) {
-    TensorPlan p;
-    p.name = t.name;
-    const auto dot = t.name.rfind('.');
-    p.module = dot == std::string::npos ? std::string() : t.name.substr(0, dot);
-    const std::string leaf = dot == std::string::npos ? t.name : t.name.substr(dot + 1);
-    const std::size_t rank = t.shape.size();
-    if (leaf != "weight") p.reason = leaf == "bias" && rank == 1 ? "bias" : "buffer";
-    else if (rank == 1) p.reason = "norm";
-    else if (rank != 2) p.reason = "not a linear layer (rank " + std::to_string(rank) + ")";
-    else if (!is_float(t.dtype)) p.reason = "not floating point (" + to_string(t.dtype) + ")";
-    else if (is_embedding(last_part(p.module))) p.reason = "embedding";
-    else if (is_output_head(p.module)) p.reason = "output head (kept in 16 bits, as transformers does)";
-    else {
-      p.linear = true;
-      const auto hit = [&](const std::vector<std::string>& patterns) {
-        return std::find_if(patterns.begin(), patterns.end(), [&](const std::string& q) { return module_matches(q, p.module); });
-      };
-      if (const auto e = hit(options.exclude); e != options.exclude.end()) p.reason = "excluded by '" + *e + "'";
-      else if (!options.include.empty() && hit(options.include) == options.include.end()) p.reason = "not included";
-      else {
-        p.quantize = true;
-        p.layout = conv1d_family && kConv1dParts.count(last_part(p.module)) ? WeightLayout::conv1d : WeightLayout::linear;
-        if (p.layout == WeightLayout::conv1d && n_embd > 0) check_conv1d_shape(t, p.module, n_embd);
-        const auto rows = static_cast<std::size_t>(t.shape[0]), cols = static_cast<std::size_t>(t.shape[1]);
-        p.out_features = p.layout == WeightLayout::linear ? rows : cols;
-        p.in_features = p.layout == WeightLayout::linear ? cols : rows;
-        p.reason = p.layout == WeightLayout::linear ? "nn.Linear" : "Conv1D";
+  return while_doing("planning which tensors to quantize", [&] {
+    CheckpointPlan plan;
+    int64_t n_embd = 0;
+    if (!options.config_json.empty()) {
+      nlohmann::json config;
+      try {
+        config = nlohmann::json::parse(options.config_json);
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("config.json is not valid JSON: ") + e.what());
       }
+      if (!config.is_object()) throw Error("config.json is not a JSON object");
+      if (config.contains("model_type") && config["model_type"].is_string()) plan.model_type = config["model_type"];
+      if (config.contains("n_embd") && config["n_embd"].is_number_integer()) n_embd = config["n_embd"];
     }
-    plan.tensors.push_back(std::move(p));
-  }
-  return plan;
+    if (plan.model_type.empty() &&
+        std::any_of(source.tensors().begin(), source.tensors().end(),
+                    [](const CheckpointTensor& t) { return t.name.size() > 14 && t.name.rfind(".c_attn.weight") == t.name.size() - 14; }))
+      plan.model_type = "gpt2";  // no config.json: GPT-2's key names
+    const std::set<std::string> modules = module_names(source);
+    require_matches(options.exclude, "exclude", modules);
+    require_matches(options.include, "include", modules);
+
+    const bool conv1d_family = uses_conv1d(plan.model_type);
+    for (const CheckpointTensor& t : source.tensors()) {
+      TensorPlan p;
+      p.name = t.name;
+      const auto dot = t.name.rfind('.');
+      p.module = dot == std::string::npos ? std::string() : t.name.substr(0, dot);
+      const std::string leaf = dot == std::string::npos ? t.name : t.name.substr(dot + 1);
+      const std::size_t rank = t.shape.size();
+      if (leaf != "weight") p.reason = leaf == "bias" && rank == 1 ? "bias" : "buffer";
+      else if (rank == 1) p.reason = "norm";
+      else if (rank != 2) p.reason = "not a linear layer (rank " + std::to_string(rank) + ")";
+      else if (!is_float(t.dtype)) p.reason = "not floating point (" + to_string(t.dtype) + ")";
+      else if (is_embedding(last_part(p.module))) p.reason = "embedding";
+      else if (is_output_head(p.module)) p.reason = "output head (kept in 16 bits, as transformers does)";
+      else {
+        p.linear = true;
+        const auto hit = [&](const std::vector<std::string>& patterns) {
+          return std::find_if(patterns.begin(), patterns.end(), [&](const std::string& q) { return module_matches(q, p.module); });
+        };
+        if (const auto e = hit(options.exclude); e != options.exclude.end()) p.reason = "excluded by '" + *e + "'";
+        else if (!options.include.empty() && hit(options.include) == options.include.end()) p.reason = "not included";
+        else {
+          p.quantize = true;
+          p.layout = conv1d_family && kConv1dParts.count(last_part(p.module)) ? WeightLayout::conv1d : WeightLayout::linear;
+          if (p.layout == WeightLayout::conv1d && n_embd > 0) check_conv1d_shape(t, p.module, n_embd);
+          const auto rows = static_cast<std::size_t>(t.shape[0]), cols = static_cast<std::size_t>(t.shape[1]);
+          p.out_features = p.layout == WeightLayout::linear ? rows : cols;
+          p.in_features = p.layout == WeightLayout::linear ? cols : rows;
+          p.reason = p.layout == WeightLayout::linear ? "nn.Linear" : "Conv1D";
+        }
+      }
+      plan.tensors.push_back(std::move(p));
+    }
+    return plan;
+  });
 }
 
 }  // namespace qlinear

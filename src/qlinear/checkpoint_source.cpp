@@ -12,13 +12,16 @@ namespace qlinear {
 
 namespace {
 
-// Runs fn; a qlinear::Error it throws gets "<file>: " in front, so every message names the file.
+// Runs fn; a qlinear::Error it throws gets "<file>: " in front, so every message names the file,
+// and any other exception becomes an Error naming the file.
 template <typename Fn>
 auto in_file(const std::string& file, Fn&& fn) {
   try {
     return fn();
   } catch (const Error& e) {
     throw Error(file + ": " + e.what());
+  } catch (...) {
+    rethrow_as_error(file);
   }
 }
 
@@ -63,39 +66,41 @@ CheckpointSource CheckpointSource::open(CheckpointFile file) {
 
 CheckpointSource CheckpointSource::open_sharded(const std::string& index_name, const std::string& index_json,
                                                 std::vector<CheckpointFile> shards) {
-  // Shard file → the tensors the index places there, in the index's order.
-  std::map<std::string, std::vector<std::string>> placed;
-  in_file(index_name, [&] {
-    nlohmann::json index;
-    try {
-      index = nlohmann::json::parse(index_json);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(std::string("not valid JSON: ") + e.what());
+  return while_doing("opening the shards of " + index_name, [&] {
+    // Shard file → the tensors the index places there, in the index's order.
+    std::map<std::string, std::vector<std::string>> placed;
+    in_file(index_name, [&] {
+      nlohmann::json index;
+      try {
+        index = nlohmann::json::parse(index_json);
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("not valid JSON: ") + e.what());
+      }
+      if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
+        throw Error("an index is a JSON object with a \"weight_map\" object of tensor names to shard files");
+      for (const auto& [tensor, shard] : index["weight_map"].items()) {
+        if (!shard.is_string()) throw Error("weight_map: tensor '" + tensor + "' names no shard file (" + shard.dump() + ")");
+        placed[shard.get<std::string>()].push_back(tensor);
+      }
+      if (placed.empty()) throw Error("weight_map names no tensors");
+      return 0;
+    });
+    std::set<std::string> given;
+    for (const CheckpointFile& s : shards) {
+      if (!given.insert(s.name).second) throw Error("shard " + s.name + " was given twice");
+      if (!placed.count(s.name))
+        throw Error(index_name + " does not name the shard " + s.name + " among its files");
     }
-    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
-      throw Error("an index is a JSON object with a \"weight_map\" object of tensor names to shard files");
-    for (const auto& [tensor, shard] : index["weight_map"].items()) {
-      if (!shard.is_string()) throw Error("weight_map: tensor '" + tensor + "' names no shard file (" + shard.dump() + ")");
-      placed[shard.get<std::string>()].push_back(tensor);
+    for (const auto& [shard, tensors] : placed)
+      if (!given.count(shard))
+        throw Error(index_name + " places tensor '" + tensors.front() + "' in " + shard + ", which is missing");
+    CheckpointSource source;
+    for (CheckpointFile& s : shards) {
+      const std::vector<std::string>& expected = placed.at(s.name);
+      source.add_file(std::move(s), &expected);
     }
-    if (placed.empty()) throw Error("weight_map names no tensors");
-    return 0;
+    return source;
   });
-  std::set<std::string> given;
-  for (const CheckpointFile& s : shards) {
-    if (!given.insert(s.name).second) throw Error("shard " + s.name + " was given twice");
-    if (!placed.count(s.name))
-      throw Error(index_name + " does not name the shard " + s.name + " among its files");
-  }
-  for (const auto& [shard, tensors] : placed)
-    if (!given.count(shard))
-      throw Error(index_name + " places tensor '" + tensors.front() + "' in " + shard + ", which is missing");
-  CheckpointSource source;
-  for (CheckpointFile& s : shards) {
-    const std::vector<std::string>& expected = placed.at(s.name);
-    source.add_file(std::move(s), &expected);
-  }
-  return source;
 }
 
 const CheckpointTensor& CheckpointSource::tensor(const std::string& name) const {
@@ -117,7 +122,7 @@ void CheckpointSource::read(const CheckpointTensor& t, uint64_t offset, Span<uin
     throw Error("tensor '" + t.name + "': a read of " + std::to_string(out.size()) + " bytes at " + std::to_string(offset) +
                 " runs past its " + std::to_string(t.bytes) + " bytes");
   const CheckpointFile& file = files_[t.file];
-  in_file(file.name, [&] { return file.read(t.offset + offset, out), 0; });
+  in_file(file.name + ", tensor '" + t.name + "'", [&] { return file.read(t.offset + offset, out), 0; });
 }
 
 std::vector<float> CheckpointSource::read_float32(const CheckpointTensor& t) const {

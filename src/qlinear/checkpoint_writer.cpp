@@ -238,7 +238,7 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
   const std::vector<uint8_t> header = output_header(source, outputs, options);
   uint64_t total = header.size();
   for (const OutputTensor& t : outputs) total += t.bytes;
-  write(header);
+  while_doing("writing the output's header", [&] { write(header); });
   CheckpointProgress done{0, header.size(), total, std::nullopt};
   std::vector<uint8_t> chunk;
   for (std::size_t o = 0; o < outputs.size();) {
@@ -247,54 +247,59 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
     const TensorPlan& p = plan.tensors[i];
     done.tensor = i;
     done.layer.reset();
-    if (!p.quantize) {
-      // Copied, or converted to float16, a chunk at a time.
-      const bool to_half = outputs[o].dtype != t.dtype;
-      const std::size_t size = element_size(t.dtype);
-      const uint64_t step = kChunkBytes / 8 * size;
-      std::vector<float> values;
-      for (uint64_t at = 0; at < t.bytes; at += step) {
-        chunk.resize(static_cast<std::size_t>(std::min<uint64_t>(step, t.bytes - at)));
-        source.read(t, at, chunk);
-        if (to_half) {
-          values.resize(chunk.size() / size);
-          convert_to_float32(t.name, t.dtype, chunk, values);
-          std::vector<uint8_t> halves(values.size() * 2);
-          for (std::size_t k = 0; k < values.size(); ++k) {
-            const uint16_t h = float_to_half(values[k]);
-            std::memcpy(&halves[2 * k], &h, 2);
+    // A standard-library exception (out of memory, ...) becomes an Error naming the tensor.
+    const std::string doing = std::string(p.quantize ? "quantizing" : "copying") + " tensor '" + t.name + "' of " +
+                              source.files()[t.file].name;
+    while_doing(doing, [&] {
+      if (!p.quantize) {
+        // Copied, or converted to float16, a chunk at a time.
+        const bool to_half = outputs[o].dtype != t.dtype;
+        const std::size_t size = element_size(t.dtype);
+        const uint64_t step = kChunkBytes / 8 * size;
+        std::vector<float> values;
+        for (uint64_t at = 0; at < t.bytes; at += step) {
+          chunk.resize(static_cast<std::size_t>(std::min<uint64_t>(step, t.bytes - at)));
+          source.read(t, at, chunk);
+          if (to_half) {
+            values.resize(chunk.size() / size);
+            convert_to_float32(t.name, t.dtype, chunk, values);
+            std::vector<uint8_t> halves(values.size() * 2);
+            for (std::size_t k = 0; k < values.size(); ++k) {
+              const uint16_t h = float_to_half(values[k]);
+              std::memcpy(&halves[2 * k], &h, 2);
+            }
+            write(halves);
+          } else {
+            write(chunk);
           }
-          write(halves);
-        } else {
-          write(chunk);
         }
-      }
-      done.bytes_written += outputs[o++].bytes;
-    } else {
-      const std::vector<float> w = source.read_float32(t);
-      require_finite_weight(p, w);
-      WeightRows rows(w, p);
-      QuantizedWeight q = options.format == CheckpointFormat::bitsandbytes       ? quantize_bitsandbytes(rows)
-                          : options.format == CheckpointFormat::compressed_tensors ? quantize_compressed_tensors(rows)
-                                                                                   : quantize_qlinear(rows, options);
-      if (options.format == CheckpointFormat::qlinear) {
-        write(q.qlinear.storage);
-        write(to_bytes(q.qlinear.qparams.scale));
-        write(to_bytes(q.qlinear.qparams.zero_point));
+        done.bytes_written += outputs[o++].bytes;
       } else {
-        write({reinterpret_cast<const uint8_t*>(q.values.data()), q.values.size()});
-        write(to_bytes(q.scale));
-        if (options.format == CheckpointFormat::bitsandbytes) write(std::vector<uint8_t>{0});  // weight_format "row"
+        const std::vector<float> w = source.read_float32(t);
+        require_finite_weight(p, w);
+        WeightRows rows(w, p);
+        QuantizedWeight q = options.format == CheckpointFormat::bitsandbytes       ? quantize_bitsandbytes(rows)
+                            : options.format == CheckpointFormat::compressed_tensors ? quantize_compressed_tensors(rows)
+                                                                                     : quantize_qlinear(rows, options);
+        if (options.format == CheckpointFormat::qlinear) {
+          write(q.qlinear.storage);
+          write(to_bytes(q.qlinear.qparams.scale));
+          write(to_bytes(q.qlinear.qparams.zero_point));
+        } else {
+          write({reinterpret_cast<const uint8_t*>(q.values.data()), q.values.size()});
+          write(to_bytes(q.scale));
+          if (options.format == CheckpointFormat::bitsandbytes) write(std::vector<uint8_t>{0});  // weight_format "row"
+        }
+        const std::size_t parts = options.format == CheckpointFormat::compressed_tensors ? 2 : 3;
+        for (std::size_t k = 0; k < parts; ++k) done.bytes_written += outputs[o++].bytes;
+        q.report.module = p.module;
+        q.report.out_features = p.out_features;
+        q.report.in_features = p.in_features;
+        q.report.scale_min = *std::min_element(q.scale.begin(), q.scale.end());
+        q.report.scale_max = *std::max_element(q.scale.begin(), q.scale.end());
+        done.layer = q.report;
       }
-      const std::size_t parts = options.format == CheckpointFormat::compressed_tensors ? 2 : 3;
-      for (std::size_t k = 0; k < parts; ++k) done.bytes_written += outputs[o++].bytes;
-      q.report.module = p.module;
-      q.report.out_features = p.out_features;
-      q.report.in_features = p.in_features;
-      q.report.scale_min = *std::min_element(q.scale.begin(), q.scale.end());
-      q.report.scale_max = *std::max_element(q.scale.begin(), q.scale.end());
-      done.layer = q.report;
-    }
+    });
     if (progress) progress(done);
   }
   return total;

@@ -10,10 +10,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "qlinear/checkpoint_writer.hpp"
 #include "qlinear/qlinear.hpp"
@@ -300,7 +303,47 @@ TEST_CASE("bad checkpoints: errors name the file and the tensor, and nothing is 
                            std::memcpy(out.data(), bytes->data() + offset, out.size());
                          }};
   const CheckpointSource source = CheckpointSource::open(failing);
-  CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), {}), Contains("gpt2/model.safetensors: the disk went away"));
+  CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), {}),
+                    Contains("gpt2/model.safetensors, tensor '") && Contains("': the disk went away"));
+}
+
+TEST_CASE("a standard-library exception while quantizing becomes an error naming what was being done", "[checkpoint][bad-input]") {
+  // Each kind thrown where the work meets the outside world (a read, a write), so that none can
+  // reach a person as a bare word such as "vector".
+  const auto bytes = std::make_shared<std::vector<uint8_t>>(read_all(kDir + "gpt2/model.safetensors"));
+  const std::vector<std::pair<std::function<void()>, std::string>> kinds = {
+      {[] { throw std::bad_alloc(); }, "out of memory"},
+      {[] { throw std::length_error("vector"); }, "a size larger than this build can hold (vector)"},
+      {[] { std::vector<int>().at(3); }, "an index out of range ("},
+      {[] { (void)nlohmann::json::parse("{\"weight_map\": "); }, ": JSON: [json.exception.parse_error"},
+  };
+  for (const auto& [fail, words] : kinds) {
+    INFO(words);
+    // In a read: the tensor being read and its file.
+    CheckpointFile file{"gpt2/model.safetensors", bytes->size(), [bytes, &fail = fail](uint64_t offset, Span<uint8_t> out) {
+                          if (offset > 300'000) fail();
+                          std::memcpy(out.data(), bytes->data() + offset, out.size());
+                        }};
+    const CheckpointSource source = CheckpointSource::open(file);
+    const CheckpointPlan plan = plan_checkpoint(source);
+    CHECK_THROWS_AS(write_all(source, plan, {}), Error);
+    CHECK_THROWS_WITH(write_all(source, plan, {}), Contains("gpt2/model.safetensors, tensor '") && Contains(words));
+    // In a write: the tensor being written (the header's own write too).
+    int writes = 0;
+    for (const int failing_write : {1, 4}) {
+      writes = 0;
+      const WriteBytes write = [&, &fail = fail](Span<const uint8_t>) {
+        if (++writes == failing_write) fail();
+      };
+      const CheckpointSource good = gpt2();
+      CHECK_THROWS_WITH(quantize_checkpoint(good, plan_checkpoint(good), {}, write),
+                        Contains(failing_write == 1 ? "writing the output's header: " : "copying tensor 'transformer.") &&
+                            Contains(words));
+    }
+  }
+  // While opening: a header read that fails, and a shard's.
+  CheckpointFile broken{"broken.safetensors", 1000, [](uint64_t, Span<uint8_t>) { throw std::bad_alloc(); }};
+  CHECK_THROWS_WITH(CheckpointSource::open(broken), Contains("broken.safetensors: out of memory"));
 }
 
 TEST_CASE("a quantized tensor holding NaN is refused, naming it", "[checkpoint][bad-input]") {
