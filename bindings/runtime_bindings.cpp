@@ -14,7 +14,8 @@ namespace {
 
 val memory_stats() {
   val out = val::object();
-  out.set("inUse", mallinfo().uordblks);  // bytes malloc has handed out
+  // Bytes malloc has handed out: an int in mallinfo, read as unsigned (the heap may pass 2 GiB).
+  out.set("inUse", static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)));
   out.set("reserved", emscripten_get_heap_size());
   out.set("limit", emscripten_get_heap_max());
   return out;

@@ -106,13 +106,13 @@ test('progress follows every tensor with the quantized layers\' error; the confi
   checkpoint.dispose();
 });
 
-test('a read or a write that fails mid-way is a QlinearError naming the file, and the module keeps working', () => {
+test('a read or a write that fails mid-way is a QlinearError naming the file and tensor, and the module keeps working', () => {
   const file = nodeFile(join(dir, 'gpt2/model.safetensors'));
   const failing = { ...file, read: (offset, target) => { if (offset > 200_000) throw new Error('the disk went away'); file.read(offset, target); } };
   const checkpoint = Checkpoint.open(failing);
   const plan = checkpoint.plan();
   assert.throws(() => checkpoint.quantize(plan, {}, { write: () => {} }),
-    (e) => e instanceof QlinearError && /model.safetensors: the disk went away/.test(e.message));
+    (e) => e instanceof QlinearError && /model\.safetensors, tensor 'transformer\.h\.0\.mlp\.c_fc\.bias': the disk went away/.test(e.message));
   assert.throws(() => checkpoint.quantize(plan, {}, { write: () => { throw new Error('no space left on device'); } }),
     (e) => e instanceof QlinearError && /no space left on device/.test(e.message));
   assert.throws(() => checkpoint.quantize(plan, {}, { write: () => {}, onProgress: () => { throw new Error('stop'); } }), /stop/);

@@ -96,16 +96,17 @@ test('objects nobody disposed are freed once garbage-collected (FinalizationRegi
 
 test('a model too large for the heap is refused up front, naming the size and the limit', () => {
   const { limit } = memory();
-  assert.equal(limit, 2 ** 31, 'the documented 2 GiB maximum');
-  const huge = new Float32Array(300_000_000); // 1.2 GB, copied in and moved: 2.4 GB needed
-  assert.throws(() => new Linear({ inFeatures: 30_000, outFeatures: 10_000, weight: huge }),
-    (e) => e instanceof QlinearError && /a 10000x30000 Linear layer needs about 2288\.8 MiB of WebAssembly memory, but the heap limit is 2048\.0 MiB/.test(e.message));
+  assert.equal(limit, 2 ** 32 - 2 ** 16, 'the documented 4 GiB maximum (wasm32 less one 64 KiB page)');
+  // 2.4 GB (never touched: the pages stay unmapped), copied in and moved: 4.8 GB needed.
+  const huge = new Float32Array(600_000_000);
+  assert.throws(() => new Linear({ inFeatures: 30_000, outFeatures: 20_000, weight: huge }),
+    (e) => e instanceof QlinearError && /a 20000x30000 Linear layer needs about 4577\.6 MiB of WebAssembly memory, but the heap limit is 4095\.9 MiB/.test(e.message));
   const wide = new Model([{ name: 'a', inFeatures: 1, outFeatures: 100_000, weight: new Float32Array(100_000) }]);
-  assert.throws(() => wide.forward(new Float32Array(10_000), 10_000),
-    (e) => e instanceof QlinearError && /a forward pass of batch 10000 needs about/.test(e.message));
+  assert.throws(() => wide.forward(new Float32Array(20_000), 20_000),
+    (e) => e instanceof QlinearError && /a forward pass of batch 20000 needs about/.test(e.message));
   assert.equal(wide.forward([1], 1).length, 100_000, 'the module keeps working');
   wide.dispose();
-  assert.throws(() => loadModel(new Uint8Array(800_000_000)), (e) => e instanceof QlinearError && /loading a 762\.9 MiB file needs about/.test(e.message));
+  assert.throws(() => loadModel(new Uint8Array(1_600_000_000)), (e) => e instanceof QlinearError && /loading a 1525\.9 MiB file needs about/.test(e.message));
 });
 
 test("the forward passes' heap buffer: a size the heap cannot hold is refused, and nothing is left pointing at freed memory", () => {
@@ -113,7 +114,7 @@ test("the forward passes' heap buffer: a size the heap cannot hold is refused, a
   const x = Float32Array.from([1, -2, 3, 0.5]);
   const expected = model.forward(x, 1); // the buffer exists now
   // Passes requireHeapRoom (counted from malloc's bytes in use) but not the heap itself, whose
-  // stack and static data also live under the 2 GiB limit: the allocation fails inside wasm.
+  // stack and static data also live under the 4 GiB limit: the allocation fails inside wasm.
   const { inUse, limit } = memory();
   const floats = Math.floor((limit - inUse) / 4) - 262_144;
   assert.throws(() => ioBuffer(floats), (e) => e instanceof QlinearError && /out of WebAssembly memory/.test(e.message));
@@ -130,7 +131,7 @@ test("the forward passes' heap buffer: a size the heap cannot hold is refused, a
 });
 
 test('arrays too large to copy into the heap, and passes whose scratch cannot fit, are QlinearErrors and the module keeps working', () => {
-  const huge = new Float32Array(300_000_000); // two copies of 1.2 GB cannot fit the 2 GiB heap
+  const huge = new Float32Array(600_000_000); // two copies of 2.4 GB cannot fit the 4 GiB heap
   assert.throws(() => errorMetrics(huge, huge), (e) => e instanceof QlinearError && /out of WebAssembly memory/.test(e.message));
   // 1 → 4096 → 1 at batch 2^18: a 1 MiB input, but 8 GiB of activations in between, more than a
   // 32-bit size_t counts: the core's figure saturates rather than wrapping to a small number.
@@ -142,4 +143,42 @@ test('arrays too large to copy into the heap, and passes whose scratch cannot fi
     (e) => e instanceof QlinearError && /a forward pass of batch 262144 needs about 409\d\.\d MiB/.test(e.message));
   assert.equal(wide.forward([2], 1)[0], 0);
   wide.dispose();
+});
+
+test('past 2 GiB: objects at heap addresses above 2^31 work (the glue reads pointers as unsigned)', async () => {
+  const { Checkpoint } = await import('../../web/package/qlinear.js');
+  const { nodeFile } = await import('../../cli/checkpoint.mjs');
+  const { wasmModule } = await import('../../web/package/lib/loader.js');
+  const x = Float32Array.from([1, -2, 3, 0.5]);
+  const weight = Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 7);
+  const small = new Model([{ name: 'a', inFeatures: 4, outFeatures: 3, weight }]);
+  const expected = [small.forward(x, 1), small.quantize().forward(x, 1)];
+  small.dispose();
+  const fixture = new URL('../fixtures/checkpoints/gpt2/model.safetensors', import.meta.url).pathname;
+  const quantizeGpt2 = () => {
+    const file = nodeFile(fixture);
+    const checkpoint = Checkpoint.open(file);
+    const parts = [];
+    checkpoint.quantize(checkpoint.plan(), { format: 'bitsandbytes' }, { write: (b) => parts.push(Buffer.from(b)) });
+    checkpoint.dispose();
+    return Buffer.concat(parts);
+  };
+  const before = quantizeGpt2();
+  const wasm = wasmModule();
+  // 2.25 GiB in three blocks (sbrk takes a signed 32-bit step): what is made next lies above 2^31.
+  const fillers = [0, 1, 2].map(() => wasm._malloc(768 * 2 ** 20));
+  assert.ok(fillers.every((p) => p !== 0));
+  try {
+    assert.ok(memory().reserved > 2 ** 31);
+    assert.ok(memory().inUse > 3 * 768 * 2 ** 20, `inUse counts past 2 GiB: ${memory().inUse}`);
+    const high = new Model([{ name: 'a', inFeatures: 4, outFeatures: 3, weight }]);
+    const q = high.quantize();
+    assert.deepEqual([high.forward(x, 1), q.forward(x, 1)], expected);
+    assert.deepEqual(q.report().layers[0].outFeatures, 3);
+    q.dispose();
+    high.dispose();
+    assert.ok(quantizeGpt2().equals(before), 'a checkpoint read and written through heap addresses above 2 GiB');
+  } finally {
+    for (const p of fillers) wasm._free(p);
+  }
 });

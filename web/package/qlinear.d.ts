@@ -445,7 +445,7 @@ export declare function moduleTree(tensors: { name: string; dtype: string; shape
 /** The same tree as the text lines `qlinear inspect` prints. */
 export declare function moduleTreeLines(tensors: { name: string; dtype: string; shape: number[] }[], plan: CheckpointPlan): string[];
 
-/** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its 2 GiB limit. */
+/** The WebAssembly heap in bytes: in use by qlinear's objects, reserved (grows, never shrinks), and its limit (4 GiB less 64 KiB). */
 export declare function memory(): { inUse: number; reserved: number; limit: number };
 
 export interface Capabilities {
