@@ -193,10 +193,34 @@ std::size_t element_size(SafetensorsDtype dtype) {
 
 std::size_t TensorInfo::element_count() const { return byte_size() / element_size(dtype); }
 
+namespace {
+
+// What a file that is not safetensors looks like from its first bytes, or "" when unknown.
+std::string recognise_other_format(Span<const uint8_t> b) {
+  const auto starts = [&](const char* magic, std::size_t n) { return b.size() >= n && std::memcmp(b.data(), magic, n) == 0; };
+  if (starts("PK\x03\x04", 4)) return "a zip archive, the format of PyTorch's torch.save() (.pt, .pth, pytorch_model.bin)";
+  if (b.size() >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5) return "a Python pickle (an older torch.save() file)";
+  if (starts("\x89HDF\r\n\x1a\n", 8)) return "an HDF5 file (Keras .h5)";
+  for (const uint8_t c : b) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (c == '{' || c == '[') return "JSON text";
+    break;
+  }
+  if (b.size() >= 2 && b[0] == 0x08 && b[1] < 0x20) return "an ONNX model (protobuf)";
+  return "";
+}
+
+}  // namespace
+
 uint64_t safetensors_header_length(Span<const uint8_t> first_bytes, uint64_t file_size) {
   if (file_size < 8 || first_bytes.size() < 8)
     throw Error("file is " + std::to_string(file_size) + " bytes: too short for the 8-byte header length");
   const auto header_length = load<uint64_t>(first_bytes.data());
+  const std::string other = header_length > file_size - 8 ? recognise_other_format(first_bytes) : "";
+  if (!other.empty())
+    throw Error("not a safetensors file: it looks like " + other +
+                ". Save a PyTorch state_dict as safetensors with: from safetensors.torch import save_file; "
+                "save_file(model.state_dict(), \"model.safetensors\")");
   if (header_length > kMaxSafetensorsHeaderBytes)
     throw Error("header length " + std::to_string(header_length) + " is absurdly large (limit " +
                 std::to_string(kMaxSafetensorsHeaderBytes) + " bytes)");

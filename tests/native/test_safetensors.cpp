@@ -88,6 +88,24 @@ TEST_CASE("malformed files are refused with a message naming the problem", "[saf
   CHECK_THROWS_WITH(parse({1, 2, 3}), Contains("file is 3 bytes: too short for the 8-byte header length"));
   CHECK_THROWS_WITH(parse(file_with(kOneTensor, 16, 5000)), Contains("header length 5000 runs past the end of the"));
   CHECK_THROWS_WITH(parse(file_with(kOneTensor, 16, 1ull << 40)), Contains("is absurdly large"));
+  // Files that are something else say what they look like and how to save safetensors.
+  const std::string dir = std::string(QLINEAR_FIXTURE_DIR) + "/not-safetensors/";
+  const auto read_file = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.good());
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const auto save_hint = Contains("save_file(model.state_dict(), \"model.safetensors\")");
+  CHECK_THROWS_WITH(parse(read_file(dir + "linear.pt")), Contains("not a safetensors file: it looks like a zip archive, the format of PyTorch's torch.save()") && save_hint);
+  CHECK_THROWS_WITH(parse(read_file(dir + "linear_legacy.pt")), Contains("it looks like a Python pickle") && save_hint);
+  const auto bytes_of = [](const std::string& text) {
+    std::vector<uint8_t> out(text.begin(), text.end());
+    out.resize(std::max<std::size_t>(out.size(), 64), 0);
+    return out;
+  };
+  CHECK_THROWS_WITH(parse(bytes_of(std::string("\x89HDF\r\n\x1a\n", 8))), Contains("it looks like an HDF5 file (Keras .h5)"));
+  CHECK_THROWS_WITH(parse(bytes_of("  {\"layers\": [1, 2, 3]}")), Contains("it looks like JSON text"));
+  CHECK_THROWS_WITH(parse(bytes_of(std::string("\x08\x07\x12\x07pytorch", 11))), Contains("it looks like an ONNX model"));
   CHECK_THROWS_WITH(parse(file_with("[1,2]")), Contains("header is not a JSON object"));
   CHECK_THROWS_WITH(parse(file_with(R"({"w":{"dtype":"F32",)")), Contains("header is not valid JSON"));
   CHECK_THROWS_WITH(parse(file_with("{\"w\xff\":1}")), Contains("header is not valid JSON"));
