@@ -3,7 +3,7 @@
 // Exit codes: 0 done, 1 the work failed (unreadable or malformed file, bad model), 2 usage.
 import { parseArgs } from 'node:util';
 
-import { init } from '../web/package/qlinear.js';
+import { init, VERSION } from '../web/package/qlinear.js';
 import { optionGroup } from '../web/package/lib/options.js';
 import { inspect, quantize, run } from '../cli/commands.mjs';
 import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
@@ -12,22 +12,33 @@ import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
 // first (a failure to load it is reported as any other failure, exit 1).
 const option = (group, name) => optionGroup(group).options.find((o) => o.name === name);
 const defaultOf = (group, name) => option(group, name).default;
-let ACTIVATIONS, MODES, OBSERVERS, FORMATS, USAGE;
+let ACTIVATIONS, MODES, OBSERVERS, FORMATS, ACTIVATION_SCHEMES, USAGE;
 function readTable() {
   ACTIVATIONS = option('LoadOptions', 'activation').choices;
   MODES = option('QuantizeOptions', 'mode').choices;
   OBSERVERS = option('PrepareOptions', 'observer').choices;
   FORMATS = option('CheckpointOptions', 'format').choices;
+  ACTIVATION_SCHEMES = option('QuantizeOptions', 'activations').choices;
+  const symmetric = defaultOf('QuantizeOptions', 'symmetric'), perChannel = defaultOf('QuantizeOptions', 'perChannel');
   USAGE = `usage:
   qlinear inspect FILE [--json]
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
                    [--exclude NAME ...] [--mode ${MODES.join('|')}]
-                   [--outlier-threshold ${defaultOf('QuantizeOptions', 'outlierThreshold')}] [--calibration FILE.npy|FILE.json]
-                   [--observer ${OBSERVERS.join('|')}] [--report]
-                   [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
-  qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC.json] [--activation ${defaultOf('LoadOptions', 'activation')}]
+                   [--activations ${ACTIVATION_SCHEMES.join('|')}] [--outlier-threshold ${defaultOf('QuantizeOptions', 'outlierThreshold')}]
+                   [--calibration FILE.npy|FILE.json] [--observer ${OBSERVERS.join('|')}] [--report]
+                   [--spec SPEC.json|'{"layers": [...]}'] [--activation ${ACTIVATIONS.join('|')}]
+  qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC] [--activation NAME]
   qlinear quantize CHECKPOINT -o OUT --format ${FORMATS.join('|')}
                    [--exclude PATTERN ...] [--include PATTERN ...] [--keep-dtype]
+  qlinear help | --help | -h        this text
+  qlinear --version | -V            the version
+
+Defaults: ${symmetric ? '--symmetric' : '--affine'}, ${perChannel ? '--per-channel' : '--per-tensor'}, --mode ${defaultOf('QuantizeOptions', 'mode')}, \
+--observer ${defaultOf('PrepareOptions', 'observer')}, --activation ${defaultOf('LoadOptions', 'activation')}
+(between the layers of a state_dict's model), --activations ${defaultOf('QuantizeOptions', 'activations')} (dynamic mode; pytorch
+is quantize_dynamic's per-tensor affine activations). Without --format, quantize takes an MLP
+model; with it, any checkpoint.
+Exit codes: 0 done, 1 the work failed (the message names the file), 2 a usage error.
 
 Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
 the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
@@ -59,6 +70,8 @@ const OPTIONS = {
   observer: { type: 'string' },
   report: { type: 'boolean' },
   spec: { type: 'string' },
+  activations: { type: 'string' },
+  version: { type: 'boolean', short: 'V' },
   activation: { type: 'string' },
   input: { type: 'string' },
   json: { type: 'boolean' },
@@ -68,7 +81,7 @@ const OPTIONS = {
 // Which options each command takes; anything else is a usage error, not silently ignored.
 const COMMAND_OPTIONS = {
   inspect: ['json'],
-  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'outlier-threshold',
+  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'activations', 'outlier-threshold',
     'calibration', 'observer', 'report', 'spec', 'activation', 'format', 'include', 'keep-dtype'],
   run: ['input', 'spec', 'activation'],
 };
@@ -101,7 +114,8 @@ function parse(argv) {
   }
   const { values, positionals } = parsed;
   const [command, file, ...extra] = positionals;
-  if (values.help || !command) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  if (values.help || !command || command === 'help') return { command: 'help' };
   if (!['inspect', 'quantize', 'run'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (!file) throw new UsageError(`${command} needs a file`);
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -111,6 +125,11 @@ function parse(argv) {
     throw new UsageError(`--activation must be one of ${ACTIVATIONS.join(', ')}, got '${values.activation}'`);
   if (values.symmetric && values.affine) throw new UsageError('--symmetric and --affine exclude each other');
   if (values['per-channel'] && values['per-tensor']) throw new UsageError('--per-channel and --per-tensor exclude each other');
+  if (values.activations !== undefined) {
+    if (!ACTIVATION_SCHEMES.includes(values.activations))
+      throw new UsageError(`--activations must be one of ${ACTIVATION_SCHEMES.join(', ')}, got '${values.activations}'`);
+    if ((values.mode ?? defaultOf('QuantizeOptions', 'mode')) !== 'dynamic') throw new UsageError('--activations goes with --mode dynamic');
+  }
   if (values.mode && !MODES.includes(values.mode))
     throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got '${values.mode}'`);
   if ((values.mode === 'static') !== (values.calibration !== undefined))
@@ -128,7 +147,7 @@ function parse(argv) {
   if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
   if (values.format !== undefined) {
     if (!FORMATS.includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
-    for (const name of ['symmetric', 'affine', 'per-channel', 'per-tensor', 'mode', 'outlier-threshold', 'calibration',
+    for (const name of ['symmetric', 'affine', 'per-channel', 'per-tensor', 'mode', 'activations', 'outlier-threshold', 'calibration',
       'observer', 'report', 'spec', 'activation'])
       if (values[name] !== undefined) throw new UsageError(`--${name} is for MLP models; --format streams a checkpoint`);
   } else if (values.include !== undefined || values['keep-dtype'] !== undefined) {
@@ -140,11 +159,22 @@ function parse(argv) {
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
+// A failure's message with the input file in front when it names none of the files given.
+function naming(message, input, options) {
+  if (!input) return message;
+  const files = [input, options.output, options.input, options.calibration, options.spec].filter(Boolean);
+  if (files.some((f) => message.includes(f) || message.includes(f.split('/').at(-1)))) return message;
+  return `${input}: ${message}`;
+}
+
+let given = { file: null, options: {} };
 try {
   await init();
   readTable();
   const { command, file, options } = parse(process.argv.slice(2));
+  given = { file, options };
   if (command === 'help') console.log(USAGE);
+  else if (command === 'version') console.log(`qlinear ${VERSION}`);
   else if (command === 'quantize' && options.format !== undefined) await quantizeCheckpoint(file, options, log);
   else await { inspect, quantize, run }[command](file, options, log);
 } catch (e) {
@@ -152,7 +182,7 @@ try {
     log(`qlinear: ${e.message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else {
-    log(`qlinear: ${e.code === 'ENOENT' ? `no such file: ${e.path}` : e.message}`);
+    log(`qlinear: ${e.code === 'ENOENT' ? `no such file: ${e.path}` : naming(e.message, given.file, given.options)}`);
     process.exitCode = 1;
   }
 }

@@ -2,7 +2,7 @@
 // result to stdout; errors are thrown and turned into exit codes by bin/qlinear.mjs.
 import { writeFile, readFile } from 'node:fs/promises';
 
-import { closeSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { init, loadModel, Checkpoint, moduleTreeLines } from '../web/package/qlinear.js';
@@ -14,7 +14,8 @@ import { readInput } from './input.mjs';
 
 async function loadOptions(options) {
   const load = {};
-  if (options.spec) load.spec = await readFile(options.spec, 'utf8');
+  // --spec is a file, or the JSON itself ('{"layers": [...]}').
+  if (options.spec) load.spec = options.spec.trim().startsWith('{') ? options.spec : await readFile(options.spec, 'utf8');
   if (options.activation) load.activation = options.activation;
   return load;
 }
@@ -69,13 +70,31 @@ async function calibrateAndConvert(model, options, settings, exclude, log) {
   }
 }
 
+// -o checked before any work: its folder exists and may be written, and it is not a folder.
+function requireWritable(output) {
+  const folder = dirname(output) || '.';
+  if (!existsSync(folder)) throw new Error(`cannot write ${output}: the folder ${folder} does not exist`);
+  if (existsSync(output) && statSync(output).isDirectory()) throw new Error(`cannot write ${output}: it is a folder; name a .safetensors file`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`cannot write ${output}: the folder ${folder} is not writable`);
+  }
+}
+
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export async function quantize(input, options, log) {
   await init();
+  requireWritable(options.output);
   const started = performance.now();
   const bytes = await readFileWithProgress(input, log);
   const model = loadModel(bytes, await loadOptions(options));
   const fp32 = model.report();
-  log(`read ${input}: ${megabytes(bytes.length)}, ${fp32.layers.length} layers ` +
+  const names = fp32.layers.map((l) => l.name);
+  for (const name of options.exclude ?? [])
+    if (!names.includes(name)) throw new Error(`--exclude ${name}: ${input} has no layer of that name; its layers are ${names.join(', ')}`);
+  log(`read ${input}: ${megabytes(bytes.length)}, ${plural(fp32.layers.length, 'layer')} ` +
     `(${[fp32.layers[0].inFeatures, ...fp32.layers.map((l) => l.outFeatures)].join(' -> ')})`);
   const settings = {
     symmetric: !options.affine,
@@ -83,9 +102,11 @@ export async function quantize(input, options, log) {
     mode: options.mode ?? defaultOf('QuantizeOptions', 'mode'),
   };
   if (options['outlier-threshold'] !== undefined) settings.outlierThreshold = Number(options['outlier-threshold']);
+  if (options.activations !== undefined) settings.activations = options.activations;
   const exclude = options.exclude ?? [];
   log(`quantizing to int8: ${settings.symmetric ? 'symmetric' : 'affine'}, ` +
     `${settings.perChannel ? 'per-channel' : 'per-tensor'}, ${settings.mode}` +
+    (settings.activations ? ` (activations ${settings.activations})` : '') +
     (settings.mode === 'llm-int8' ? ` (outlier threshold ${settings.outlierThreshold ?? defaultOf('QuantizeOptions', 'outlierThreshold')})` : '') +
     (exclude.length ? `, keeping ${exclude.join(', ')} in fp32` : ''));
   const quantized = settings.mode === 'static'

@@ -152,3 +152,58 @@ test('--mode static calibrates on a .npy file; --mode llm-int8 takes a threshold
   assert.equal(narrow.code, 1);
   assert.match(narrow.stderr, /the model takes 784 features per row/);
 });
+
+test('CLI conventions: --version, help, defaults and exit codes in --help, inline --spec, --activations', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const flag of ['--version', '-V']) {
+    const r = qlinear(flag);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), `qlinear ${pkg.version}`);
+  }
+  const help = qlinear('help');
+  assert.equal(help.code, 0);
+  assert.equal(help.stdout, qlinear('--help').stdout);
+  assert.match(help.stdout, /Defaults: --symmetric, --per-channel, --mode weight-only/);
+  assert.match(help.stdout, /Exit codes: 0 done, 1 the work failed \(the message names the file\), 2 a usage error/);
+  // --spec as JSON text: the sample's layers named explicitly, the result as from its keys.
+  const inline = join(work, 'inline.safetensors');
+  const spec = JSON.stringify({ layers: [{ name: '0', activation: 'relu' }, { name: '2', activation: 'relu' }, { name: '4' }] });
+  const r = qlinear('quantize', sample, '-o', inline, '--spec', spec);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /3 layers \(784 -> 256 -> 128 -> 10\)/);
+  // PyTorch's quantize_dynamic activations (per-tensor affine), which only dynamic mode has.
+  const dynamic = qlinear('quantize', sample, '-o', join(work, 'pt-dynamic.safetensors'), '--mode', 'dynamic', '--activations', 'pytorch');
+  assert.equal(dynamic.code, 0, dynamic.stderr);
+  assert.match(dynamic.stderr, /dynamic \(activations pytorch\)/);
+  const wrongMode = qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), '--activations', 'pytorch');
+  assert.equal(wrongMode.code, 2);
+  assert.match(wrongMode.stderr, /--activations goes with --mode dynamic/);
+  assert.match(qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), '--mode', 'dynamic', '--activations', 'per-col').stderr,
+    /--activations must be one of per-row, pytorch, got 'per-col'/);
+});
+
+test('CLI errors: -o checked before the work, --exclude lists the layers, the input file named, a .pt file recognised', () => {
+  const unwritable = qlinear('quantize', sample, '-o', join(work, 'no-such-folder', 'x.safetensors'));
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /cannot write .*no-such-folder\/x\.safetensors: the folder .*no-such-folder does not exist/);
+  assert.doesNotMatch(unwritable.stderr, /read .*: 0\.94 MB/, 'refused before reading the model');
+  const folder = qlinear('quantize', sample, '-o', work);
+  assert.equal(folder.code, 1);
+  assert.match(folder.stderr, /it is a folder; name a \.safetensors file/);
+  const exclude = qlinear('quantize', sample, '-o', join(work, 'x.safetensors'), '--exclude', '3');
+  assert.equal(exclude.code, 1);
+  assert.match(exclude.stderr, /--exclude 3: .*fashion_mnist_mlp\.safetensors has no layer of that name; its layers are 0, 2, 4/);
+  assert.doesNotMatch(exclude.stderr, /modules_to_exclude/);
+  // A model error that does not name the file gets it in front.
+  const badSpec = qlinear('run', sample, '--input', join(work, 'short.json'), '--spec', '{"layers": [{"name": "fc9"}]}');
+  assert.equal(badSpec.code, 1);
+  assert.match(badSpec.stderr, /^qlinear: .*fashion_mnist_mlp\.safetensors: .*fc9/m);
+  // A PyTorch torch.save() file (tools/make_not_safetensors_fixtures.py) says what it is and how to save safetensors.
+  const pt = qlinear('inspect', join(root, 'tests/fixtures/not-safetensors/linear.pt'));
+  assert.equal(pt.code, 1);
+  assert.match(pt.stderr, /linear\.pt: not a safetensors file: it looks like a zip archive, the format of PyTorch's torch\.save\(\)/);
+  assert.match(pt.stderr, /from safetensors\.torch import save_file; save_file\(model\.state_dict\(\), "model\.safetensors"\)/);
+  const one = qlinear('quantize', join(root, 'tests/fixtures/not-safetensors/linear.pt'), '-o', join(work, 'pt.safetensors'));
+  assert.equal(one.code, 1);
+  assert.match(one.stderr, /linear\.pt: not a safetensors file/);
+});
