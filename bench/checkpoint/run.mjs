@@ -4,20 +4,25 @@
 //   - a plain copy of the file on the same disk (cp), the floor for reading and writing it;
 //   - `qlinear quantize --format bitsandbytes` and `--format compressed-tensors` (Node, wasm);
 //   - PyTorch (python3-torch, one thread) computing the same per-row int8 quantization of the same
-//     tensors (bench/checkpoint/pytorch_rows.py), when /usr/bin/python3 has torch.
-// Prints wall time, MB/s and peak RSS (GNU time), and the CLI's peak wasm heap beside the bound
-// (the largest quantized tensor in float32 + its int8 + 32 MiB).
-//   node bench/checkpoint/run.mjs [--keep] [--runs N]
+//     tensors (bench/checkpoint/pytorch_rows.py), when /usr/bin/python3 has torch;
+//   - the checkpoint page in headless Chromium (bench/checkpoint/page.mjs), bitsandbytes format,
+//     saving to private storage and through the save picker's stream (--no-page skips it).
+// Prints wall time, MB/s and peak RSS (GNU time; the browser's PSS), and the peak wasm heap
+// beside the bound (the largest quantized tensor in float32 + its int8 + 32 MiB).
+//   node bench/checkpoint/run.mjs [--keep] [--runs N] [--no-page]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { quantizeInPage } from './page.mjs';
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 3);
 const keep = args.includes('--keep');
+const inPage = !args.includes('--no-page');
 
 const N_EMBD = 1280, N_LAYER = 36, N_POS = 1024, VOCAB = 50257, N_INNER = 4 * N_EMBD;
 
@@ -90,7 +95,7 @@ try {
   const largest = N_EMBD * N_INNER;
   const boundMiB = (largest * 4 + largest + 32 * 2 ** 20) / 2 ** 20;
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  const rows = { copy: [], bnb: [], ct: [], torch: [] };
+  const rows = { copy: [], bnb: [], ct: [], torch: [], opfs: [], picker: [] };
   let heap = {};
   for (let r = 0; r < runs; r++) {
     rows.copy.push(timed('cp', [join(work, 'model.safetensors'), join(work, 'copy.safetensors')]));
@@ -103,6 +108,11 @@ try {
       rmSync(out);
     }
     if (hasTorch) rows.torch.push(timed('/usr/bin/python3', [join(root, 'bench/checkpoint/pytorch_rows.py'), join(work, 'model.safetensors')]));
+    if (inPage)
+      for (const t of await quantizeInPage(work)) {
+        rows[t.target].push({ wall: t.wall, rss: t.pssMiB * 1024 });
+        heap[t.target] = t.heapMiB;
+      }
   }
   const line = (name, list) => {
     if (!list.length) return console.log(`| ${name} | not run (no torch for /usr/bin/python3) | | | |`);
@@ -116,10 +126,15 @@ try {
   line('qlinear --format bitsandbytes', rows.bnb);
   line('qlinear --format compressed-tensors', rows.ct);
   line('PyTorch 1 thread, per-row int8 (same tensors)', rows.torch);
+  if (inPage) {
+    line('page, bitsandbytes → private storage (Chromium PSS)', rows.opfs);
+    line('page, bitsandbytes → save picker stream (Chromium PSS)', rows.picker);
+  }
   if (rows.torch.length)
     console.log(`\nqlinear vs PyTorch: bitsandbytes ${(median(rows.torch.map((t) => t.wall)) / median(rows.bnb.map((t) => t.wall))).toFixed(2)}x, ` +
       `compressed-tensors ${(median(rows.torch.map((t) => t.wall)) / median(rows.ct.map((t) => t.wall))).toFixed(2)}x faster`);
-  console.log(`peak wasm heap: bitsandbytes ${heap.bnb} MiB, compressed-tensors ${heap.ct} MiB; bound ${boundMiB.toFixed(1)} MiB ` +
+  console.log(`peak wasm heap: bitsandbytes ${heap.bnb} MiB, compressed-tensors ${heap.ct} MiB` +
+    `${inPage ? `, page ${heap.opfs} / ${heap.picker} MiB` : ''}; bound ${boundMiB.toFixed(1)} MiB ` +
     `(largest quantized tensor ${largest} values: fp32 + int8 + 32 MiB)`);
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });

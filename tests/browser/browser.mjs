@@ -8,9 +8,11 @@ import { startServer } from '../../scripts/serve.mjs';
 
 export const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
-export async function openBrowser() {
+// `userDataDir`: a profile on disk, as a user's browser has (a fresh launch keeps storage such as
+// the origin-private file system in memory); `browser` is then its one context, with newPage().
+export async function openBrowser({ userDataDir = null } = {}) {
   const { server, url } = await startServer({ port: 0 });
-  const browser = await chromium.launch({
+  const options = {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox', // the CI user is root
@@ -21,7 +23,8 @@ export async function openBrowser() {
       '--disable-component-update',
       '--disable-sync',
     ],
-  });
+  };
+  const browser = userDataDir ? await chromium.launchPersistentContext(userDataDir, options) : await chromium.launch(options);
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     url,
