@@ -182,20 +182,28 @@ void Model::set_outlier_threshold(const std::string& layer_name, float threshold
 
 Model quantize_model_weights(const Model& model, const QuantLinearOptions& options,
                              const std::vector<std::string>& modules_to_exclude) {
+  const auto& layers = model.layers();
   for (const std::string& name : modules_to_exclude) {
-    const auto& layers = model.layers();
-    if (std::none_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == name; }))
-      throw Error("modules_to_exclude names '" + name + "', but the model has no layer of that name");
+    if (std::none_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == name; })) {
+      std::string names;
+      for (const Layer& l : layers) names += (names.empty() ? "" : ", ") + l.name;
+      throw Error("modules_to_exclude names '" + name + "', but the model has no layer of that name (its layers: " + names + ")");
+    }
   }
   Model out;
-  for (const Layer& layer : model.layers()) {
+  for (const Layer& layer : layers) {
     const bool excluded =
         std::find(modules_to_exclude.begin(), modules_to_exclude.end(), layer.name) != modules_to_exclude.end();
-    const auto* linear = std::get_if<Linear>(&layer.op);
-    if (excluded || !linear) {  // kept as it is: excluded, or quantized already
+    if (excluded) {
       out.add(layer);
       continue;
     }
+    // Quantizing int8 weights again would compound their error and could not honour other
+    // options (a per-tensor affine request on per-channel symmetric integers): refused.
+    if (layer.is_quantized())
+      throw Error("layer '" + layer.name + "' is int8 already (a quantized model or file): quantizing it again would " +
+                  "compound its error. Quantize the fp32 checkpoint, or exclude '" + layer.name + "' to keep it as it is");
+    const auto* linear = std::get_if<Linear>(&layer.op);
     QuantLinear q = QuantLinear::from_linear(*linear, options);
     const ErrorMetrics error = compute_error_metrics(linear->weight(), q.dequantized_weight());
     out.add(layer.name, std::move(q), layer.activation, error);

@@ -85,9 +85,18 @@ test('the exported file downloads, equals what Node saves, and loads back into t
   assert.deepEqual(readFileSync(path), Buffer.from(expected.save()), 'byte for byte');
   await page.setInputFiles('#file-input', path);
   await page.waitForFunction(() => document.querySelector('#load-status').textContent.startsWith('fashion_mnist_mlp.int8.safetensors'));
+  assert.equal(await page.$eval('#file-input', (el) => el.value), '', 'the input is cleared: the same file picked again loads again');
   const rows = await tensorRows();
   assert.deepEqual(rows[0], ['0.weight', 'I8', '[256, 784]', '200,704', 'qint8 per_channel_symmetric dynamic']);
   assert.equal(rows.find((r) => r[0] === '4.weight')[1], 'F32');
+  // Quantizing the int8 file again (here as affine per tensor) is refused, not silently ignored.
+  await page.check('input[name=scheme][value=affine]');
+  await page.check('input[name=granularity][value=per-tensor]');
+  await page.click('#quantize');
+  await page.waitForSelector('#load-error:not([hidden])');
+  assert.match(await page.textContent('#load-error'), /Quantization failed: layer '0' is int8 already .*Quantize the fp32 checkpoint/);
+  await page.check('input[name=scheme][value=symmetric]');
+  await page.check('input[name=granularity][value=per-channel]');
   for (const m of [model, expected]) m.dispose();
 });
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { init, Linear, QuantLinear, Model, errorMetrics, memory, QlinearError } from '../../web/package/qlinear.js';
+import { init, Linear, QuantLinear, Model, errorMetrics, memory, loadModel, QlinearError } from '../../web/package/qlinear.js';
 import { mlpFixtures, maxScaledDifference } from './model-fixtures.mjs';
 import { float32Bits } from './fixtures.mjs';
 
@@ -147,7 +147,14 @@ test('bad input to layers and models: clear errors, and everything keeps working
   assert.throws(() => model.forward(new Float32Array(128), -2), qlinearError(/batch must be positive, got -2/));
   assert.throws(() => model.forward(new Float32Array(128), 1.5), typeError(/batch must be an integer/));
   assert.throws(() => model.forward(new Float32Array(64).fill(NaN), 1), qlinearError(/forward input contains NaN at index 0/));
-  assert.throws(() => model.quantize({}, ['layer9']), qlinearError(/modules_to_exclude names 'layer9'/));
+  assert.throws(() => model.quantize({}, ['layer9']), qlinearError(/modules_to_exclude names 'layer9', but the model has no layer of that name \(its layers: /));
+  // An int8 model (or a file saved from one) is not quantized again with other options.
+  const int8 = model.quantize();
+  const reloaded = loadModel(int8.save());
+  for (const m of [int8, reloaded])
+    assert.throws(() => m.quantize({ symmetric: false, perChannel: false }), qlinearError(/is int8 already .*quantizing it again would compound its error/));
+  int8.dispose();
+  reloaded.dispose();
   assert.throws(() => model.quantize({ perchannel: true }), typeError(/unknown option 'perchannel'/));
   assert.throws(() => model.quantize({ mode: 'int4' }), typeError(/mode must be 'weight-only' or 'dynamic'/));
   assert.throws(() => model.add({ name: 'extra', inFeatures: 5, outFeatures: 2, weight: new Float32Array(10) }),

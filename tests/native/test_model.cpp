@@ -70,9 +70,12 @@ TEST_CASE("quantize_model_weights replaces what is not excluded and leaves the o
   CHECK_FALSE(q.layer("layer1").weight_error.has_value());
   // Excluded layers are the same fp32 layers: their outputs match bit for bit.
   CHECK(q.forward_each_layer(x, 1).front() == model.forward_each_layer(x, 1).front());
-  // Quantizing a quantized model keeps its int8 layers as they are.
-  const Model twice = quantize_model_weights(q);
+  // Quantizing a quantized model again is refused unless its int8 layers are excluded (kept as
+  // they are): their error would compound, and other options could not apply to them.
+  CHECK_THROWS_WITH(quantize_model_weights(q), Contains("layer 'layer2' is int8 already"));
+  const Model twice = quantize_model_weights(q, {}, {"layer2", "layer3", "layer4"});
   CHECK(twice.layer("layer1").is_quantized());
+  CHECK(twice.layer("layer5").is_quantized());
   CHECK(twice.forward(x, 1).size() == 9);
 }
 
@@ -133,7 +136,11 @@ TEST_CASE("models refuse layers that do not chain, duplicate names and unknown e
   CHECK_THROWS_WITH(m.add("a", random_linear(8, 2, 2)), Contains("already has a layer named 'a'"));
   CHECK_THROWS_WITH(m.add("", random_linear(8, 2, 2)), Contains("needs a name"));
   CHECK(m.layers().size() == 1);
-  CHECK_THROWS_WITH(quantize_model_weights(m, {}, {"layer1"}), Contains("modules_to_exclude names 'layer1'"));
+  CHECK_THROWS_WITH(quantize_model_weights(m, {}, {"layer1"}), Contains("modules_to_exclude names 'layer1'") && Contains("(its layers: a)"));
+  // Quantizing int8 layers again is refused (their error would compound); excluding them keeps them.
+  const Model int8 = quantize_model_weights(m);
+  CHECK_THROWS_WITH(quantize_model_weights(int8, {}), Contains("layer 'a' is int8 already") && Contains("exclude 'a'"));
+  CHECK(quantize_model_weights(int8, {}, {"a"}).layers().front().is_quantized());
   CHECK_THROWS_WITH(Model().forward(std::vector<float>{1}, 1), Contains("no layers"));
   CHECK_THROWS_WITH(m.forward(std::vector<float>(4), 2), Contains("needs 8"));
   CHECK_THROWS_WITH(m.forward(std::vector<float>(4), 0), Contains("batch must be positive"));

@@ -50,13 +50,15 @@ async function loadBytes(bytes, name) {
   text('#load-status', `reading ${name} (${bytesText(bytes.length)})…`);
   try {
     const spec = $('#spec').value.trim() || undefined;
-    const { inspect, report } = await call('load', { bytes, spec });
+    // Transferred, not copied: a large file would stall the page while it is cloned.
+    const { inspect, report } = await call('load', { bytes, spec }, { transfer: [bytes.buffer] });
     state.fileName = name;
     state.layers = report.layers;
     state.excluded = new Set();
     state.quantized = false;
     renderTensorTable(inspect.tensors);
     renderChips();
+    text('#progress-label', ''); // the last model's "done: quantized in …" is not this one's
     const dims = [report.layers[0].inFeatures, ...report.layers.map((l) => l.outFeatures)].join(' → ');
     text('#load-status', `${name}: ${inspect.tensors.length} tensors, ${bytesText(inspect.fileBytes)}; ${report.layers.length} layers (${dims})`);
     show('#quantize-panel');
@@ -261,7 +263,11 @@ $('#load-sample').addEventListener('click', async () => {
     setError(`Could not download the sample model: ${e.message}`);
   }
 });
-$('#file-input').addEventListener('change', (e) => e.target.files[0] && readFile(e.target.files[0]));
+$('#file-input').addEventListener('change', (e) => {
+  const [file] = e.target.files;
+  e.target.value = ''; // picking the same file again loads it again (a change event fires)
+  if (file) readFile(file);
+});
 const drop = $('#drop-zone');
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
