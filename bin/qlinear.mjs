@@ -26,7 +26,7 @@ function readTable() {
                    [--exclude NAME ...] [--mode ${MODES.join('|')}]
                    [--activations ${ACTIVATION_SCHEMES.join('|')}] [--outlier-threshold ${defaultOf('QuantizeOptions', 'outlierThreshold')}]
                    [--calibration FILE.npy|FILE.json] [--observer ${OBSERVERS.join('|')}] [--report]
-                   [--spec SPEC.json|'{"layers": [...]}'] [--activation ${ACTIVATIONS.join('|')}]
+                   [--spec SPEC.json|'{"layers": [...]}'] [--activation ${ACTIVATIONS.join('|')}] [--batch-norm-eps E]
   qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC] [--activation NAME]
   qlinear quantize CHECKPOINT -o OUT --format ${FORMATS.join('|')}
                    [--exclude PATTERN ...] [--include PATTERN ...] [--keep-dtype]
@@ -40,8 +40,12 @@ is quantize_dynamic's per-tensor affine activations). Without --format, quantize
 model; with it, any checkpoint.
 Exit codes: 0 done, 1 the work failed (the message names the file), 2 a usage error.
 
-Models are safetensors files: qlinear's own, a PyTorch nn.Sequential state_dict (layers from
-the 0.weight, 2.weight, ... keys), or any naming with --spec {"layers": [{"name", "activation"}]}.
+Models are safetensors files: qlinear's own, or a PyTorch MLP state_dict whose layers are found
+from its keys and shapes: nn.Sequential at the top or under a prefix (0.weight, net.0.weight; a
+gap in the indices is an activation), named layers that chain by shape (fc1, fc2, fc3; the
+activations are in forward(), so --activation says them), BatchNorm1d folded into its Linear
+(eval statistics, --batch-norm-eps, default 1e-5). Any other naming takes
+--spec {"layers": [{"name", "activation", "batchNorm"}]}; an error prints one to edit.
 --mode static calibrates each layer's input scale on the rows of --calibration (its --observer);
 --mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.
 
@@ -73,6 +77,7 @@ const OPTIONS = {
   activations: { type: 'string' },
   version: { type: 'boolean', short: 'V' },
   activation: { type: 'string' },
+  'batch-norm-eps': { type: 'string' },
   input: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -82,8 +87,8 @@ const OPTIONS = {
 const COMMAND_OPTIONS = {
   inspect: ['json'],
   quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'activations', 'outlier-threshold',
-    'calibration', 'observer', 'report', 'spec', 'activation', 'format', 'include', 'keep-dtype'],
-  run: ['input', 'spec', 'activation'],
+    'calibration', 'observer', 'report', 'spec', 'activation', 'batch-norm-eps', 'format', 'include', 'keep-dtype'],
+  run: ['input', 'spec', 'activation', 'batch-norm-eps'],
 };
 
 class UsageError extends Error {}
@@ -144,11 +149,16 @@ function parse(argv) {
     if (!Number.isFinite(t) || t < min || values['outlier-threshold'].trim() === '')
       throw new UsageError(`--outlier-threshold must be a number >= ${min}, got '${values['outlier-threshold']}'`);
   }
+  if (values['batch-norm-eps'] !== undefined) {
+    const eps = Number(values['batch-norm-eps']);
+    if (!Number.isFinite(eps) || eps < 0 || values['batch-norm-eps'].trim() === '')
+      throw new UsageError(`--batch-norm-eps must be a number >= 0, got '${values['batch-norm-eps']}'`);
+  }
   if (command === 'quantize' && !values.output) throw new UsageError('quantize needs -o OUT');
   if (values.format !== undefined) {
     if (!FORMATS.includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
     for (const name of ['symmetric', 'affine', 'per-channel', 'per-tensor', 'mode', 'activations', 'outlier-threshold', 'calibration',
-      'observer', 'report', 'spec', 'activation'])
+      'observer', 'report', 'spec', 'activation', 'batch-norm-eps'])
       if (values[name] !== undefined) throw new UsageError(`--${name} is for MLP models; --format streams a checkpoint`);
   } else if (values.include !== undefined || values['keep-dtype'] !== undefined) {
     throw new UsageError('--include and --keep-dtype go with --format (streaming a checkpoint)');

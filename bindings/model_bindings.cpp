@@ -23,6 +23,15 @@ val compare(const Model& reference, const Model& candidate, val x, int batch) {
 std::size_t model_in(const Model& self) { return self.layers().empty() ? 0 : self.in_features(); }
 std::size_t model_out(const Model& self) { return self.layers().empty() ? 0 : self.out_features(); }
 std::size_t layer_count(const Model& self) { return self.layers().size(); }
+std::optional<InputNormalization> input_normalization(const Model& self) { return find_input_normalization(self.metadata()); }
+void set_input_normalization(Model& self, const InputNormalization& n) {
+  check_input_normalization(n);
+  const std::size_t k = n.mean.size(), features = self.layers().empty() ? 0 : self.in_features();
+  if (features != 0 && k != 1 && features % k != 0)
+    throw Error("an input normalization of " + std::to_string(k) + " values does not divide the model's " + std::to_string(features) +
+                " input features");
+  self.set_metadata_entry(kInputNormalizationKey, to_json(n));
+}
 
 template <typename Layer>
 emscripten::class_<Layer> bind_layer(const char* name) {
@@ -87,6 +96,10 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_outFeatures", &model_out)
       .function("_layerCount", &layer_count)
       .function("_layerOutFeatures", &Model::layer_out_features)
+      .function("_metadata", &Model::metadata)
+      .function("_setMetadataEntry", &Guard<&Model::set_metadata_entry>::call)
+      .function("_inputNormalization", &Guard<&input_normalization>::call)
+      .function("_setInputNormalization", &Guard<&set_input_normalization>::call)
       .function("_prepare", &Guard<&prepare>::call);
   emscripten::class_<PreparedModel>("PreparedModel")
       .function("_forwardInto", &forward_into<PreparedModel>)

@@ -17,6 +17,7 @@ async function loadOptions(options) {
   // --spec is a file, or the JSON itself ('{"layers": [...]}').
   if (options.spec) load.spec = options.spec.trim().startsWith('{') ? options.spec : await readFile(options.spec, 'utf8');
   if (options.activation) load.activation = options.activation;
+  if (options['batch-norm-eps'] !== undefined) load.batchNormEps = Number(options['batch-norm-eps']);
   return load;
 }
 
@@ -96,6 +97,7 @@ export async function quantize(input, options, log) {
     if (!names.includes(name)) throw new Error(`--exclude ${name}: ${input} has no layer of that name; its layers are ${names.join(', ')}`);
   log(`read ${input}: ${megabytes(bytes.length)}, ${plural(fp32.layers.length, 'layer')} ` +
     `(${[fp32.layers[0].inFeatures, ...fp32.layers.map((l) => l.outFeatures)].join(' -> ')})`);
+  log(`layers: ${model.layout.description}`);
   const settings = {
     symmetric: !options.affine,
     perChannel: !options['per-tensor'],
@@ -136,6 +138,7 @@ export async function run(file, options, log) {
   await init();
   const model = loadModel(await readFileWithProgress(file, log), await loadOptions(options));
   try {
+    log(`layers: ${model.layout.description}`);
     const { batch, values } = await readInput(options.input, model.inFeatures);
     const started = performance.now();
     const y = model.forward(values, batch);

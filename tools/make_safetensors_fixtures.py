@@ -12,7 +12,11 @@ JSON header, raw little-endian tensor bytes), as PyTorch users' files are.
 Writes to tests/fixtures/safetensors/:
   sequential_f32.safetensors, _f16, _bf16  nn.Sequential(Linear(16,32), ReLU, Linear(32,8), ReLU,
                                           Linear(8,4)) state_dict in three dtypes
-  named_gelu_f32.safetensors              {encoder, head} Linears with GELU between (needs a spec)
+  named_gelu_f32.safetensors              {encoder, head} Linears with GELU between (a spec names GELU)
+  wrapped_sequential_f32.safetensors      self.net = nn.Sequential(...): keys net.0.*, net.2.*, net.4.*
+  named_fc_f32.safetensors                fc1, fc2, fc3 applied with F.relu in forward()
+  sequential_batchnorm_f32.safetensors    nn.Sequential with BatchNorm1d after a Linear and before one
+  named_batchnorm_f32.safetensors         fc1, bn1, fc2, bn2, fc3 (relu(bn(fc(x))))
   expected.json                           inputs and PyTorch's outputs for each file
 """
 import json
@@ -22,9 +26,10 @@ import struct
 import numpy as np
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "safetensors"
-DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
 
 
 def tensor_bytes(t):
@@ -49,6 +54,74 @@ def write_safetensors(path, tensors, metadata=None):
 
 def floats(t):
     return [float(v) for v in t.detach().float().reshape(-1).tolist()]
+
+
+class Wrapped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(16, 20), nn.ReLU(), nn.Linear(20, 10), nn.ReLU(), nn.Linear(10, 4))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class NamedFc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(16, 24), nn.Linear(24, 24), nn.Linear(24, 4)
+
+    def forward(self, x):
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+class NamedBatchNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.bn1 = nn.Linear(16, 24), nn.BatchNorm1d(24)
+        self.fc2, self.bn2 = nn.Linear(24, 12), nn.BatchNorm1d(12)
+        self.fc3 = nn.Linear(12, 4)
+
+    def forward(self, x):
+        return self.fc3(F.relu(self.bn2(self.fc2(F.relu(self.bn1(self.fc1(x)))))))
+
+
+def train_statistics(model):
+    """Running statistics and affine parameters far from their defaults, as a trained model has."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm1d):
+                m.weight.uniform_(0.5, 2.0)
+                m.bias.uniform_(-0.5, 0.5)
+        model.train()
+        for _ in range(20):
+            model(torch.randn(64, 16) * 1.5 + 0.3)
+    return model.eval()
+
+
+def add_layout_fixtures(x, expected):
+    """State dicts laid out as common PyTorch MLPs are, loaded without a spec."""
+    models = {
+        "wrapped_sequential_f32.safetensors": (Wrapped(), ["net.0", "net.2", "net.4"], []),
+        "named_fc_f32.safetensors": (NamedFc(), ["fc1", "fc2", "fc3"], []),
+        "sequential_batchnorm_f32.safetensors": (
+            nn.Sequential(nn.Linear(16, 24), nn.BatchNorm1d(24), nn.ReLU(), nn.Linear(24, 12), nn.ReLU(),
+                          nn.BatchNorm1d(12), nn.Linear(12, 4)),
+            ["0", "3", "6"], [{"batchNorm": "1", "layer": "0", "position": "after"},
+                              {"batchNorm": "5", "layer": "6", "position": "before"}]),
+        "named_batchnorm_f32.safetensors": (
+            NamedBatchNorm(), ["fc1", "fc2", "fc3"], [{"batchNorm": "bn1", "layer": "fc1", "position": "after"},
+                                                      {"batchNorm": "bn2", "layer": "fc2", "position": "after"}]),
+    }
+    for seed, (name, (model, layers, folds)) in enumerate(models.items(), start=20):
+        torch.manual_seed(seed)
+        for p in model.parameters():  # fresh values per model, independent of construction order
+            with torch.no_grad():
+                p.uniform_(-0.4, 0.4)
+        model = train_statistics(model)
+        with torch.no_grad():
+            y = model(x)
+        write_safetensors(OUT / name, {k: v.detach() for k, v in model.state_dict().items()}, {"format": "pt"})
+        expected["files"][name] = {"output": floats(y), "layers": layers, "batchNorms": folds}
 
 
 def main():
@@ -78,6 +151,7 @@ def main():
         "output": floats(y),
         "spec": {"layers": [{"name": "encoder", "activation": "gelu"}, {"name": "head"}]},
     }
+    add_layout_fixtures(x, expected)
     expected["torch_version"] = torch.__version__
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
     print("wrote", sorted(p.name for p in OUT.iterdir()))

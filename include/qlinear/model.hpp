@@ -2,6 +2,7 @@
 // An MLP: an ordered list of named layers (fp32 Linear or int8 QuantLinear), each followed by
 // an activation, run on row-major [batch, features] input.
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -71,15 +72,23 @@ class Model {
   // Sets one quantized layer's llm-int8 outlier threshold (see QuantLinear).
   void set_outlier_threshold(const std::string& layer_name, float threshold);
 
+  // Notes the model carries from its file's __metadata__ (architecture, preprocessing, licence)
+  // to its quantized copies and the files they are saved as.
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  void set_metadata(std::map<std::string, std::string> metadata) { metadata_ = std::move(metadata); }
+  // Sets one key; an empty value removes it.
+  void set_metadata_entry(const std::string& key, const std::string& value);
+
  private:
   Layer* find(const std::string& name);
   std::vector<Layer> layers_;
+  std::map<std::string, std::string> metadata_;
 };
 
 // The tutorial's entry point: a copy of `model` with every fp32 Linear not named in
 // `modules_to_exclude` replaced by a QuantLinear. The original is left as it was. A name in
 // `modules_to_exclude` that matches no layer is an error (a typo would otherwise silently keep a
-// layer in fp32).
+// layer in fp32). The copy keeps the model's metadata.
 Model quantize_model_weights(const Model& model, const QuantLinearOptions& options = {},
                              const std::vector<std::string>& modules_to_exclude = {});
 

@@ -113,6 +113,7 @@ Model convert(const PreparedModel& prepared, const QuantLinearOptions& weights,
   QuantLinearOptions options = weights;
   options.mode = ForwardMode::static_int8;
   Model out;
+  out.set_metadata(prepared.model().metadata());
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Layer& layer = layers[i];
     const bool excluded =

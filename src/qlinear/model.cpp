@@ -180,6 +180,12 @@ void Model::set_outlier_threshold(const std::string& layer_name, float threshold
   std::get<QuantLinear>(target->op).set_outlier_threshold(threshold);
 }
 
+void Model::set_metadata_entry(const std::string& key, const std::string& value) {
+  if (key.empty()) throw Error("a metadata key must not be empty");
+  if (value.empty()) metadata_.erase(key);
+  else metadata_[key] = value;
+}
+
 Model quantize_model_weights(const Model& model, const QuantLinearOptions& options,
                              const std::vector<std::string>& modules_to_exclude) {
   const auto& layers = model.layers();
@@ -191,6 +197,7 @@ Model quantize_model_weights(const Model& model, const QuantLinearOptions& optio
     }
   }
   Model out;
+  out.set_metadata(model.metadata());
   for (const Layer& layer : layers) {
     const bool excluded =
         std::find(modules_to_exclude.begin(), modules_to_exclude.end(), layer.name) != modules_to_exclude.end();

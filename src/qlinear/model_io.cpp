@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qlinear/batch_norm.hpp"
 #include "qlinear/error.hpp"
 #include "qlinear/checks.hpp"
 
@@ -140,38 +141,40 @@ Model load_qlinear_layout(TensorReader& reader, const std::string& description) 
   return model;
 }
 
-// "12.weight" -> 12; -1 if the name is not <index>.weight / <index>.bias.
-long sequential_index(const std::string& name) {
-  const auto dot = name.find('.');
-  if (dot == std::string::npos || dot == 0 || dot > 9) return -1;
-  const std::string suffix = name.substr(dot + 1);
-  if (suffix != "weight" && suffix != "bias") return -1;
-  for (std::size_t i = 0; i < dot; ++i)
-    if (name[i] < '0' || name[i] > '9') return -1;
-  return std::stol(name.substr(0, dot));
+// An nn.BatchNorm1d's state_dict entries; num_batches_tracked is a training counter, read past.
+BatchNorm1d read_batch_norm(TensorReader& reader, const std::string& module, float eps) {
+  BatchNorm1d bn;
+  bn.running_mean = reader.take_floats(module + ".running_mean");
+  bn.running_var = reader.take_floats(module + ".running_var");
+  if (reader.has(module + ".weight")) bn.weight = reader.take_floats(module + ".weight");
+  if (reader.has(module + ".bias")) bn.bias = reader.take_floats(module + ".bias");
+  if (reader.has(module + ".num_batches_tracked")) reader.take(module + ".num_batches_tracked");
+  bn.eps = eps;
+  return bn;
 }
 
-ModelSpec infer_sequential(const SafetensorsFile& file, const LoadOptions& options) {
-  std::set<long> indices;
-  for (const TensorInfo& t : file.tensors()) {
-    const long index = sequential_index(t.name);
-    if (index < 0)
-      throw Error("cannot infer the architecture: tensor '" + t.name +
-                  "' is not named like an nn.Sequential entry ('<index>.weight' / '<index>.bias'); "
-                  "pass a JSON spec that lists the layers");
-    if (t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0) indices.insert(index);
-  }
-  if (indices.empty()) throw Error("the file holds no '<index>.weight' tensor: there is no layer to load");
-  ModelSpec spec;
-  for (auto it = indices.begin(); it != indices.end(); ++it) {
-    const auto next = std::next(it);
-    // nn.Sequential numbers every module: a gap between two Linear indices is an activation.
-    const Activation activation = next == indices.end() ? options.output_activation
-                                  : *next - *it >= 2    ? options.hidden_activation
-                                                        : Activation::identity;
-    spec.layers.push_back({std::to_string(*it), activation});
-  }
-  return spec;
+// A spec entry's Linear with the BatchNorms the spec puts beside it folded in.
+Linear read_layer(TensorReader& reader, const ModelSpec::Entry& e, float eps) {
+  Linear linear = read_linear(reader, e.name);
+  const auto fold = [&](const std::string& bn, auto&& fn) {
+    if (!reader.has(bn + ".running_mean"))
+      throw Error("layer '" + e.name + "': BatchNorm1d '" + bn + "' has no tensor '" + bn + ".running_mean'");
+    const std::string doing = "folding BatchNorm1d '" + bn + "' into layer '" + e.name + "'";
+    try {
+      return while_doing(doing, [&] { return fn(read_batch_norm(reader, bn, eps)); });
+    } catch (const Error& error) {
+      throw Error(doing + ": " + error.what());
+    }
+  };
+  if (e.batch_norm_before)
+    linear = fold(*e.batch_norm_before, [&](const BatchNorm1d& bn) { return fold_batch_norm_before(bn, linear); });
+  if (e.batch_norm) linear = fold(*e.batch_norm, [&](const BatchNorm1d& bn) { return fold_batch_norm_after(linear, bn); });
+  return linear;
+}
+
+// The keys a file qlinear wrote carries about itself; the rest of __metadata__ is the model's.
+bool is_format_key(const std::string& key) {
+  return key == "format" || key == kModelKey || key == "qlinear.format_version";
 }
 
 Json layer_description(const Layer& layer) {
@@ -202,31 +205,25 @@ Json layer_description(const Layer& layer) {
 
 }  // namespace
 
-ModelSpec parse_model_spec(const std::string& text) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::exception& e) {
-    throw Error(std::string("model spec is not valid JSON: ") + e.what());
+ModelLayout describe_layout(const SafetensorsFile& file, const LoadOptions& options) {
+  const auto described = file.metadata().find(kModelKey);
+  if (described != file.metadata().end()) {
+    ModelLayout layout{"qlinear", {}, "a model qlinear saved: its layer list is in __metadata__ '" + std::string(kModelKey) + "'"};
+    const Json layers = Json::parse(described->second, nullptr, /*allow_exceptions=*/false);
+    if (layers.is_array())
+      for (const Json& l : layers)
+        if (l.is_object() && l.contains("name") && l["name"].is_string())
+          layout.spec.layers.push_back({l["name"].get<std::string>(), Activation::identity, std::nullopt, std::nullopt});
+    return layout;
   }
-  if (!doc.is_object() || !doc.contains("layers") || !doc["layers"].is_array() || doc["layers"].empty())
-    throw Error("model spec must be {\"layers\": [{\"name\": ..., \"activation\": ...}, ...]} with at least one layer");
-  ModelSpec spec;
-  for (const Json& l : doc["layers"]) {
-    if (!l.is_object() || !l.contains("name") || !l["name"].is_string())
-      throw Error("every layer of the model spec needs a \"name\" string, got " + l.dump());
-    for (const auto& [key, value] : l.items()) {
-      (void)value;
-      if (key != "name" && key != "activation") throw Error("model spec layer has an unexpected key '" + key + "'");
-    }
-    ModelSpec::Entry e{l["name"].get<std::string>(), Activation::identity};
-    if (l.contains("activation")) {
-      if (!l["activation"].is_string()) throw Error("activation of layer '" + e.name + "' must be a string");
-      e.activation = parse_activation(l["activation"].get<std::string>());
-    }
-    spec.layers.push_back(e);
+  if (options.spec) {
+    std::string names;
+    for (const ModelSpec::Entry& e : options.spec->layers) names += (names.empty() ? "" : ", ") + e.name;
+    return {"spec", *options.spec, "the layers the spec lists: " + names};
   }
-  return spec;
+  std::vector<TensorName> tensors;
+  for (const TensorInfo& t : file.tensors()) tensors.push_back({t.name, t.shape});
+  return infer_layout(tensors, options.hidden_activation, options.output_activation);
 }
 
 Model load_model(const SafetensorsFile& file, const LoadOptions& options) {
@@ -240,10 +237,14 @@ Model load_model(const SafetensorsFile& file, const LoadOptions& options) {
                   std::to_string(kNewestFormatVersion));
     model = load_qlinear_layout(reader, described->second);
   } else {
-    const ModelSpec spec = options.spec ? *options.spec : infer_sequential(file, options);
-    for (const ModelSpec::Entry& e : spec.layers) model.add(e.name, read_linear(reader, e.name), e.activation);
+    const ModelLayout layout = describe_layout(file, options);
+    for (const ModelSpec::Entry& e : layout.spec.layers) model.add(e.name, read_layer(reader, e, options.batch_norm_eps), e.activation);
   }
   reader.require_all_used();
+  std::map<std::string, std::string> metadata;
+  for (const auto& [key, value] : file.metadata())
+    if (!is_format_key(key)) metadata[key] = value;
+  model.set_metadata(std::move(metadata));
   return model;
 }
 
@@ -279,9 +280,11 @@ std::vector<uint8_t> save_model(const Model& model) {
       tensors.push_back({layer.name + ".input_zero_point", SafetensorsDtype::I32, {1}, to_bytes(in->zero_point)});
     }
   }
-  return write_safetensors(tensors, {{"format", "qlinear"},
-                                     {"qlinear.format_version", kFormatVersion},
-                                     {kModelKey, description.dump()}});
+  std::map<std::string, std::string> metadata = model.metadata();
+  metadata["format"] = "qlinear";
+  metadata["qlinear.format_version"] = kFormatVersion;
+  metadata[kModelKey] = description.dump();
+  return write_safetensors(tensors, metadata);
 }
 
 namespace {

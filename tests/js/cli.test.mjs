@@ -207,3 +207,34 @@ test('CLI errors: -o checked before the work, --exclude lists the layers, the in
   assert.equal(one.code, 1);
   assert.match(one.stderr, /linear\.pt: not a safetensors file/);
 });
+
+test('common MLP layouts load without a spec: the layers found, BatchNorm1d folded, --activation for named layers', () => {
+  const fixture = (name) => join(root, 'tests/fixtures/safetensors', name);
+  const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8'));
+  const input = join(work, 'layout-in.json');
+  const rows = Array.from({ length: 5 }, (_, r) => expected.input.values.slice(r * 16, (r + 1) * 16));
+  writeFileSync(input, JSON.stringify(rows));
+  const outputs = (stdout) => JSON.parse(stdout).outputs.flat();
+  const close = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * Math.max(1, Math.abs(b[i])));
+
+  let r = qlinear('run', fixture('named_batchnorm_f32.safetensors'), '--input', input);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /layers: named layers ordered by their shapes: fc1 \(16→24\) → fc2 \(24→12\) → fc3 \(12→4\)/);
+  assert.match(r.stderr, /BatchNorm1d 'bn1' folded into 'fc1' \(after it\); BatchNorm1d 'bn2' folded into 'fc2' \(after it\)/);
+  assert.ok(close(outputs(r.stdout), expected.files['named_batchnorm_f32.safetensors'].output), 'PyTorch eval-mode outputs');
+
+  r = qlinear('quantize', fixture('wrapped_sequential_f32.safetensors'), '-o', join(work, 'wrapped.int8.safetensors'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /layers: nn\.Sequential under 'net': layers net\.0, net\.2, net\.4/);
+
+  // named_gelu: GELU between encoder and head, which the file cannot say; --activation does.
+  r = qlinear('run', fixture('named_gelu_f32.safetensors'), '--input', input, '--activation', 'gelu');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(close(outputs(r.stdout), expected.files['named_gelu_f32.safetensors'].output));
+  r = qlinear('run', fixture('named_gelu_f32.safetensors'), '--input', input);
+  assert.ok(!close(outputs(r.stdout), expected.files['named_gelu_f32.safetensors'].output), 'relu is not gelu');
+
+  r = qlinear('run', fixture('named_batchnorm_f32.safetensors'), '--input', input, '--batch-norm-eps=-1');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--batch-norm-eps must be a number >= 0, got '-1'/);
+});

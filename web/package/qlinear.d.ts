@@ -289,9 +289,19 @@ export declare class Model extends WasmObject {
   setOutlierThreshold(layerName: string, threshold: number): this;
   /** Static W8A8, step 1: a copy of this model observing every layer's input. */
   prepare(options?: PrepareOptions): PreparedModel;
-  /** The model as a safetensors file that loadModel() reads back exactly. */
+  /** The model as a safetensors file that loadModel() reads back exactly, with its metadata. */
   save(): Uint8Array;
   report(options?: ReportOptions): ModelReport;
+  /** How loadModel() found the layers; null for a model built in code or quantized from one. */
+  readonly layout: ModelLayout | null;
+  /** Its file's __metadata__ (qlinear's own keys aside), kept through quantize() and save(): a copy. */
+  readonly metadata: Record<string, string>;
+  /** Sets one metadata key; '' or null removes it. */
+  setMetadata(key: string, value: string | null): this;
+  /** The input normalization its metadata records, or null. */
+  readonly inputNormalization: InputNormalization | null;
+  /** Records an input normalization in the metadata (written by save()). */
+  setInputNormalization(normalization: { mean: ArrayLike<number>; std: ArrayLike<number> }): this;
 }
 
 // ---- safetensors files ---------------------------------------------------------------------
@@ -313,16 +323,40 @@ export declare function prepare(model: Model, options?: PrepareOptions): Prepare
 export declare function convert(prepared: PreparedModel, options?: ConvertOptions, exclude?: readonly string[]): Model;
 
 export interface ModelSpecJson {
-  layers: { name: string; activation?: ActivationName }[];
+  /** `batchNorm` / `batchNormBefore`: a BatchNorm1d module right after / before this Linear, folded into it. */
+  layers: { name: string; activation?: ActivationName; batchNorm?: string; batchNormBefore?: string }[];
 }
+
+/** How loadModel() found the layers in the file. */
+export interface ModelLayout {
+  /** 'sequential' (nn.Sequential, maybe under a prefix), 'named' (chained by shapes), 'spec' (yours) or 'qlinear' (a file qlinear saved). */
+  kind: 'sequential' | 'named' | 'spec' | 'qlinear';
+  /** The layers in order, as a spec: edit it and pass it back as `spec`. */
+  spec: { layers: { name: string; activation: ActivationName; batchNorm: string | null; batchNormBefore: string | null }[] };
+  /** One line for people: what was inferred and what was assumed (the activations of named layers). */
+  description: string;
+}
+
+/** The preprocessing x' = (x − mean) / std a model was trained with (one value, one per channel of planar [C, H, W] input, or one per feature). */
+export interface InputNormalization {
+  mean: Float32Array;
+  std: Float32Array;
+  /** The __metadata__ key it was read from. */
+  key: string;
+}
+
+/** (x − mean) / std for rows of `features` values: a new array. */
+export declare function normalizeInputs(x: FloatInput, normalization: { mean: ArrayLike<number>; std: ArrayLike<number> }, features: number): Float32Array;
 
 export interface LoadOptions {
   /** Layer names (tensors <name>.weight / <name>.bias) and activations, in order; needed unless the file is qlinear's or an nn.Sequential state_dict. */
   spec?: ModelSpecJson | string;
-  /** Activation between the layers of an inferred nn.Sequential (default 'relu'). */
+  /** Activation between the layers of an inferred layout (default 'relu'): nn.Sequential's parameter-free modules, named layers' forward(). */
   activation?: ActivationName;
   /** Activation after its last layer (default 'identity'). */
   outputActivation?: ActivationName;
+  /** eps of the BatchNorm1d modules folded in (PyTorch does not save it; default 1e-5). */
+  batchNormEps?: number;
 }
 
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;

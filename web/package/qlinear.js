@@ -17,6 +17,6 @@ export {
 export { Linear, QuantLinear } from './lib/layers.js';
 export { Model } from './lib/model.js';
 export { PreparedModel, prepare, convert } from './lib/calibration.js';
-export { loadModel, inspectSafetensors } from './lib/files.js';
+export { loadModel, inspectSafetensors, normalizeInputs } from './lib/files.js';
 export { Checkpoint, quantizationConfig, outputConfig } from './lib/checkpoint.js';
 export { moduleTree, moduleTreeLines } from './lib/module-tree.js';

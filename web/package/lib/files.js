@@ -5,6 +5,7 @@ import { requireHeapRoom } from './heap.js';
 import { readOptions } from './options.js';
 import { ADOPT } from './layers.js';
 import { Model } from './model.js';
+import { checkKeys, toFloat32Array, integer } from './checks.js';
 
 function toBytes(bytes, where) {
   if (bytes instanceof Uint8Array) return bytes;
@@ -14,9 +15,10 @@ function toBytes(bytes, where) {
 }
 
 /**
- * A model from a safetensors file: one qlinear saved (fp32 or int8), a PyTorch nn.Sequential
- * state_dict (architecture from the keys; `activation` between layers, default 'relu'), or any
- * other naming with a `spec` ({ layers: [{ name, activation }] }, or its JSON text).
+ * A model from a safetensors file: one qlinear saved (fp32 or int8), a PyTorch MLP state_dict
+ * whose layout is inferred (nn.Sequential at the top or under a prefix, named layers chained by
+ * shape, BatchNorm1d folded in; `activation` between layers, default 'relu'), or any other naming
+ * with a `spec` ({ layers: [{ name, activation }] }, or its JSON text). `model.layout` says how.
  * @param {Uint8Array | ArrayBuffer} bytes
  * @param {import('../qlinear').LoadOptions} [options]
  */
@@ -28,7 +30,8 @@ export function loadModel(bytes, options = {}) {
   const opts = readOptions('LoadOptions', options, where, { extraKeys: ['spec'] });
   let spec = options.spec ?? null;
   if (spec !== null && typeof spec !== 'string') spec = JSON.stringify(spec);
-  return new Model([], { [ADOPT]: unwrap(wasm._loadModel(data, spec, opts)) });
+  const { model, layout } = unwrap(wasm._loadModel(data, spec, opts));
+  return new Model([], { [ADOPT]: model, layout });
 }
 
 /**
@@ -40,3 +43,18 @@ export function inspectSafetensors(bytes) {
   return unwrap(wasmModule()._inspectSafetensors(toBytes(bytes, 'inspectSafetensors()')));
 }
 
+
+/**
+ * (x − mean) / std for rows of `features` values (one mean/std, one per channel of planar
+ * [C, H, W] input, or one per feature): a new Float32Array.
+ * @param {ArrayLike<number>} x
+ * @param {{ mean: ArrayLike<number>, std: ArrayLike<number> }} normalization
+ * @param {number} features
+ */
+export function normalizeInputs(x, normalization, features) {
+  const where = 'normalizeInputs()';
+  checkKeys(normalization ?? {}, ['mean', 'std', 'key'], where);
+  const list = (v, name) => toFloat32Array(typeof v === 'number' ? [v] : v, name);
+  return unwrap(wasmModule()._normalizeInputs(toFloat32Array(x, 'x'), list(normalization.mean, 'mean'), list(normalization.std, 'std'),
+    integer(features, 'features', where, { min: 1 })));
+}

@@ -9,6 +9,7 @@ import { PreparedModel } from './calibration.js';
 
 export class Model extends WasmObject {
   #outFeatures = 0; // the last layer's: the size of forward()'s output
+  #layout = null; // how loadModel() found the layers
 
   /**
    * An MLP: named layers in order, each followed by an activation.
@@ -18,6 +19,7 @@ export class Model extends WasmObject {
     if (!Array.isArray(layers)) throw new TypeError('new Model() takes an array of layer specs');
     super(adopt?.[ADOPT] ?? new (wasmModule().Model)(), 'Model');
     if (adopt) this.#outFeatures = this.handle()._outFeatures();
+    this.#layout = adopt?.layout ?? null;
     try {
       for (const spec of layers) this.add(spec);
     } catch (e) {
@@ -127,6 +129,39 @@ export class Model extends WasmObject {
    */
   save() {
     return unwrap(wasmModule()._saveModel(this.handle()));
+  }
+
+  /** How loadModel() found the layers (kind, spec, description); null for a model built in code. */
+  get layout() {
+    return this.#layout;
+  }
+
+  /** The file's __metadata__ (qlinear's own keys aside), kept through quantize() and save(). */
+  get metadata() {
+    return this.handle()._metadata();
+  }
+
+  /** Sets one metadata key; '' or null removes it. */
+  setMetadata(key, value) {
+    const where = 'Model.setMetadata()';
+    if (typeof key !== 'string' || key === '') throw new TypeError(`${where}: key must be a non-empty string`);
+    if (value !== null && typeof value !== 'string') throw new TypeError(`${where}: value must be a string (or null to remove the key)`);
+    unwrap(this.handle()._setMetadataEntry(key, value ?? ''));
+    return this;
+  }
+
+  /** The input normalization { mean, std, key } its metadata records, or null. */
+  get inputNormalization() {
+    return unwrap(this.handle()._inputNormalization());
+  }
+
+  /** Records { mean, std } (numbers or arrays) as the model's input normalization. */
+  setInputNormalization(normalization) {
+    const where = 'Model.setInputNormalization()';
+    checkKeys(normalization ?? {}, ['mean', 'std', 'key'], where);
+    const list = (v, name) => (typeof v === 'number' ? [v] : Array.from(toFloat32Array(v, name)));
+    unwrap(this.handle()._setInputNormalization({ mean: list(normalization.mean, 'mean'), std: list(normalization.std, 'std'), key: '' }));
+    return this;
   }
 
   /** Sets one quantized layer's llm-int8 outlier threshold (>= 0; 0 sends no column to fp32). */
