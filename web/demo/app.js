@@ -39,40 +39,113 @@ function setError(message) {
 // replies always belong to the model on screen.
 function setBusy(busy) {
   for (const selector of ['#load-sample', '#file-input', '#quantize', '#export']) $(selector).disabled = busy;
+  $('#reload').disabled = busy || !state.fileName;
   $('#drop-zone').classList.toggle('disabled', busy);
   state.busy = busy;
 }
 
-async function loadBytes(bytes, name) {
+// The settings a load uses: the spec box (until cleared) and the activation between layers.
+function loadSettings() {
+  return { spec: $('#spec').value.trim() || undefined, activation: $('#activation').value || undefined };
+}
+
+function specInUse() {
+  const inUse = $('#spec').value.trim() !== '';
+  text('#spec-state', inUse ? '(in use: every load follows it until you clear it)' : '(empty: qlinear infers the layers)');
+  $('#spec-details').classList.toggle('in-use', inUse);
+  return inUse;
+}
+
+// `request`: the worker call that loads ('load' with the bytes, or 'reload' for the last file).
+async function loadWith(name, bytesText, request, args, transfer = []) {
   if (state.busy) return;
   setBusy(true);
   setError(null);
-  text('#load-status', `reading ${name} (${bytesText(bytes.length)})…`);
+  text('#load-status', `reading ${name}${bytesText}…`);
+  const withSpec = specInUse();
   try {
-    const spec = $('#spec').value.trim() || undefined;
-    // Transferred, not copied: a large file would stall the page while it is cloned.
-    const { inspect, report } = await call('load', { bytes, spec }, { transfer: [bytes.buffer] });
-    state.fileName = name;
-    state.layers = report.layers;
-    state.excluded = new Set();
-    state.quantized = false;
-    renderTensorTable(inspect.tensors);
-    renderChips();
-    text('#progress-label', ''); // the last model's "done: quantized in …" is not this one's
-    const dims = [report.layers[0].inFeatures, ...report.layers.map((l) => l.outFeatures)].join(' → ');
-    text('#load-status', `${name}: ${inspect.tensors.length} tensors, ${bytesText(inspect.fileBytes)}; ${report.layers.length} layers (${dims})`);
-    show('#quantize-panel');
-    show('#compare-panel', false);
-    show('#export-panel', false);
-    const isSample = name === 'fashion_mnist_mlp.safetensors';
-    if (isSample && !state.testSet) await loadTestImages();
-    state.useTestSet = Boolean(state.testSet) && report.layers[0].inFeatures === 784 && report.layers.at(-1).outFeatures === 10;
+    const result = await call(request, { ...args, ...loadSettings() }, { transfer });
+    await showLoaded(name, result, withSpec);
   } catch (e) {
     text('#load-status', '');
-    setError(`Could not load ${name}: ${e.message}${state.fileName ? ` (${state.fileName} is still loaded)` : ''}`);
+    const spec = withSpec ? ' (loaded with the layer spec in the box: clear it to let qlinear infer the layers)' : '';
+    setError(`Could not load ${name}: ${e.message}${spec}${state.fileName ? ` (${state.fileName} is still loaded)` : ''}`);
   } finally {
     setBusy(false);
+    // Each finished load (or failed one) counts: scripts and tests wait on it.
+    document.body.dataset.loads = String(Number(document.body.dataset.loads ?? 0) + 1);
   }
+}
+
+async function loadBytes(bytes, name) {
+  // Transferred, not copied: a large file would stall the page while it is cloned.
+  await loadWith(name, ` (${bytesText(bytes.length)})`, 'load', { bytes }, [bytes.buffer]);
+}
+
+async function showLoaded(name, { inspect, report, layout, metadata, normalization, normalizationError }, withSpec) {
+  state.fileName = name;
+  state.layers = report.layers;
+  state.excluded = new Set();
+  state.quantized = false;
+  renderTensorTable(inspect.tensors);
+  renderMetadata(metadata);
+  renderChips();
+  text('#progress-label', ''); // the last model's "done: quantized in …" is not this one's
+  const dims = [report.layers[0].inFeatures, ...report.layers.map((l) => l.outFeatures)].join(' → ');
+  text('#load-status', `${name}: ${inspect.tensors.length} tensors, ${bytesText(inspect.fileBytes)}; ${report.layers.length} layers (${dims})` +
+    (withSpec ? ', with your layer spec' : ''));
+  text('#layout-description', `Layers: ${layout.description}.`);
+  $('#reload').disabled = false;
+  show('#quantize-panel');
+  show('#compare-panel', false);
+  show('#export-panel', false);
+  // The bundled test set fits a model of 784 inputs (28×28 pixels) and 10 classes, whatever its file is called.
+  const fits = report.layers[0].inFeatures === 784 && report.layers.at(-1).outFeatures === 10;
+  if (fits && !state.testSet) await loadTestImages();
+  state.useTestSet = Boolean(state.testSet) && fits;
+  state.noAccuracyReason = fits
+    ? (state.testSet ? null : 'the Fashion-MNIST test images could not be loaded')
+    : `the bundled test set is Fashion-MNIST (784 pixels in, 10 classes out); this model takes ${report.layers[0].inFeatures} inputs and gives ${report.layers.at(-1).outFeatures} outputs`;
+  showNormalization(normalization, normalizationError);
+}
+
+// The preprocessing the file records, editable; what the page will use is what the fields say.
+function showNormalization(recorded, error) {
+  show('#preprocessing');
+  // float32 values, shown as the decimals they were written as (0.286, not 0.28600001335144043)
+  const list = (v) => v.map((x) => Number(x.toPrecision(7))).join(', ');
+  $('#norm-mean').value = recorded ? list(recorded.mean) : '';
+  $('#norm-std').value = recorded ? list(recorded.std) : '';
+  text('#norm-source', error ? `The file's preprocessing could not be read: ${error}` : recorded
+    ? `From the file's __metadata__ '${recorded.key}'.`
+    : "The file's __metadata__ records no preprocessing: enter the mean and std the model was trained with, if any.");
+}
+
+// { mean, std } from the fields, null when both are blank; throws on anything else.
+function normalizationFromFields() {
+  const numbers = (selector) => $(selector).value.split(/[\s,]+/).filter(Boolean).map(Number);
+  const mean = numbers('#norm-mean'), std = numbers('#norm-std');
+  if (mean.length === 0 && std.length === 0) return null;
+  if (mean.length === 0 || mean.length !== std.length || [...mean, ...std].some((v) => !Number.isFinite(v)) || std.some((v) => v <= 0))
+    throw new Error(`the input preprocessing needs as many means as stds, numbers with every std > 0; got mean '${$('#norm-mean').value}', std '${$('#norm-std').value}'`);
+  return { mean, std };
+}
+
+function preprocessingText(n) {
+  if (!n) return 'inputs: pixel / 255, no normalization';
+  const list = (v) => (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`);
+  return `inputs: (pixel / 255 − ${list(n.mean)}) / ${list(n.std)}`;
+}
+
+function renderMetadata(metadata) {
+  const entries = Object.entries(metadata);
+  show('#metadata-details', entries.length > 0);
+  text('#metadata-count', `${entries.length} ${entries.length === 1 ? 'key' : 'keys'}`);
+  $('#metadata-table tbody').replaceChildren(...entries.map(([k, v]) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(k), cell(v));
+    return tr;
+  }));
 }
 
 async function loadTestImages() {
@@ -139,11 +212,20 @@ async function quantize() {
     }
   }
   const calibration = mode === 'static' ? { observer: $('#observer').value } : null;
+  let normalization;
+  try {
+    normalization = normalizationFromFields();
+  } catch (e) {
+    setError(`Cannot quantize: ${e.message}.`);
+    return;
+  }
   if (state.busy) return;
   setBusy(true);
   document.body.dataset.quantized = 'false';
   text('#progress-label', 'starting…');
   try {
+    await call('setNormalization', normalization ?? { mean: null, std: null });
+    state.normalization = normalization;
     const result = await call('quantize', { options, calibration, exclude: [...state.excluded] }, { onProgress: progress });
     state.quantized = true;
     renderComparison(result);
@@ -157,9 +239,11 @@ async function quantize() {
       await showImage(Number($('#image-index').value));
     } else {
       show('#accuracy-card', false);
-      show('#timing-card', false);
+      show('#no-accuracy-card');
+      text('#no-accuracy', `Not shown: ${state.noAccuracyReason}.`);
       show('#image-viewer', false);
     }
+    renderTimings(await call('timings', {}, { onProgress: progress }));
     text('#progress-label', `done: quantized in ${result.quantizeMs.toFixed(0)} ms`);
     show('#progress', false);
     document.body.dataset.quantized = 'true';
@@ -182,6 +266,9 @@ function modeText(l) {
 function renderComparison({ report, savedBytes }) {
   const { layers, bytes, bytesFp32, comparison } = report;
   text('#size-summary', `${bytesText(bytesFp32)} → ${bytesText(bytes)} (${((bytes / bytesFp32) * 100).toFixed(1)}%); file ${bytesText(savedBytes)}`);
+  text('#output-label', state.useTestSet
+    ? `outputs vs fp32 (64 test images; ${preprocessingText(state.normalization)})`
+    : `outputs vs fp32 (64 synthetic inputs: ${state.noAccuracyReason ? 'the model does not take the test images' : 'no test images'})`);
   text('#output-summary', `SQNR ${sqnrText(comparison.outputError)}, max |err| ${comparison.outputError.maxAbsError.toExponential(2)}, argmax ${(comparison.argmaxAgreement * 100).toFixed(0)}% same`);
   $('#layer-table tbody').replaceChildren(...layers.map((l, i) => {
     const tr = document.createElement('tr');
@@ -209,14 +296,26 @@ async function selectLayer(name) {
 
 function renderAccuracy({ fp32, int8, images }) {
   show('#accuracy-card');
+  show('#no-accuracy-card', false);
   text('#accuracy-label', `test accuracy (${images.toLocaleString('en')} images)`);
-  show('#timing-card');
+  text('#accuracy-inputs', preprocessingText(state.normalization));
   const pct = (v) => `${(v * 100).toFixed(2)}%`;
   text('#accuracy-summary', `fp32 ${pct(fp32.accuracy)} · int8 ${pct(int8.accuracy)}`);
   $('#accuracy-summary').dataset.fp32 = String(fp32.accuracy);
   $('#accuracy-summary').dataset.int8 = String(int8.accuracy);
+}
+
+function renderTimings(rows) {
   const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
-  text('#timing-summary', `fp32 ${us(fp32.msPerImageBatched)} / ${us(fp32.msPerImageSingle)} · int8 ${us(int8.msPerImageBatched)} / ${us(int8.msPerImageSingle)}`);
+  $('#timing-table tbody').replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    tr.dataset.model = r.name;
+    tr.classList.toggle('selected', Boolean(r.current));
+    if (r.unavailable) tr.append(cell(r.name), Object.assign(cell(r.unavailable), { colSpan: 2, className: 'unavailable' }));
+    else tr.append(cell(r.name + (r.current ? ' (as quantized)' : '')), cell(us(r.msBatched)), cell(us(r.msSingle)));
+    return tr;
+  }));
+  show('#timing');
 }
 
 async function showImage(index) {
@@ -281,6 +380,12 @@ drop.addEventListener('drop', (e) => {
   if (file && !state.busy) readFile(file);
 });
 $('#quantize').addEventListener('click', quantize);
+$('#spec').addEventListener('input', specInUse);
+$('#clear-spec').addEventListener('click', () => {
+  $('#spec').value = '';
+  specInUse();
+});
+$('#reload').addEventListener('click', () => loadWith(state.fileName, '', 'reload', {}));
 
 // The forward modes and calibration observers the library offers, each with what it means, and
 // their defaults: from its option table, so the page offers what the library has.
@@ -305,6 +410,9 @@ function renderChoices(table) {
   $('#observer').append(...observers.names.map((name, i) =>
     Object.assign(document.createElement('option'), { value: name, selected: name === observer.default, textContent: observers.descriptions[i] })));
   $('#outlier-threshold').value = option('QuantizeOptions', 'outlierThreshold').default;
+  const activation = option('LoadOptions', 'activation');
+  $('#activation').append(...enumOf(activation.type).names.map((name) =>
+    Object.assign(document.createElement('option'), { value: name, selected: name === activation.default, textContent: name })));
 }
 $('#export').addEventListener('click', exportModel);
 $('#image-index').addEventListener('change', (e) => showImage(Number(e.target.value)));
