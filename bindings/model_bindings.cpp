@@ -23,6 +23,21 @@ val compare(const Model& reference, const Model& candidate, val x, int batch) {
 std::size_t model_in(const Model& self) { return self.layers().empty() ? 0 : self.in_features(); }
 std::size_t model_out(const Model& self) { return self.layers().empty() ? 0 : self.out_features(); }
 std::size_t layer_count(const Model& self) { return self.layers().size(); }
+// int_repr(): the integers with their shape and qparams, or null for an fp32 layer.
+val int_repr(const std::optional<QuantizedTensor>& t) {
+  if (!t) return val::null();
+  val out = val::object();
+  out.set("values", *t);
+  out.set("shape", t->shape);
+  out.set("qparams", t->qparams);
+  return out;
+}
+val model_int_repr(const Model& self, std::string name) {
+  return guarded([&] { return int_repr(self.layer_int_repr(name)); });
+}
+val layer_int_repr(const QuantLinear& self) {
+  return guarded([&] { return int_repr(self.weight()); });
+}
 std::optional<InputNormalization> input_normalization(const Model& self) { return find_input_normalization(self.metadata()); }
 void set_input_normalization(Model& self, const InputNormalization& n) {
   check_input_normalization(n);
@@ -77,7 +92,8 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_outlierThreshold", &QuantLinear::outlier_threshold)
       .function("_setOutlierThreshold", &Guard<&QuantLinear::set_outlier_threshold>::call)
       .function("_lastOutlierColumns", &QuantLinear::last_outlier_columns)
-      .function("_inputQParams", &QuantLinear::input_qparams);
+      .function("_inputQParams", &QuantLinear::input_qparams)
+      .function("_intRepr", &layer_int_repr);
 
   emscripten::class_<Model>("Model")
       .constructor<>()
@@ -92,6 +108,7 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_report", &Guard<&report_model>::call)
       .function("_layerQParams", &Guard<&Model::layer_qparams>::call)
       .function("_layerWeight", &Guard<&Model::layer_weight>::call)
+      .function("_layerIntRepr", &model_int_repr)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &layer_count)

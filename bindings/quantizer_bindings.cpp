@@ -28,6 +28,12 @@ val dequantize(val q, val shape, QParams qparams) {
 val fake_quantize(val x, val shape, QParams qparams) {
   return guarded([&] { return val(fake_quantize_tensor(vec<float>(x), qparams, to_shape(shape))); });
 }
+val given(QuantDtype dtype, val scale, val zero_point, int axis) {
+  return guarded([&] { return val(given_qparams(dtype, vec<float>(scale), vec<int32_t>(zero_point), axis)); });
+}
+val choose(val x, bool reduce_range) {
+  return guarded([&] { return val(choose_qparams_per_tensor(vec<float>(x), reduce_range)); });
+}
 val error_metrics(val reference, val approximation) {
   return guarded([&] { return val(compute_error_metrics(vec<float>(reference), vec<float>(approximation))); });
 }
@@ -56,6 +62,8 @@ EMSCRIPTEN_BINDINGS(qlinear_quantizers) {
   bind_value<ErrorMetrics>("ErrorMetrics", "maxAbsError", &ErrorMetrics::max_abs_error, "mse", &ErrorMetrics::mse,
                            "sqnrDb", &ErrorMetrics::sqnr_db, "cosineSimilarity", &ErrorMetrics::cosine_similarity);
   bind_value<IntRange>("IntRange", "min", &IntRange::min, "max", &IntRange::max);
+  bind_value<DynamicQParams>("DynamicQParams", "scale", &DynamicQParams::scale, "zeroPoint", &DynamicQParams::zero_point, "qmin",
+                             &DynamicQParams::qmin, "qmax", &DynamicQParams::qmax);
   bind_options<QuantOptions>();
   bind_options<MinMaxObserver::Options>();
   bind_options<PerChannelMinMaxObserver::Options>();
@@ -64,6 +72,8 @@ EMSCRIPTEN_BINDINGS(qlinear_quantizers) {
   function("_dequantize", &dequantize);
   function("_fakeQuantize", &fake_quantize);
   function("_errorMetrics", &error_metrics);
+  function("_givenQParams", &given);
+  function("_chooseQParamsPerTensor", &choose);
   bind_observer<MinMaxObserver>("MinMaxObserver", "_checkMinMaxObserverOptions")
       .function("minVal", &MinMaxObserver::min_val)
       .function("maxVal", &MinMaxObserver::max_val);

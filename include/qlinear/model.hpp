@@ -12,6 +12,7 @@
 #include "qlinear/linear.hpp"
 #include "qlinear/metrics.hpp"
 #include "qlinear/quant_linear.hpp"
+#include "qlinear/quantize.hpp"
 #include "qlinear/span.hpp"
 
 namespace qlinear {
@@ -64,6 +65,9 @@ class Model {
   std::vector<float> layer_weight(const std::string& name) const;
   // A quantized layer's weight qparams; none for an fp32 layer.
   std::optional<QParams> layer_qparams(const std::string& name) const;
+  // A quantized layer's weight as stored: the integers [out, in] with their qparams (PyTorch's
+  // int_repr(), q_per_channel_scales(), ...); none for an fp32 layer.
+  std::optional<QuantizedTensor> layer_int_repr(const std::string& name) const;
   std::size_t in_features() const;
   std::size_t out_features() const;
   std::size_t parameter_bytes() const;

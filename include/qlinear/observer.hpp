@@ -197,6 +197,18 @@ class PercentileObserver {
   float seen_max_ = 0.0f;
 };
 
+// torch._choose_qparams_per_tensor(x, reduce_range): the quint8 scale and zero point PyTorch's
+// dynamic Linear quantizes its whole input with (ChooseQuantizationParams over x's min and max,
+// [0, 255], or [0, 127] with reduce_range, which nn.quantized.dynamic.Linear passes). The scale is
+// a double, as PyTorch returns it. Throws on empty input or NaN/Inf.
+struct DynamicQParams {
+  double scale = 1.0;
+  int32_t zero_point = 0;
+  int32_t qmin = 0;
+  int32_t qmax = 255;
+};
+DynamicQParams choose_qparams_per_tensor(Span<const float> x, bool reduce_range);
+
 // The tutorial's names (seed 000's quant_tool): observe `values` once and return the qparams.
 // `shape` may be empty for a 1-D tensor. Throws on empty input, NaN/Inf, or a bad shape/axis.
 QParams get_symmetric_qparams(Span<const float> values, const Shape& shape = {},

@@ -103,6 +103,12 @@ struct QParams {
 // channel, zero points storable in the dtype, axis inside the shape.
 void validate(const QParams& qparams, const Shape& shape);
 
+// torch.quantize_per_tensor(x, scale, zero_point, dtype) (axis -1, one scale) and
+// torch.quantize_per_channel(x, scales, zero_points, axis, dtype)'s qparams: the numbers given, an
+// affine scheme, and the dtype's whole range, which PyTorch clamps to. Throws on lengths that
+// differ, a scale that is not finite and > 0, or a zero point the dtype cannot hold.
+QParams given_qparams(QuantDtype dtype, std::vector<float> scale, std::vector<int32_t> zero_point, int axis);
+
 // Options shared by the tutorial-style entry points and the observers.
 struct QuantOptions {
   bool per_channel = false;

@@ -148,6 +148,12 @@ std::optional<QParams> Model::layer_qparams(const std::string& name) const {
   return std::get<QuantLinear>(l.op).qparams();
 }
 
+std::optional<QuantizedTensor> Model::layer_int_repr(const std::string& name) const {
+  const Layer& l = layer(name);
+  if (!l.is_quantized()) return std::nullopt;
+  return std::get<QuantLinear>(l.op).weight();
+}
+
 std::size_t Model::in_features() const {
   if (layers_.empty()) throw Error("the model has no layers");
   return layers_.front().in_features();

@@ -8,6 +8,7 @@
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
+#include "qlinear/kernels/reference.hpp"
 
 namespace qlinear {
 
@@ -276,6 +277,14 @@ QParams observe_once(Span<const float> values, const Shape& shape, const QuantOp
   return observer.calculate_qparams();
 }
 }  // namespace
+
+DynamicQParams choose_qparams_per_tensor(Span<const float> x, bool reduce_range) {
+  if (x.empty()) throw Error("choose_qparams_per_tensor: the input is empty");
+  require_finite(x, "choose_qparams_per_tensor input");
+  const kernels::MinMax m = kernels::minmax(x.data(), x.size());
+  const kernels::DynamicActivationQParams p = kernels::choose_pytorch_dynamic_qparams(m.min, m.max, reduce_range);
+  return {p.scale, p.zero_point, 0, reduce_range ? 127 : 255};
+}
 
 QParams get_symmetric_qparams(Span<const float> values, const Shape& shape, const QuantOptions& options) {
   return observe_once(values, shape, options, true);

@@ -55,6 +55,25 @@ void require_finite_dequantization(float scale, int32_t zero_point, QuantDtype d
 }
 }  // namespace
 
+QParams given_qparams(QuantDtype dtype, std::vector<float> scale, std::vector<int32_t> zero_point, int axis) {
+  if (axis < -1) throw Error("axis must be >= 0 for per-channel qparams, or -1 for per-tensor, got " + std::to_string(axis));
+  QParams qp;
+  qp.dtype = dtype;
+  const IntRange storage = storage_range(dtype);
+  qp.qmin = storage.min;
+  qp.qmax = storage.max;
+  qp.scheme = axis < 0 ? QScheme::per_tensor_affine : QScheme::per_channel_affine;
+  qp.axis = axis;
+  const std::size_t channels = scale.size();
+  qp.scale = std::move(scale);
+  qp.zero_point = std::move(zero_point);
+  // The checks that do not need the tensor: on a shape whose channel axis has one entry per scale.
+  Shape shape(static_cast<std::size_t>(std::max(axis, 0)) + 1, 1);
+  if (axis >= 0) shape[static_cast<std::size_t>(axis)] = static_cast<int64_t>(std::max<std::size_t>(channels, 1));
+  validate(qp, shape);
+  return qp;
+}
+
 void validate(const QParams& qparams, const Shape& shape) {
   const std::size_t channels = qparams.scale.size();
   if (channels == 0) throw Error("qparams have no scale");

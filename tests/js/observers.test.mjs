@@ -18,6 +18,14 @@ test("defaults are PyTorch's (quint8, affine) and an unfed observer returns scal
   observer.dispose();
   const perChannel = new PerChannelMinMaxObserver();
   assert.equal(perChannel.calculateQParams().scheme, 'per_channel_affine');
+  // A flat array needs its shape: without one PyTorch would make every element a channel.
+  assert.throws(() => perChannel.forward([1, 2, 3, 4]), /pass \{ shape \} \(e\.g\. \[out, in\]\)/);
+  perChannel.forward([1, 2, 3, 4], { shape: [2, 2] });
+  assert.deepEqual(Array.from(perChannel.calculateQParams().scale).length, 2);
+  // Empty input is refused (PyTorch returns it unchanged and keeps scale 1, zero point 0): README, Numerics.
+  const empty = new MinMaxObserver();
+  assert.throws(() => empty.forward([]), QlinearError);
+  empty.dispose();
   perChannel.dispose();
 });
 

@@ -7,6 +7,7 @@ import {
   PreparedModel, prepare, convert, type ObserverState,
   Checkpoint, quantizationConfig, type CheckpointFile, type CheckpointPlan, type CheckpointProgress,
   type CheckpointFormat, type WeightLayout,
+  quantizePerTensor, quantizePerChannel, chooseQParams, normalizeInputs, type IntRepr, type ModelLayout, type InputNormalization,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -107,4 +108,21 @@ export function checkpoints(file: CheckpointFile): number {
   const config = quantizationConfig(plan, 'bitsandbytes');
   checkpoint.dispose();
   return written + (config ? 1 : 0) + (layout === 'conv1d' ? 1 : 0);
+}
+
+export function pytorchNames(model: Model, bytes: Uint8Array): number {
+  const q = quantizePerTensor([0.5, -1], 0.1, 128, 'quint8');
+  const c = quantizePerChannel([1, 2, 3, 4], [0.1, 0.2], [0, 0], 0, 'qint8', { shape: [2, 2] });
+  const { scale, zeroPoint } = chooseQParams(new Float32Array([1, 2]), { reduceRange: false });
+  const repr: IntRepr | null = model.layerIntRepr('fc');
+  const loaded = loadModel(bytes, { activation: 'gelu', batchNormEps: 1e-3, spec: { layers: [{ name: 'fc1', batchNorm: 'bn1' }] } });
+  const layout: ModelLayout | null = loaded.layout;
+  const n: InputNormalization | null = loaded.inputNormalization;
+  loaded.setInputNormalization({ mean: [0.5], std: [0.25] }).setMetadata('note', null);
+  const x: Float32Array = normalizeInputs([1, 2], { mean: [0], std: [1] }, 2);
+  // @ts-expect-error quantizePerChannel needs the shape
+  quantizePerChannel([1, 2], [0.1], [0], 0, 'qint8');
+  loaded.dispose();
+  return q.length + c.length + scale + zeroPoint + (repr?.shape[0] ?? 0) + (layout?.kind === 'named' ? 1 : 0) + (n?.mean[0] ?? 0) +
+    x.length + Object.keys(loaded.metadata).length;
 }

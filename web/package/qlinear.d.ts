@@ -78,6 +78,19 @@ export declare function getAsymmetricQParams(values: FloatInput, options?: QPara
 export declare function quantizeTensor(values: FloatInput, qparams: QParams, options?: ShapeOptions): QuantizedValues;
 export declare function dequantizeTensor(qvalues: QuantizedValues | readonly number[], qparams: QParams, options?: ShapeOptions): Float32Array;
 export declare function fakeQuantize(values: FloatInput, qparams: QParams, options?: ShapeOptions): Float32Array;
+/** torch.quantize_per_tensor(x, scale, zero_point, dtype) (dtype default 'quint8'). */
+export declare function quantizePerTensor(values: FloatInput, scale: number, zeroPoint: number, dtype?: QuantDtype): QuantizedValues;
+/** torch.quantize_per_channel(x, scales, zero_points, axis, dtype) on a tensor of `shape`. */
+export declare function quantizePerChannel(values: FloatInput, scales: ArrayLike<number>, zeroPoints: ArrayLike<number>, axis: number,
+  dtype: QuantDtype, options: { shape: readonly number[] }): QuantizedValues;
+/** torch._choose_qparams_per_tensor(x, reduce_range): dynamic Linear's input qparams (reduceRange default true). */
+export declare function chooseQParams(values: FloatInput, options?: { reduceRange?: boolean }): { scale: number; zeroPoint: number; qmin: number; qmax: number };
+/** A quantized weight as PyTorch's int_repr() gives it, with its shape and qparams. */
+export interface IntRepr {
+  values: QuantizedValues;
+  shape: number[];
+  qparams: QParams;
+}
 
 export interface ErrorMetrics {
   maxAbsError: number;
@@ -204,6 +217,8 @@ export declare class QuantLinear extends WasmObject {
   /** The integers, row-major [outFeatures, inFeatures]. */
   readonly weight: QuantizedValues;
   readonly qparams: QParams;
+  /** PyTorch's int_repr() with its shape and qparams. */
+  intRepr(): IntRepr;
   readonly bias: Float32Array | null;
   /** Bytes held: integers, scales, zero points and bias. */
   readonly bytes: number;
@@ -279,6 +294,8 @@ export declare class Model extends WasmObject {
   readonly layerCount: number;
   /** The weight a layer computes with ([out, in]; dequantized for int8 layers), a copy. */
   layerWeight(layerName: string): Float32Array;
+  /** A quantized layer's int_repr() (integers, shape, qparams), null for an fp32 one. */
+  layerIntRepr(layerName: string): IntRepr | null;
   /** The weight qparams of a quantized layer, null for an fp32 one; throws for an unknown name. */
   qparams(layerName: string): QParams | null;
   forward(x: FloatInput, batch?: number): Float32Array;

@@ -12,6 +12,7 @@ export { memory } from './lib/heap.js';
 export { optionTable } from './lib/options.js';
 export {
   getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize, errorMetrics,
+  quantizePerTensor, quantizePerChannel, chooseQParams,
   MinMaxObserver, PerChannelMinMaxObserver,
 } from './lib/quantizer.js';
 export { Linear, QuantLinear } from './lib/layers.js';

@@ -65,17 +65,10 @@ void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features
   }
 }
 
-namespace {
-
-struct DynamicActivationQParams {
-  double scale;
-  int32_t zero_point;
-};
-
-// PyTorch 1.13 aten/src/ATen/native/quantized/cpu/QuantUtils.h ChooseQuantizationParams, with
-// preserve_sparsity and force_scale_power_of_two off, reduce_range on (as its dynamic Linear).
-DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max) {
-  constexpr int32_t qmin = 0 / 2, qmax = 255 / 2;
+// PyTorch 1.13 aten/src/ATen/native/quantized/cpu/QuantUtils.h ChooseQuantizationParams over
+// [0, 255] (halved to [0, 127] by reduce_range), preserve_sparsity and force_scale_power_of_two off.
+DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max, bool reduce_range) {
+  const int32_t qmin = 0, qmax = reduce_range ? 255 / 2 : 255;
   constexpr float kSmallScaleThreshold = 6.1e-5f;
   min = std::min(min, 0.0f);
   max = std::max(max, 0.0f);
@@ -106,13 +99,11 @@ DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max) {
   return {scale, zero_point};
 }
 
-}  // namespace
-
 void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, std::size_t in_features,
                                              uint8_t* q, std::size_t q_stride, float* row_scale,
                                              int32_t* row_zero_point) {
   const MinMax m = minmax(x, batch * in_features);
-  const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(m.min, m.max);
+  const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(m.min, m.max, /*reduce_range=*/true);
   const auto inv_scale = static_cast<float>(1.0 / p.scale);
   for (std::size_t b = 0; b < batch; ++b)
     quantize_zero_point_first(x + b * in_features, in_features, inv_scale, p.zero_point, 0, 255, q + b * q_stride);

@@ -59,6 +59,14 @@ void linear_w8a8(const QuantizedRowsView& x, const QuantizedWeightsView& w, cons
 void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q, std::size_t q_stride,
                       float* row_scale, int32_t* row_zero_point);
 
+// The quint8 scale (double, as PyTorch keeps it) and zero point ChooseQuantizationParams picks for
+// [min, max] over [0, 255], or [0, 127] with reduce_range (PyTorch 1.13 QuantUtils.h).
+struct DynamicActivationQParams {
+  double scale;
+  int32_t zero_point;
+};
+DynamicActivationQParams choose_pytorch_dynamic_qparams(float min, float max, bool reduce_range);
+
 // Quantizes all of x with ONE scale and zero point, exactly as PyTorch 1.13's dynamic Linear
 // does (onednn engine): quant_utils::ChooseQuantizationParams over [0, 127] (reduce_range) in
 // double precision with its 6.1e-5 scale floor, then q = clamp(rint(x·(1/scale) + zp), 0, 255)

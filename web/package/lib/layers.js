@@ -69,6 +69,8 @@ export class QuantLinear extends WasmObject {
   /** The integers (Int8Array for qint8, Uint8Array for quint8), row-major [out, in]. */
   get weight() { return unwrap(this.handle()._weight()); }
   get qparams() { return unwrap(this.handle()._qparams()); }
+  /** PyTorch's int_repr() with its qparams: { values (Int8Array / Uint8Array), shape, qparams }. */
+  intRepr() { return unwrap(this.handle()._intRepr()); }
   get bias() { const b = unwrap(this.handle()._bias()); return b.length ? b : null; }
   /** Bytes held in wasm: integers, scales, zero points and bias. */
   get bytes() { return this.handle()._bytes(); }

@@ -75,6 +75,11 @@ export class Model extends WasmObject {
     return unwrap(this.handle()._layerWeight(name));
   }
 
+  /** A quantized layer's int_repr(): { values (Int8Array / Uint8Array), shape, qparams }; null for fp32. */
+  layerIntRepr(layerName) {
+    return unwrap(this.handle()._layerIntRepr(String(layerName)));
+  }
+
   /** The weight qparams of a quantized layer, or null for an fp32 one. */
   qparams(layerName) {
     return unwrap(this.handle()._layerQParams(String(layerName)));

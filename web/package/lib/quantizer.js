@@ -48,6 +48,57 @@ export function quantizeTensor(values, qparams, options = {}) {
   return unwrap(wasmModule()._quantize(x, shape, checkQParams(qparams, where)));
 }
 
+/**
+ * torch.quantize_per_tensor(x, scale, zero_point, dtype): the integers, with the numbers given.
+ * @param {Float32Array | number[]} values
+ * @param {number} scale
+ * @param {number} zeroPoint
+ * @param {'qint8' | 'quint8'} [dtype]
+ */
+export function quantizePerTensor(values, scale, zeroPoint, dtype = 'quint8') {
+  const where = 'quantizePerTensor()';
+  if (typeof scale !== 'number') throw new TypeError(`${where}: scale must be a number`);
+  const qparams = givenQParams(where, dtype, [scale], [integer(zeroPoint, 'zeroPoint', where)], -1);
+  return quantizeTensor(values, qparams);
+}
+
+/**
+ * torch.quantize_per_channel(x, scales, zero_points, axis, dtype) for a tensor of `shape`.
+ * @param {Float32Array | number[]} values
+ * @param {ArrayLike<number>} scales
+ * @param {ArrayLike<number>} zeroPoints
+ * @param {number} axis
+ * @param {'qint8' | 'quint8'} dtype
+ * @param {{ shape: number[] }} options
+ */
+export function quantizePerChannel(values, scales, zeroPoints, axis, dtype, options) {
+  const where = 'quantizePerChannel()';
+  checkKeys(options ?? {}, ['shape'], where);
+  if (options?.shape === undefined) throw new TypeError(`${where}: { shape } is required: the channels lie along an axis of it`);
+  const qparams = givenQParams(where, dtype, scales, zeroPoints, integer(axis, 'axis', where, { min: 0 }));
+  return quantizeTensor(values, qparams, { shape: options.shape });
+}
+
+function givenQParams(where, dtype, scales, zeroPoints, axis) {
+  oneOf(dtype, choicesOf('QuantDtype'), 'dtype', where);
+  return unwrap(wasmModule()._givenQParams(dtype, toFloat32Array(scales, 'scales'), toInt32Array(zeroPoints, 'zeroPoints', where), axis));
+}
+
+/**
+ * torch._choose_qparams_per_tensor(x, reduce_range): the quint8 scale (a double, as PyTorch
+ * returns it) and zero point that PyTorch's dynamic Linear quantizes an input with; `reduceRange`
+ * defaults to true, as nn.quantized.dynamic.Linear passes it.
+ * @param {Float32Array | number[]} values
+ * @param {{ reduceRange?: boolean }} [options]
+ */
+export function chooseQParams(values, options = {}) {
+  const where = 'chooseQParams()';
+  checkKeys(options, ['reduceRange'], where);
+  const reduceRange = options.reduceRange ?? true;
+  if (typeof reduceRange !== 'boolean') throw new TypeError(`${where}: reduceRange must be a boolean`);
+  return unwrap(wasmModule()._chooseQParamsPerTensor(toFloat32Array(values, 'values'), reduceRange));
+}
+
 /** Float32Array of (q - zero_point) * scale, as Tensor.dequantize(). */
 export function dequantizeTensor(qvalues, qparams, options = {}) {
   const where = 'dequantizeTensor()';
@@ -133,5 +184,19 @@ export class PerChannelMinMaxObserver extends Observer {
     const m = wasmModule();
     unwrap(m._checkPerChannelMinMaxObserverOptions(opts));
     super(new m.PerChannelMinMaxObserver(opts), 'PerChannelMinMaxObserver');
+  }
+
+  /**
+   * PyTorch's forward(), on a tensor of `shape`. The shape is required for more than one value: a
+   * flat array without it would be a 1-D tensor, every element its own channel (what PyTorch does
+   * with a 1-D tensor, and never what a JS caller holding a flat [out, in] weight means).
+   * @param {Float32Array | number[]} values
+   * @param {{ shape: number[] }} options
+   */
+  forward(values, options = {}) {
+    if (options?.shape === undefined && (values?.length ?? 0) > 1)
+      throw new TypeError('PerChannelMinMaxObserver.forward(): pass { shape } (e.g. [out, in]); without it a flat array is one ' +
+        'channel per element, as PyTorch treats a 1-D tensor — pass { shape: [n] } if that is what you mean');
+    return super.forward(values, options);
   }
 }

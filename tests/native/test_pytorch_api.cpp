@@ -1,0 +1,55 @@
+// PyTorch's functions by name, natively and in wasm, against PyTorch 1.13's answers
+// (tools/make_pytorch_api_fixtures.py): quantize_per_tensor / quantize_per_channel with given
+// numbers and _choose_qparams_per_tensor.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qlinear/qlinear.hpp"
+
+using namespace qlinear;
+using Catch::Contains;
+
+namespace {
+
+nlohmann::json fixtures() {
+  std::ifstream in(std::string(QLINEAR_FIXTURE_DIR) + "/pytorch_api.json");
+  return nlohmann::json::parse(in);
+}
+
+std::vector<int32_t> integers(const QuantizedTensor& t) {
+  std::vector<int32_t> out;
+  for (uint8_t b : t.storage) out.push_back(t.qparams.dtype == QuantDtype::qint8 ? static_cast<int8_t>(b) : b);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("given qparams quantize as torch.quantize_per_tensor / quantize_per_channel", "[pytorch_api][fixtures]") {
+  const nlohmann::json f = fixtures();
+  for (const auto& c : f["per_tensor"]) {
+    const QParams qp = given_qparams(parse_dtype(c["dtype"]), {c["scale"].get<float>()}, {c["zero_point"].get<int32_t>()}, -1);
+    CHECK(integers(quantize_tensor(c["x"].get<std::vector<float>>(), qp)) == c["int_repr"].get<std::vector<int32_t>>());
+  }
+  for (const auto& c : f["per_channel"]) {
+    const QParams qp = given_qparams(parse_dtype(c["dtype"]), c["scales"].get<std::vector<float>>(),
+                                     c["zero_points"].get<std::vector<int32_t>>(), c["axis"].get<int>());
+    CHECK(integers(quantize_tensor(c["x"].get<std::vector<float>>(), qp, c["shape"].get<Shape>())) ==
+          c["int_repr"].get<std::vector<int32_t>>());
+  }
+  CHECK_THROWS_WITH(given_qparams(QuantDtype::quint8, {0.1f, 0.2f}, {0}, 0), Contains("2 scales but 1 zero points"));
+  CHECK_THROWS_WITH(given_qparams(QuantDtype::qint8, {0.1f}, {200}, -1), Contains("zero point 200 of channel 0 lies outside [-128, 127]"));
+}
+
+TEST_CASE("choose_qparams_per_tensor is torch._choose_qparams_per_tensor bit for bit", "[pytorch_api][fixtures]") {
+  for (const auto& c : fixtures()["choose_qparams"]) {
+    const DynamicQParams p = choose_qparams_per_tensor(c["x"].get<std::vector<float>>(), c["reduce_range"].get<bool>());
+    CHECK(p.scale == c["scale"].get<double>());
+    CHECK(p.zero_point == c["zero_point"].get<int32_t>());
+  }
+  CHECK_THROWS_WITH(choose_qparams_per_tensor(std::vector<float>{}, true), Contains("empty"));
+}
