@@ -105,6 +105,7 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_quantize", &Guard<&quantize_model_weights>::call)
       .function("_setForwardMode", &Guard<&Model::set_forward_mode>::call)
       .function("_setOutlierThreshold", &Guard<&Model::set_outlier_threshold>::call)
+      .function("_setInputQParams", &Guard<&Model::set_input_qparams>::call)
       .function("_report", &Guard<&report_model>::call)
       .function("_layerQParams", &Guard<&Model::layer_qparams>::call)
       .function("_layerWeight", &Guard<&Model::layer_weight>::call)

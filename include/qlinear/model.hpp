@@ -75,6 +75,9 @@ class Model {
   void set_forward_mode(const std::string& layer_name, ForwardMode mode);
   // Sets one quantized layer's llm-int8 outlier threshold (see QuantLinear).
   void set_outlier_threshold(const std::string& layer_name, float threshold);
+  // Sets one quantized layer's static-mode input scale and zero point (one quint8 per-tensor
+  // pair, e.g. the ones PyTorch's convert() computed); the layer can then run in static mode.
+  void set_input_qparams(const std::string& layer_name, QParams qparams);
 
   // Notes the model carries from its file's __metadata__ (architecture, preprocessing, licence)
   // to its quantized copies and the files they are saved as.

@@ -186,6 +186,14 @@ void Model::set_outlier_threshold(const std::string& layer_name, float threshold
   std::get<QuantLinear>(target->op).set_outlier_threshold(threshold);
 }
 
+void Model::set_input_qparams(const std::string& layer_name, QParams qparams) {
+  Layer* target = find(layer_name);
+  if (!target) throw Error("the model has no layer named '" + layer_name + "'");
+  if (!target->is_quantized())
+    throw Error("layer '" + layer_name + "' is fp32: only quantized layers have input qparams");
+  std::get<QuantLinear>(target->op).set_input_qparams(std::move(qparams));
+}
+
 void Model::set_metadata_entry(const std::string& key, const std::string& value) {
   if (key.empty()) throw Error("a metadata key must not be empty");
   if (value.empty()) metadata_.erase(key);

@@ -64,3 +64,21 @@ test('bad numbers name what is wrong', () => {
   assert.throws(() => chooseQParams([]), /the input is empty/);
   assert.throws(() => chooseQParams([1, NaN]), /NaN/);
 });
+
+test("setInputQParams takes PyTorch's static input scale and zero point: no calibration, PyTorch's outputs", () => {
+  const modes = JSON.parse(readFileSync(new URL('../fixtures/int8_modes.json', import.meta.url), 'utf8'));
+  for (const c of modes.static) {
+    const model = new Model([{ name: 'fc', inFeatures: c.in_features, outFeatures: c.out_features, weight: c.weight, bias: c.bias }]);
+    const int8 = model.quantize({ symmetric: true, perChannel: true }); // convert()'s default weights
+    assert.throws(() => int8.setForwardMode('fc', 'static'), /no calibrated input scale/);
+    int8.setInputQParams('fc', { scale: c.input_scale, zeroPoint: c.input_zero_point }).setForwardMode('fc', 'static');
+    const qp = int8.report().layers[0].inputQParams;
+    assert.deepEqual([qp.scale[0], qp.zeroPoint[0], qp.dtype], [Math.fround(c.input_scale), c.input_zero_point, 'quint8']);
+    const y = int8.forward(c.x, c.batch);
+    const bound = 1e-5 * Math.max(1, ...c.output.map(Math.abs));
+    y.forEach((v, i) => assert.ok(Math.abs(v - c.output[i]) <= bound, `output ${i}: ${v} vs PyTorch ${c.output[i]}`));
+    assert.throws(() => model.setInputQParams('fc', { scale: 0.1, zeroPoint: 0 }), /layer 'fc' is fp32/);
+    assert.throws(() => int8.setInputQParams('fc', { scale: 0.1, zeroPoint: 300 }), /zero point 300/);
+    for (const m of [model, int8]) m.dispose();
+  }
+});

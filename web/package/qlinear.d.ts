@@ -304,6 +304,8 @@ export declare class Model extends WasmObject {
   quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
   setForwardMode(layerName: string, mode: ForwardMode): this;
   setOutlierThreshold(layerName: string, threshold: number): this;
+  /** One quantized layer's static-mode input qparams (quint8 per tensor), e.g. PyTorch's. */
+  setInputQParams(layerName: string, qparams: { scale: number; zeroPoint: number }): this;
   /** Static W8A8, step 1: a copy of this model observing every layer's input. */
   prepare(options?: PrepareOptions): PreparedModel;
   /** The model as a safetensors file that loadModel() reads back exactly, with its metadata. */

@@ -177,6 +177,21 @@ export class Model extends WasmObject {
   }
 
   /**
+   * Sets one quantized layer's static-mode input scale and zero point (quint8, per tensor): the
+   * numbers PyTorch's convert() computed (`model[i].scale`, `model[i].zero_point` of a quantized
+   * Linear's input), so the layer runs as PyTorch's does. The layer may then use 'static' mode.
+   * @param {string} layerName
+   * @param {{ scale: number, zeroPoint: number }} qparams
+   */
+  setInputQParams(layerName, { scale, zeroPoint } = {}) {
+    const where = 'Model.setInputQParams()';
+    if (typeof scale !== 'number') throw new TypeError(`${where}: scale must be a number`);
+    const qparams = unwrap(wasmModule()._givenQParams('quint8', [scale], [integer(zeroPoint, 'zeroPoint', where)], -1));
+    unwrap(this.handle()._setInputQParams(String(layerName), qparams));
+    return this;
+  }
+
+  /**
    * Switches one quantized layer's forward mode ('static' only for layers made by convert(),
    * which have a calibrated input scale).
    */
