@@ -9,28 +9,17 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
+#include "safetensors_fixtures.hpp"
 #include "model_fixtures.hpp"
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;
+using fixtures::expected_outputs;
+using fixtures::floats;
 using fixtures::max_scaled_difference;
 using Catch::Contains;
 
-std::vector<uint8_t> read_fixture_file(const std::string& name);  // test_safetensors.cpp
-
 namespace {
-
-nlohmann::json expected_outputs() {
-  std::ifstream in(std::string(QLINEAR_FIXTURE_DIR) + "/safetensors/expected.json");
-  return nlohmann::json::parse(in);
-}
-
-std::vector<float> floats(const nlohmann::json& j) {
-  std::vector<float> out;
-  for (const auto& v : j) out.push_back(static_cast<float>(v.get<double>()));
-  return out;
-}
-
 
 Model load_bytes(std::vector<uint8_t> bytes, const LoadOptions& options = {}) {
   return load_model(SafetensorsFile::parse(std::move(bytes)), options);

@@ -12,26 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
+#include "safetensors_fixtures.hpp"
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;
+using fixtures::expected_outputs;
+using fixtures::floats;
 using fixtures::max_scaled_difference;
 using Catch::Contains;
 
-std::vector<uint8_t> read_fixture_file(const std::string& name);  // test_safetensors.cpp
-
 namespace {
-
-nlohmann::json expected_outputs() {
-  std::ifstream in(std::string(QLINEAR_FIXTURE_DIR) + "/safetensors/expected.json");
-  return nlohmann::json::parse(in);
-}
-
-std::vector<float> floats(const nlohmann::json& j) {
-  std::vector<float> out;
-  for (const auto& v : j) out.push_back(static_cast<float>(v.get<double>()));
-  return out;
-}
 
 // A linear layer's state_dict entries as header names and shapes.
 void linear(std::vector<TensorName>& t, const std::string& name, int64_t in, int64_t out) {
