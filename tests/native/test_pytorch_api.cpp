@@ -46,7 +46,8 @@ TEST_CASE("given qparams quantize as torch.quantize_per_tensor / quantize_per_ch
 }
 
 TEST_CASE("choose_qparams_per_tensor is torch._choose_qparams_per_tensor bit for bit", "[pytorch_api][fixtures]") {
-  for (const auto& c : fixtures()["choose_qparams"]) {
+  const nlohmann::json f = fixtures();  // held: a range-for over fixtures()[...] would outlive the temporary
+  for (const auto& c : f["choose_qparams"]) {
     const DynamicQParams p = choose_qparams_per_tensor(c["x"].get<std::vector<float>>(), c["reduce_range"].get<bool>());
     CHECK(p.scale == c["scale"].get<double>());
     CHECK(p.zero_point == c["zero_point"].get<int32_t>());
