@@ -3,6 +3,8 @@
 import { loadTestSet } from './fashion-mnist.js';
 import { drawHistogram, drawProbabilities, drawImage } from './charts.js';
 import { workerClient } from './worker-client.js';
+import { cell, tensorRows, metadataRows, timingRows } from './tables.js';
+import { showPreprocessing, preprocessingFromFields, preprocessingText } from './preprocessing.js';
 
 const $ = (selector) => document.querySelector(selector);
 const SAMPLE_URL = new URL('./models/fashion_mnist_mlp.safetensors', import.meta.url);
@@ -20,14 +22,7 @@ function text(selector, value) {
   $(selector).textContent = value;
 }
 const bytesText = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} kB`);
-const shapeText = (dims) => `[${dims.join(', ')}]`;
 const sqnrText = (m) => (m ? (Number.isFinite(m.sqnrDb) ? `${m.sqnrDb.toFixed(1)} dB` : 'exact') : '—');
-
-function cell(value) {
-  const td = document.createElement('td');
-  td.textContent = value;
-  return td;
-}
 
 function setError(message) {
   $('#load-error').textContent = message ?? '';
@@ -87,8 +82,12 @@ async function showLoaded(name, { inspect, report, layout, metadata, normalizati
   state.layers = report.layers;
   state.excluded = new Set();
   state.quantized = false;
-  renderTensorTable(inspect.tensors);
-  renderMetadata(metadata);
+  $('#tensor-table tbody').replaceChildren(...tensorRows(inspect.tensors));
+  show('#tensor-table');
+  const keys = Object.keys(metadata).length;
+  show('#metadata-details', keys > 0);
+  text('#metadata-count', `${keys} ${keys === 1 ? 'key' : 'keys'}`);
+  $('#metadata-table tbody').replaceChildren(...metadataRows(metadata));
   renderChips();
   text('#progress-label', ''); // the last model's "done: quantized in …" is not this one's
   const dims = [report.layers[0].inFeatures, ...report.layers.map((l) => l.outFeatures)].join(' → ');
@@ -106,46 +105,7 @@ async function showLoaded(name, { inspect, report, layout, metadata, normalizati
   state.noAccuracyReason = fits
     ? (state.testSet ? null : 'the Fashion-MNIST test images could not be loaded')
     : `the bundled test set is Fashion-MNIST (784 pixels in, 10 classes out); this model takes ${report.layers[0].inFeatures} inputs and gives ${report.layers.at(-1).outFeatures} outputs`;
-  showNormalization(normalization, normalizationError);
-}
-
-// The preprocessing the file records, editable; what the page will use is what the fields say.
-function showNormalization(recorded, error) {
-  show('#preprocessing');
-  // float32 values, shown as the decimals they were written as (0.286, not 0.28600001335144043)
-  const list = (v) => v.map((x) => Number(x.toPrecision(7))).join(', ');
-  $('#norm-mean').value = recorded ? list(recorded.mean) : '';
-  $('#norm-std').value = recorded ? list(recorded.std) : '';
-  text('#norm-source', error ? `The file's preprocessing could not be read: ${error}` : recorded
-    ? `From the file's __metadata__ '${recorded.key}'.`
-    : "The file's __metadata__ records no preprocessing: enter the mean and std the model was trained with, if any.");
-}
-
-// { mean, std } from the fields, null when both are blank; throws on anything else.
-function normalizationFromFields() {
-  const numbers = (selector) => $(selector).value.split(/[\s,]+/).filter(Boolean).map(Number);
-  const mean = numbers('#norm-mean'), std = numbers('#norm-std');
-  if (mean.length === 0 && std.length === 0) return null;
-  if (mean.length === 0 || mean.length !== std.length || [...mean, ...std].some((v) => !Number.isFinite(v)) || std.some((v) => v <= 0))
-    throw new Error(`the input preprocessing needs as many means as stds, numbers with every std > 0; got mean '${$('#norm-mean').value}', std '${$('#norm-std').value}'`);
-  return { mean, std };
-}
-
-function preprocessingText(n) {
-  if (!n) return 'inputs: pixel / 255, no normalization';
-  const list = (v) => (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`);
-  return `inputs: (pixel / 255 − ${list(n.mean)}) / ${list(n.std)}`;
-}
-
-function renderMetadata(metadata) {
-  const entries = Object.entries(metadata);
-  show('#metadata-details', entries.length > 0);
-  text('#metadata-count', `${entries.length} ${entries.length === 1 ? 'key' : 'keys'}`);
-  $('#metadata-table tbody').replaceChildren(...entries.map(([k, v]) => {
-    const tr = document.createElement('tr');
-    tr.append(cell(k), cell(v));
-    return tr;
-  }));
+  showPreprocessing(normalization, normalizationError);
 }
 
 async function loadTestImages() {
@@ -159,15 +119,6 @@ async function loadTestImages() {
   } catch (e) {
     text('#status', `The Fashion-MNIST test images are not available (${e.message}); accuracy will not be shown.`);
   }
-}
-
-function renderTensorTable(tensors) {
-  $('#tensor-table tbody').replaceChildren(...tensors.map((t) => {
-    const tr = document.createElement('tr');
-    tr.append(cell(t.name), cell(t.dtype), cell(shapeText(t.shape)), cell(t.bytes.toLocaleString('en')), cell(t.quantization ?? ''));
-    return tr;
-  }));
-  show('#tensor-table');
 }
 
 function renderChips() {
@@ -214,7 +165,7 @@ async function quantize() {
   const calibration = mode === 'static' ? { observer: $('#observer').value } : null;
   let normalization;
   try {
-    normalization = normalizationFromFields();
+    normalization = preprocessingFromFields();
   } catch (e) {
     setError(`Cannot quantize: ${e.message}.`);
     return;
@@ -243,7 +194,8 @@ async function quantize() {
       text('#no-accuracy', `Not shown: ${state.noAccuracyReason}.`);
       show('#image-viewer', false);
     }
-    renderTimings(await call('timings', {}, { onProgress: progress }));
+    $('#timing-table tbody').replaceChildren(...timingRows(await call('timings', {}, { onProgress: progress })));
+    show('#timing');
     text('#progress-label', `done: quantized in ${result.quantizeMs.toFixed(0)} ms`);
     show('#progress', false);
     document.body.dataset.quantized = 'true';
@@ -303,19 +255,6 @@ function renderAccuracy({ fp32, int8, images }) {
   text('#accuracy-summary', `fp32 ${pct(fp32.accuracy)} · int8 ${pct(int8.accuracy)}`);
   $('#accuracy-summary').dataset.fp32 = String(fp32.accuracy);
   $('#accuracy-summary').dataset.int8 = String(int8.accuracy);
-}
-
-function renderTimings(rows) {
-  const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
-  $('#timing-table tbody').replaceChildren(...rows.map((r) => {
-    const tr = document.createElement('tr');
-    tr.dataset.model = r.name;
-    tr.classList.toggle('selected', Boolean(r.current));
-    if (r.unavailable) tr.append(cell(r.name), Object.assign(cell(r.unavailable), { colSpan: 2, className: 'unavailable' }));
-    else tr.append(cell(r.name + (r.current ? ' (as quantized)' : '')), cell(us(r.msBatched)), cell(us(r.msSingle)));
-    return tr;
-  }));
-  show('#timing');
 }
 
 async function showImage(index) {
