@@ -212,8 +212,16 @@ ModelLayout describe_layout(const SafetensorsFile& file, const LoadOptions& opti
     const Json layers = Json::parse(described->second, nullptr, /*allow_exceptions=*/false);
     if (layers.is_array())
       for (const Json& l : layers)
-        if (l.is_object() && l.contains("name") && l["name"].is_string())
-          layout.spec.layers.push_back({l["name"].get<std::string>(), Activation::identity, std::nullopt, std::nullopt});
+        if (l.is_object() && l.contains("name") && l["name"].is_string()) {
+          Activation activation = Activation::identity;  // load_model reports a malformed one
+          if (l.contains("activation") && l["activation"].is_string()) {
+            try {
+              activation = parse_activation(l["activation"].get<std::string>());
+            } catch (const Error&) {
+            }
+          }
+          layout.spec.layers.push_back({l["name"].get<std::string>(), activation, std::nullopt, std::nullopt});
+        }
     return layout;
   }
   if (options.spec) {

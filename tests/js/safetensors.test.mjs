@@ -157,3 +157,11 @@ test('malformed files throw a QlinearError naming the problem, and the module ke
   assert.ok(maxScaledDifference(model.forward(x, 5), expected.files['sequential_f32.safetensors'].output) <= 1e-5);
   model.dispose();
 });
+
+test("a file qlinear saved reports its own layer list as the layout, activations included", () => {
+  const model = loadModel(read('sequential_f32.safetensors'), { activation: 'tanh' });
+  const again = loadModel(model.save());
+  assert.equal(again.layout.kind, 'qlinear');
+  assert.deepEqual(again.layout.spec.layers.map((l) => [l.name, l.activation]), [['0', 'tanh'], ['2', 'tanh'], ['4', 'identity']]);
+  for (const m of [model, again]) m.dispose();
+});
