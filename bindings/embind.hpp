@@ -54,9 +54,14 @@ val to_js(const T& v) {
 }
 template <typename T>
 val to_js(const std::optional<T>& v) { return v ? val(*v) : val::null(); }
-inline val to_js(const QuantizedTensor& t) {  // the integers: Int8Array for qint8, Uint8Array for quint8
-  if (t.qparams.dtype == QuantDtype::quint8) return to_js(t.storage);
-  return to_js(std::vector<int8_t>(t.storage.begin(), t.storage.end()));
+// PyTorch's int_repr() with its qparams: { values: Int8Array (qint8) or Uint8Array (quint8), shape, qparams }.
+inline val to_js(const QuantizedTensor& t) {
+  val out = val::object();
+  if (t.qparams.dtype == QuantDtype::quint8) out.set("values", to_js(t.storage));
+  else out.set("values", to_js(std::vector<int8_t>(t.storage.begin(), t.storage.end())));
+  out.set("shape", to_js(t.shape));
+  out.set("qparams", t.qparams);
+  return out;
 }
 inline val to_js(const std::map<std::string, std::string>& m) {
   val out = val::object();
@@ -161,20 +166,49 @@ val guarded_result(Call&& call) {
     else return val(call());
   });
 }
+// Arguments that may be large (arrays, spans) arrive as JS values and are copied into the heap
+// inside the guard, so that running out of memory while copying them in is a reported error.
+template <typename A>
+struct Arg {
+  using Wire = A;
+  static A in(A a) { return static_cast<A>(a); }
+};
+template <typename T>
+struct Arg<Span<const T>> {
+  using Wire = val;
+  static std::vector<T> in(const val& v) { return vec<T>(v); }
+};
+template <typename T>
+struct Arg<std::vector<T>> {
+  using Wire = val;
+  static std::vector<T> in(const val& v) { return from_js<std::vector<T>>(v); }
+};
+template <typename T>
+struct Arg<const std::vector<T>&> : Arg<std::vector<T>> {};
+
 template <auto Fn>
 struct Guard;
 template <typename R, typename... A, R (*Fn)(A...)>
 struct Guard<Fn> {
-  static val call(A... a) { return guarded_result<R>([&]() -> R { return Fn(a...); }); }
+  static val call(typename Arg<A>::Wire... a) { return guarded_result<R>([&]() -> R { return Fn(Arg<A>::in(a)...); }); }
 };
 template <typename C, typename R, typename... A, R (C::*Fn)(A...)>
 struct Guard<Fn> {
-  static val call(C& self, A... a) { return guarded_result<R>([&]() -> R { return (self.*Fn)(a...); }); }
+  static val call(C& self, typename Arg<A>::Wire... a) {
+    return guarded_result<R>([&]() -> R { return (self.*Fn)(Arg<A>::in(a)...); });
+  }
 };
 template <typename C, typename R, typename... A, R (C::*Fn)(A...) const>
 struct Guard<Fn> {
-  static val call(const C& self, A... a) { return guarded_result<R>([&]() -> R { return (self.*Fn)(a...); }); }
+  static val call(const C& self, typename Arg<A>::Wire... a) {
+    return guarded_result<R>([&]() -> R { return (self.*Fn)(Arg<A>::in(a)...); });
+  }
 };
+// A constructor that may throw, bound as a function: function("_makeT", &Guard<&construct<T, A...>>::call).
+template <typename T, typename... A>
+T construct(A... a) {
+  return T(std::move(a)...);
+}
 
 // A forward through the heap buffer (web/package/lib/heap.js): addresses and lengths in, 0 or an
 // error status out.

@@ -9,44 +9,14 @@ using emscripten::function;
 
 namespace {
 
-val make_linear(int in_features, int out_features, val weight, val bias) {
-  return guarded([&] { return val(Linear(in_features, out_features, vec<float>(weight), vec<float>(bias))); });
-}
 template <typename Layer>
-val add_layer(Model& self, std::string name, const Layer& layer, Activation activation) {
-  return guarded([&] { return self.add(std::move(name), layer, activation), val::undefined(); });
-}
-val compare(const Model& reference, const Model& candidate, val x, int batch) {
-  return guarded([&] { return val(compare_outputs(reference, candidate, vec<float>(x), batch)); });
+void add_layer(Model& self, std::string name, const Layer& layer, Activation activation) {
+  self.add(std::move(name), layer, activation);
 }
 // An empty model has no features yet: 0 rather than an error.
 std::size_t model_in(const Model& self) { return self.layers().empty() ? 0 : self.in_features(); }
 std::size_t model_out(const Model& self) { return self.layers().empty() ? 0 : self.out_features(); }
 std::size_t layer_count(const Model& self) { return self.layers().size(); }
-// int_repr(): the integers with their shape and qparams, or null for an fp32 layer.
-val int_repr(const std::optional<QuantizedTensor>& t) {
-  if (!t) return val::null();
-  val out = val::object();
-  out.set("values", *t);
-  out.set("shape", t->shape);
-  out.set("qparams", t->qparams);
-  return out;
-}
-val model_int_repr(const Model& self, std::string name) {
-  return guarded([&] { return int_repr(self.layer_int_repr(name)); });
-}
-val layer_int_repr(const QuantLinear& self) {
-  return guarded([&] { return int_repr(self.weight()); });
-}
-std::optional<InputNormalization> input_normalization(const Model& self) { return find_input_normalization(self.metadata()); }
-void set_input_normalization(Model& self, const InputNormalization& n) {
-  check_input_normalization(n);
-  const std::size_t k = n.mean.size(), features = self.layers().empty() ? 0 : self.in_features();
-  if (features != 0 && k != 1 && features % k != 0)
-    throw Error("an input normalization of " + std::to_string(k) + " values does not divide the model's " + std::to_string(features) +
-                " input features");
-  self.set_metadata_entry(kInputNormalizationKey, to_json(n));
-}
 
 template <typename Layer>
 emscripten::class_<Layer> bind_layer(const char* name) {
@@ -80,7 +50,7 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
   bind_value<O>("ObserverSummary", "name", &O::layer, "observed", &O::observed, "min", &O::min_val, "max", &O::max_val,
                 "qparams", &O::qparams);
 
-  function("_makeLinear", &make_linear);
+  function("_makeLinear", &Guard<&construct<Linear, std::ptrdiff_t, std::ptrdiff_t, std::vector<float>, std::vector<float>>>::call);
   bind_layer<Linear>("Linear");
   function("_quantLinearFromLinear", &Guard<&QuantLinear::from_linear>::call);
   bind_layer<QuantLinear>("QuantLinear")
@@ -92,13 +62,12 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_outlierThreshold", &QuantLinear::outlier_threshold)
       .function("_setOutlierThreshold", &Guard<&QuantLinear::set_outlier_threshold>::call)
       .function("_lastOutlierColumns", &QuantLinear::last_outlier_columns)
-      .function("_inputQParams", &QuantLinear::input_qparams)
-      .function("_intRepr", &layer_int_repr);
+      .function("_inputQParams", &QuantLinear::input_qparams);
 
   emscripten::class_<Model>("Model")
       .constructor<>()
-      .function("_addLinear", &add_layer<Linear>)
-      .function("_addQuantLinear", &add_layer<QuantLinear>)
+      .function("_addLinear", &Guard<&add_layer<Linear>>::call)
+      .function("_addQuantLinear", &Guard<&add_layer<QuantLinear>>::call)
       .function("_forwardInto", &forward_into<const Model>)
       .function("_forwardEachLayerInto", &forward_into<const Model, &Model::forward_each_layer_into>)
       .function("_forwardBytes", &Model::forward_bytes)
@@ -109,15 +78,15 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_report", &Guard<&report_model>::call)
       .function("_layerQParams", &Guard<&Model::layer_qparams>::call)
       .function("_layerWeight", &Guard<&Model::layer_weight>::call)
-      .function("_layerIntRepr", &model_int_repr)
+      .function("_layerIntRepr", &Guard<&Model::layer_int_repr>::call)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &layer_count)
       .function("_layerOutFeatures", &Model::layer_out_features)
       .function("_metadata", &Model::metadata)
       .function("_setMetadataEntry", &Guard<&Model::set_metadata_entry>::call)
-      .function("_inputNormalization", &Guard<&input_normalization>::call)
-      .function("_setInputNormalization", &Guard<&set_input_normalization>::call)
+      .function("_inputNormalization", &Guard<&Model::input_normalization>::call)
+      .function("_setInputNormalization", &Guard<&Model::set_input_normalization>::call)
       .function("_prepare", &Guard<&prepare>::call);
   emscripten::class_<PreparedModel>("PreparedModel")
       .function("_forwardInto", &forward_into<PreparedModel>)
@@ -125,5 +94,5 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_convert", &Guard<&convert>::call)
       .function("_observers", &Guard<&PreparedModel::observer_summaries>::call)
       .function("_calibrationRows", &PreparedModel::calibration_rows);
-  function("_compareOutputs", &compare);
+  function("_compareOutputs", &Guard<&compare_outputs>::call);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qlinear/activation.hpp"
+#include "qlinear/input_normalization.hpp"
 #include "qlinear/linear.hpp"
 #include "qlinear/metrics.hpp"
 #include "qlinear/quant_linear.hpp"
@@ -85,6 +86,11 @@ class Model {
   void set_metadata(std::map<std::string, std::string> metadata) { metadata_ = std::move(metadata); }
   // Sets one key; an empty value removes it.
   void set_metadata_entry(const std::string& key, const std::string& value);
+  // The preprocessing its metadata records (find_input_normalization), or none.
+  std::optional<InputNormalization> input_normalization() const;
+  // Records `n` under kInputNormalizationKey. Throws unless it is usable and its length is 1 or
+  // divides the input features.
+  void set_input_normalization(const InputNormalization& n);
 
  private:
   Layer* find(const std::string& name);

@@ -232,4 +232,15 @@ Model quantize_model_weights(const Model& model, const QuantLinearOptions& optio
   return out;
 }
 
+std::optional<InputNormalization> Model::input_normalization() const { return find_input_normalization(metadata_); }
+
+void Model::set_input_normalization(const InputNormalization& n) {
+  check_input_normalization(n);
+  const std::size_t k = n.mean.size(), features = layers_.empty() ? 0 : in_features();
+  if (features != 0 && k != 1 && features % k != 0)
+    throw Error("an input normalization of " + std::to_string(k) + " values does not divide the model's " + std::to_string(features) +
+                " input features");
+  set_metadata_entry(kInputNormalizationKey, to_json(n));
+}
+
 }  // namespace qlinear

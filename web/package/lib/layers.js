@@ -67,10 +67,10 @@ export class QuantLinear extends WasmObject {
   get inFeatures() { return this.handle()._inFeatures(); }
   get outFeatures() { return this.handle()._outFeatures(); }
   /** The integers (Int8Array for qint8, Uint8Array for quint8), row-major [out, in]. */
-  get weight() { return unwrap(this.handle()._weight()); }
+  get weight() { return unwrap(this.handle()._weight()).values; }
   get qparams() { return unwrap(this.handle()._qparams()); }
   /** PyTorch's int_repr() with its qparams: { values (Int8Array / Uint8Array), shape, qparams }. */
-  intRepr() { return unwrap(this.handle()._intRepr()); }
+  intRepr() { return unwrap(this.handle()._weight()); }
   get bias() { const b = unwrap(this.handle()._bias()); return b.length ? b : null; }
   /** Bytes held in wasm: integers, scales, zero points and bias. */
   get bytes() { return this.handle()._bytes(); }

@@ -37,7 +37,8 @@ export function getAsymmetricQParams(values, options = {}) {
 function getQParams(values, options, symmetric, where) {
   const x = toFloat32Array(values, 'values');
   const opts = readOptions('QParamsOptions', options, where, { extraKeys: ['shape'] });
-  return unwrap(wasmModule()._getQParams(x, toShape(options.shape, x.length, where), symmetric, opts));
+  const get = symmetric ? wasmModule()._getSymmetricQParams : wasmModule()._getAsymmetricQParams;
+  return unwrap(get(x, toShape(options.shape, x.length, where), opts));
 }
 
 /** Integer values (Int8Array for qint8, Uint8Array for quint8), as torch.quantize_per_tensor/channel. */
@@ -45,7 +46,7 @@ export function quantizeTensor(values, qparams, options = {}) {
   const where = 'quantizeTensor()';
   const x = toFloat32Array(values, 'values');
   const shape = toShape(shapeOption(options, where), x.length, where);
-  return unwrap(wasmModule()._quantize(x, shape, checkQParams(qparams, where)));
+  return unwrap(wasmModule()._quantize(x, checkQParams(qparams, where), shape)).values;
 }
 
 /**
@@ -104,7 +105,7 @@ export function dequantizeTensor(qvalues, qparams, options = {}) {
   const where = 'dequantizeTensor()';
   const q = toInt32Array(qvalues, 'quantized values', where);
   const shape = toShape(shapeOption(options, where), q.length, where);
-  return unwrap(wasmModule()._dequantize(q, shape, checkQParams(qparams, where)));
+  return unwrap(wasmModule()._dequantize(q, checkQParams(qparams, where), shape));
 }
 
 /** quantize then dequantize in one step, clamped to [qmin, qmax] as torch.fake_quantize_per_*_affine. */
@@ -112,7 +113,7 @@ export function fakeQuantize(values, qparams, options = {}) {
   const where = 'fakeQuantize()';
   const x = toFloat32Array(values, 'values');
   const shape = toShape(shapeOption(options, where), x.length, where);
-  return unwrap(wasmModule()._fakeQuantize(x, shape, checkQParams(qparams, where)));
+  return unwrap(wasmModule()._fakeQuantize(x, checkQParams(qparams, where), shape));
 }
 
 /** Max abs error, MSE, SQNR (dB) and cosine similarity of an approximation against its reference. */
