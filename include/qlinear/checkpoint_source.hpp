@@ -65,6 +65,8 @@ class CheckpointSource {
   // The whole tensor as float32 (F32, F16, BF16, F64, I32, I8, U8). Throws, naming it, for
   // other dtypes, or when it is larger than this build can hold (size_t).
   std::vector<float> read_float32(const CheckpointTensor& t) const;
+  // The same into `out`, which holds exactly its element count.
+  void read_float32(const CheckpointTensor& t, Span<float> out) const;
 
  private:
   void add_file(CheckpointFile file, const std::vector<std::string>* expected_names);

@@ -109,10 +109,4 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
 // The modules the plan kept in their precision are listed as not to be converted (with lm_head).
 std::string quantization_config(CheckpointFormat format, const CheckpointPlan& plan);
 
-// float → IEEE half, round to nearest even (as PyTorch's .half()).
-uint16_t float_to_half(float value);
-// half_to_float(float_to_half(value)), the float16 value nearest `value`, without the round trip
-// for normal float16 values (the weights bitsandbytes quantizes).
-float round_to_half(float value);
-
 }  // namespace qlinear

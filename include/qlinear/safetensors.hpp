@@ -64,9 +64,6 @@ uint64_t safetensors_header_length(Span<const uint8_t> first_bytes, uint64_t fil
 // SafetensorsFile::parse lists: no tensor byte needs to be in memory.
 SafetensorsHeader parse_safetensors_header(Span<const uint8_t> json, uint64_t data_size);
 
-// IEEE half → float, exactly (every half value is a float value).
-float half_to_float(uint16_t h);
-
 // `bytes` of `dtype` as float32 into `out` (one value per element; F16 and BF16 widened exactly,
 // F64 and I32 rounded to nearest). Throws, naming the tensor, for a dtype qlinear does not convert.
 void convert_to_float32(const std::string& name, SafetensorsDtype dtype, Span<const uint8_t> bytes, Span<float> out);

@@ -129,9 +129,16 @@ std::vector<float> CheckpointSource::read_float32(const CheckpointTensor& t) con
   if (t.bytes > std::numeric_limits<std::size_t>::max() / 4)
     throw Error("tensor '" + t.name + "' is " + std::to_string(t.bytes) + " bytes: too large for this build to hold");
   std::vector<float> out(static_cast<std::size_t>(t.element_count()));
+  read_float32(t, out);
+  return out;
+}
+
+void CheckpointSource::read_float32(const CheckpointTensor& t, Span<float> out) const {
+  if (out.size() != t.element_count())
+    throw Error("tensor '" + t.name + "' has " + std::to_string(t.element_count()) + " values, not " + std::to_string(out.size()));
   if (t.dtype == SafetensorsDtype::F32) {  // straight into place: one float32 copy at the peak
     read(t, 0, {reinterpret_cast<uint8_t*>(out.data()), out.size() * 4});
-    return out;
+    return;
   }
   // Other dtypes a chunk at a time, so the peak is the float32 copy and one chunk.
   const std::size_t size = element_size(t.dtype);
@@ -143,7 +150,6 @@ std::vector<float> CheckpointSource::read_float32(const CheckpointTensor& t) con
     read(t, at * static_cast<uint64_t>(size), raw);
     convert_to_float32(t.name, t.dtype, raw, {out.data() + at, n});
   }
-  return out;
 }
 
 }  // namespace qlinear

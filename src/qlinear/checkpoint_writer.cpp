@@ -10,6 +10,9 @@
 
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
+#include "qlinear/float16.hpp"
+#include "qlinear/kernels/elementwise.hpp"
+#include "qlinear/kernels/int8_rows.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/quantize.hpp"
 
@@ -32,7 +35,7 @@ struct QuantizedWeight {
 // time would read one float per 4-KiB-or-more stride, a cache miss each.
 class WeightRows {
  public:
-  WeightRows(const std::vector<float>& w, const TensorPlan& plan) : w_(w), plan_(plan) {}
+  WeightRows(Span<const float> w, const TensorPlan& plan) : w_(w), plan_(plan) {}
   // Row j (of [out, in]); valid until the next call.
   const float* row(std::size_t j) {
     const std::size_t in = plan_.in_features, out = plan_.out_features;
@@ -53,13 +56,13 @@ class WeightRows {
 
  private:
   static constexpr std::size_t kBlock = 16;
-  const std::vector<float>& w_;
+  Span<const float> w_;
   const TensorPlan& plan_;
   std::vector<float> block_;
   std::size_t block_first_ = 0;
 };
 
-void require_finite_weight(const TensorPlan& p, const std::vector<float>& w) {
+void require_finite_weight(const TensorPlan& p, Span<const float> w) {
   if (!all_finite(w)) require_finite(w, ("weight '" + p.name + "'").c_str());
 }
 
@@ -73,53 +76,51 @@ QuantizedWeight quantize_bitsandbytes(WeightRows& w) {
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
-  std::vector<float> row(in), back(in), ref(in);
+  std::vector<float> row(in), back(in);
   ErrorAccumulator error;
   for (std::size_t j = 0; j < out; ++j) {
-    float absmax = 0.0f;
     const float* source = w.row(j);
-    for (std::size_t k = 0; k < in; ++k) {
-      ref[k] = source[k];
-      row[k] = round_to_half(ref[k]);
-      if (!std::isfinite(row[k]))
-        throw Error("weight '" + w.plan().name + "': " + std::to_string(ref[k]) + " (row " + std::to_string(j) +
-                    ") does not fit float16, which bitsandbytes quantizes from");
-      absmax = std::max(absmax, std::fabs(row[k]));
+    if (!round_to_half(source, in, row.data())) {
+      const std::size_t k = static_cast<std::size_t>(std::find_if(row.begin(), row.end(), [](float v) { return !std::isfinite(v); }) - row.begin());
+      throw Error("weight '" + w.plan().name + "': " + std::to_string(source[k]) + " (row " + std::to_string(j) +
+                  ") does not fit float16, which bitsandbytes quantizes from");
     }
-    const float scale = (1.0f / absmax) * 127.0f;
-    for (std::size_t k = 0; k < in; ++k) {
-      const float v = absmax == 0.0f ? 0.0f : std::nearbyint(row[k] * scale);
-      q.values[j * in + k] = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, v)));
-      back[k] = static_cast<float>(q.values[j * in + k]) * absmax * (1.0f / 127.0f);
+    const kernels::MinMax m = kernels::minmax(row.data(), in);
+    const float absmax = std::max(-m.min, m.max);
+    int8_t* values = q.values.data() + j * in;
+    if (absmax == 0.0f) {
+      std::fill_n(values, in, int8_t{0});
+      std::fill(back.begin(), back.end(), 0.0f);
+    } else {
+      kernels::quantize(row.data(), in, (1.0f / absmax) * 127.0f, 0, -127, 127, reinterpret_cast<uint8_t*>(values));
+      kernels::dequantize_int8(values, in, absmax, 1.0f / 127.0f, back.data());
     }
     q.scale[j] = absmax;
-    error.add(ref, back);
+    error.add({source, in}, back);
   }
   q.report.error = error.result();
   return q;
 }
 
 // compressed-tensors' symmetric int8 channel strategy: scale = max(absmax / 127.5, eps),
-// q = round(clamp(w / scale, -128, 127)), in float32.
+// q = round(clamp(w / scale, -128, 127)), in float32 (a division: w · (1 / scale) differs in the
+// last bit for some w).
 QuantizedWeight quantize_compressed_tensors(WeightRows& w) {
   const std::size_t out = w.plan().out_features, in = w.plan().in_features;
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
-  std::vector<float> ref(in), back(in);
+  std::vector<float> back(in);
   ErrorAccumulator error;
   for (std::size_t j = 0; j < out; ++j) {
-    float absmax = 0.0f;
     const float* source = w.row(j);
-    for (std::size_t k = 0; k < in; ++k) absmax = std::max(absmax, std::fabs(ref[k] = source[k]));
-    const float scale = std::max(absmax / 127.5f, FLT_EPSILON);
-    for (std::size_t k = 0; k < in; ++k) {
-      const float v = std::nearbyint(std::min(127.0f, std::max(-128.0f, ref[k] / scale)));
-      q.values[j * in + k] = static_cast<int8_t>(v);
-      back[k] = v * scale;
-    }
+    const kernels::MinMax m = kernels::minmax(source, in);
+    const float scale = std::max(std::max(-m.min, m.max) / 127.5f, FLT_EPSILON);
+    int8_t* values = q.values.data() + j * in;
+    kernels::quantize_divided_int8(source, in, scale, -128.0f, 127.0f, values);
+    kernels::dequantize_int8(values, in, scale, 1.0f, back.data());
     q.scale[j] = scale;
-    error.add(ref, back);
+    error.add({source, in}, back);
   }
   q.report.error = error.result();
   return q;
@@ -148,38 +149,6 @@ bool is_float(SafetensorsDtype d) {
 }
 
 }  // namespace
-
-float round_to_half(float value) {
-  uint32_t u;
-  std::memcpy(&u, &value, 4);
-  if ((u & 0x7FFFFFFFu) - 0x38800000u < 0x477FF000u - 0x38800000u) {
-    // A normal float16, [2^-14, 65520): keep 10 mantissa bits, to nearest, ties to even, by adding
-    // just under half of the dropped part's weight (plus the kept last bit) and clearing it.
-    u = (u + 0xFFFu + ((u >> 13) & 1u)) & ~0x1FFFu;
-    float rounded;
-    std::memcpy(&rounded, &u, 4);
-    return rounded;
-  }
-  return half_to_float(float_to_half(value));  // zero, subnormals, overflow, infinity, NaN
-}
-
-uint16_t float_to_half(float value) {
-  uint32_t x;
-  std::memcpy(&x, &value, 4);
-  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
-  const uint32_t abs = x & 0x7FFFFFFFu;
-  if (abs >= 0x7F800000u) return sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u | ((abs >> 13) & 0x3FFu) : 0u);
-  if (abs >= 0x477FF000u) return sign | 0x7C00u;  // 65520 and up round to infinity
-  if (abs < 0x38800000u) {                         // below 2^-14: a half subnormal, in units of 2^-24
-    float v;
-    std::memcpy(&v, &abs, 4);
-    return sign | static_cast<uint16_t>(std::nearbyint(v * 16777216.0f));  // exact scaling, then to nearest even
-  }
-  uint32_t h = ((abs >> 23) - 112) << 10 | ((abs >> 13) & 0x3FFu);
-  const uint32_t rest = abs & 0x1FFFu;
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // a carry into the exponent is right too
-  return sign | static_cast<uint16_t>(h);
-}
 
 std::vector<OutputTensor> output_tensors(const CheckpointSource& source, const CheckpointPlan& plan,
                                          const CheckpointWriteOptions& options) {
@@ -241,6 +210,7 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
   while_doing("writing the output's header", [&] { write(header); });
   CheckpointProgress done{0, header.size(), total, std::nullopt};
   std::vector<uint8_t> chunk;
+  std::vector<float> weights;
   for (std::size_t o = 0; o < outputs.size();) {
     const std::size_t i = outputs[o].source;
     const CheckpointTensor& t = source.tensors()[i];
@@ -257,25 +227,26 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
         const std::size_t size = element_size(t.dtype);
         const uint64_t step = kChunkBytes / 8 * size;
         std::vector<float> values;
+        std::vector<uint16_t> halves;
         for (uint64_t at = 0; at < t.bytes; at += step) {
           chunk.resize(static_cast<std::size_t>(std::min<uint64_t>(step, t.bytes - at)));
           source.read(t, at, chunk);
           if (to_half) {
             values.resize(chunk.size() / size);
             convert_to_float32(t.name, t.dtype, chunk, values);
-            std::vector<uint8_t> halves(values.size() * 2);
-            for (std::size_t k = 0; k < values.size(); ++k) {
-              const uint16_t h = float_to_half(values[k]);
-              std::memcpy(&halves[2 * k], &h, 2);
-            }
-            write(halves);
+            halves.resize(values.size());
+            float_to_half(values.data(), values.size(), halves.data());
+            write({reinterpret_cast<const uint8_t*>(halves.data()), 2 * halves.size()});
           } else {
             write(chunk);
           }
         }
         done.bytes_written += outputs[o++].bytes;
       } else {
-        const std::vector<float> w = source.read_float32(t);
+        // One buffer for every weight, grown to the largest (zeroed only when it grows).
+        if (weights.size() < t.element_count()) weights.resize(static_cast<std::size_t>(t.element_count()));
+        const Span<const float> w(weights.data(), static_cast<std::size_t>(t.element_count()));
+        source.read_float32(t, {weights.data(), w.size()});
         require_finite_weight(p, w);
         WeightRows rows(w, p);
         QuantizedWeight q = options.format == CheckpointFormat::bitsandbytes       ? quantize_bitsandbytes(rows)

@@ -246,6 +246,42 @@ TEST_CASE("float_to_half rounds to nearest even and reads back every half exactl
   for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 4099) REQUIRE(same(static_cast<uint32_t>(bits)));
 }
 
+TEST_CASE("the array float16 conversions equal the one-value ones, block by block", "[checkpoint]") {
+  // Bit patterns at and around the tie of every exponent, sign and leading mantissa bits, a stride
+  // through all 2^32, then runs of plain values (the fast path) with one special value (zero,
+  // subnormal, overflow, infinity, NaN) dropped in at each position of a 256-value block.
+  std::vector<uint32_t> bits;
+  for (uint32_t top = 0; top < (1u << 19); top += 7)
+    for (uint32_t low : {0x0000u, 0x0FFFu, 0x1000u, 0x1001u}) bits.push_back(top << 13 | low);
+  for (uint64_t b = 0; b < (uint64_t{1} << 32); b += 65537) bits.push_back(static_cast<uint32_t>(b));
+  for (uint32_t special : {0x00000000u, 0x80000000u, 0x33800000u, 0x477FF000u, 0x7F800000u, 0x7FC00000u})
+    for (std::size_t at : {0u, 1u, 255u, 256u, 300u}) {
+      for (std::size_t i = 0; i < 301; ++i) bits.push_back(i == at ? special : 0x3F800000u + static_cast<uint32_t>(i) * 4097u);
+    }
+  std::vector<float> x(bits.size());
+  std::memcpy(x.data(), bits.data(), 4 * bits.size());
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{17}, std::size_t{256}, std::size_t{257}, x.size()}) {
+    std::vector<uint16_t> h(n);
+    float_to_half(x.data(), n, h.data());
+    std::vector<float> r(n);
+    bool all_finite = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      REQUIRE(h[i] == float_to_half(x[i]));
+      all_finite &= std::isfinite(round_to_half(x[i]));
+    }
+    CHECK(round_to_half(x.data(), n, r.data()) == all_finite);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float one = round_to_half(x[i]);
+      REQUIRE(((std::isnan(one) && std::isnan(r[i])) || std::memcmp(&one, &r[i], 4) == 0));
+    }
+  }
+  // In place, and a block of plain values still reports an overflow after it.
+  std::vector<float> y = {1.5f, -2.25f, 0.1f, 70000.0f};
+  CHECK_FALSE(round_to_half(y.data(), y.size(), y.data()));
+  CHECK(y[2] == round_to_half(0.1f));
+  CHECK(std::isinf(y[3]));
+}
+
 TEST_CASE("bad checkpoints: errors name the file and the tensor, and nothing is written past the header", "[checkpoint][bad-input]") {
   const std::string dir = kDir + "llama-sharded/";
   const std::string index = read_text(dir + "model.safetensors.index.json");

@@ -4,12 +4,14 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "fixtures.hpp"
 #include "qlinear/kernels/dense_f32.hpp"
 #include "qlinear/kernels/elementwise.hpp"
+#include "qlinear/kernels/int8_rows.hpp"
 #include "qlinear/kernels/reference.hpp"
 
 using namespace qlinear::kernels;
@@ -52,6 +54,36 @@ struct QuantizerPair {
   Quantizer reference, simd;
   unsigned seed_offset;
 };
+
+TEST_CASE("the checkpoint writer's int8 row kernels equal their references on odd sizes", "[kernels]") {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (std::size_t n : {1u, 3u, 15u, 16u, 17u, 255u, 1000u, 1283u}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = normal(rng);
+    // Exact ties of x / scale (k + 0.5), zeros of both signs, and values past the clamp.
+    const float scale = 0.03125f;
+    for (std::size_t i = 0; i < n; i += 5) x[i] = (static_cast<float>(i % 37) - 18.0f + 0.5f) * scale;
+    if (n > 2) x[1] = -0.0f, x[2] = 200.0f;
+    for (float s : {scale, 0.0173f, 1e-3f}) {
+      std::vector<int8_t> a(n), b(n);
+      quantize_divided_int8_reference(x.data(), n, s, -128.0f, 127.0f, a.data());
+      quantize_divided_int8_simd(x.data(), n, s, -128.0f, 127.0f, b.data());
+      REQUIRE(a == b);
+      std::vector<float> da(n), db(n);
+      dequantize_int8_reference(a.data(), n, s, 1.0f / 127.0f, da.data());
+      dequantize_int8_simd(a.data(), n, s, 1.0f / 127.0f, db.data());
+      REQUIRE(std::memcmp(da.data(), db.data(), 4 * n) == 0);
+    }
+    // The reference is the formula itself: a tie rounds to even, the clamp holds.
+    int8_t q[3];
+    const float ties[3] = {2.5f * scale, -3.5f * scale, 1000.0f};
+    quantize_divided_int8_reference(ties, 3, scale, -128.0f, 127.0f, q);
+    CHECK(q[0] == 2);
+    CHECK(q[1] == -4);
+    CHECK(q[2] == 127);
+  }
+}
 
 TEST_CASE("quantize_simd and quantize_zero_point_first_simd equal their references on odd sizes, scales and ranges",
           "[kernels]") {
