@@ -1,8 +1,10 @@
 #pragma once
 // The public surface of the qlinear core in one include.
 #include "qlinear/error.hpp"
+#include "qlinear/float16.hpp"
 #include "qlinear/metrics.hpp"
 #include "qlinear/observer.hpp"
+#include "qlinear/histogram_observer.hpp"
 #include "qlinear/qparams.hpp"
 #include "qlinear/quantize.hpp"
 #include "qlinear/shape.hpp"

@@ -1,3 +1,12 @@
+// Every float operation in this file is one PyTorch tensor operation, rounded to float32 on its
+// own: a fused multiply-add would change the bits, so none may be formed where the target has FMA
+// (aarch64, -march=native, -mfma). GCC contracts across statements even in ISO C++ mode, so it is
+// told not to before anything is included (inline functions with other options than their
+// callers' would not be inlined); clang contracts within an expression unless told not to.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include "qlinear/histogram_observer.hpp"
 
 #include <algorithm>
@@ -8,14 +17,12 @@
 #include <string>
 #include <utility>
 
+#include "aten_histogram_ops.hpp"
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/observer.hpp"
 
-// Every float operation below is one PyTorch tensor operation, rounded to float32 on its own:
-// a fused multiply-add would change the bits. (GCC does not contract in ISO C++ mode, the
-// project's; clang contracts within an expression unless told not to.)
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
@@ -31,156 +38,23 @@ constexpr int kDstBins = 256;
 // A merge's largest downsample rate (its grid has bins · rate cells; 2^16 · 2^40 fits int64).
 constexpr float kMaxDownsampleRate = 1099511627776.0f;  // 2^40
 
-// ---- torch.sum of a contiguous float32 tensor, as ATen 1.13's CPU kernel adds it ---------------
-// cascade_sum (aten/src/ATen/native/cpu/SumKernel.cpp), single-threaded (a tensor below the
-// 32768-element grain size is one chunk): float accumulators, the row seen as vectors of 8
-// floats (Vectorized<float> on AVX2 and on the default build), those as rows of 4 vectors
-// (multi_row_sum, with its 4 cascade levels), the leftover vectors into the first row, the rows
-// together, the leftover floats one by one, then the 8 lanes in order.
-
-struct Lanes {
-  std::array<float, 8> v{};
-  Lanes& operator+=(const Lanes& o) {
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = v[i] + o.v[i];
-    return *this;
-  }
-};
-
-int64_t aten_ceil_log2(int64_t x) {  // at::native::utils::CeilLog2
-  if (x <= 2) return 1;
-  int64_t bits = 0;
-  for (uint64_t v = static_cast<uint64_t>(x) - 1; v != 0; v >>= 1) ++bits;
-  return bits;
-}
-
-template <typename Acc, typename Load>
-std::array<Acc, 4> multi_row_sum(const Load& load, int64_t size) {  // rows of 4: element i*4 + k
-  constexpr int64_t kLevels = 4;
-  constexpr int64_t kRows = 4;
-  const int64_t level_power = std::max<int64_t>(4, aten_ceil_log2(size) / kLevels);
-  const int64_t level_step = int64_t{1} << level_power;
-  const int64_t level_mask = level_step - 1;
-  Acc acc[kLevels][kRows] = {};
-  int64_t i = 0;
-  while (i + level_step <= size) {
-    for (int64_t j = 0; j < level_step; ++j, ++i)
-      for (int64_t k = 0; k < kRows; ++k) acc[0][k] += load(i * kRows + k);
-    for (int64_t j = 1; j < kLevels; ++j) {
-      for (int64_t k = 0; k < kRows; ++k) {
-        acc[j][k] += acc[j - 1][k];
-        acc[j - 1][k] = Acc{};
-      }
-      if ((i & (level_mask << (j * level_power))) != 0) break;
-    }
-  }
-  for (; i < size; ++i)
-    for (int64_t k = 0; k < kRows; ++k) acc[0][k] += load(i * kRows + k);
-  for (int64_t j = 1; j < kLevels; ++j)
-    for (int64_t k = 0; k < kRows; ++k) acc[0][k] += acc[j][k];
-  return {acc[0][0], acc[0][1], acc[0][2], acc[0][3]};
-}
-
-template <typename Acc, typename Load>
-Acc row_sum(const Load& load, int64_t size) {
-  const int64_t size_ilp = size / 4;
-  std::array<Acc, 4> partial = multi_row_sum<Acc>(load, size_ilp);
-  for (int64_t i = size_ilp * 4; i < size; ++i) partial[0] += load(i);
-  for (int k = 1; k < 4; ++k) partial[0] += partial[k];
-  return partial[0];
-}
-
-float aten_sum(const float* data, std::size_t count) {
-  const auto n = static_cast<int64_t>(count);
-  constexpr int64_t kWidth = 8;
-  float acc = 0.0f;
-  if (n < kWidth) {
-    acc = row_sum<float>([data](int64_t i) { return data[i]; }, n);
-  } else {
-    const int64_t vectors = n / kWidth;
-    const Lanes lanes = row_sum<Lanes>(
-        [data](int64_t i) {
-          Lanes l;
-          std::copy(data + i * kWidth, data + (i + 1) * kWidth, l.v.begin());
-          return l;
-        },
-        vectors);
-    for (int64_t k = vectors * kWidth; k < n; ++k) acc = acc + data[k];
-    for (const float lane : lanes.v) acc = acc + lane;
-  }
-  return 0.0f + acc;  // the output, zero-filled, accumulates the result
-}
-
-// ---- torch.histc(x, bins, min=lo, max=hi) on CPU ------------------------------------------------
-// Equal ends fall back to the data's own min and max, and to ±1 around them if those are equal
-// too (in double); the bin edges are then those ends in float32. A value v in [left, right] goes
-// to bin trunc((v − left) · bins / (right − left)) (float32, LINEAR_INTERPOLATION), the top edge
-// into the last bin; values outside are not counted. Counts are float32 additions of 1.
-void histc(Span<const float> x, float data_min, float data_max, double lo, double hi, std::vector<float>& counts) {
-  if (lo == hi) {
-    lo = data_min;
-    hi = data_max;
-  }
-  if (lo == hi) {
-    lo -= 1.0;
-    hi += 1.0;
-  }
-  const auto left = static_cast<float>(lo);
-  const auto right = static_cast<float>(hi);
-  const float width = right - left;
-  if (!std::isfinite(width))
-    throw Error("HistogramObserver: the range [" + std::to_string(left) + ", " + std::to_string(right) +
-                "] is wider than float32 can hold");
-  const auto bins = static_cast<int64_t>(counts.size());
-  const auto fbins = static_cast<float>(bins);
-  if (!(width > 0.0f)) {
-    // A constant c so large that c ± 1 rounds back to c: PyTorch divides 0 by 0 here (undefined
-    // behaviour in its kernel). qlinear counts the values in the middle bin, where c ± 1 puts them.
-    for (const float v : x)
-      if (v == left) counts[static_cast<std::size_t>(bins / 2)] += 1.0f;
-    return;
-  }
-  for (const float v : x) {
-    if (!(v >= left && v <= right)) continue;
-    const float at = ((v - left) * fbins) / width;
-    const int64_t pos = at < fbins ? static_cast<int64_t>(at) : bins - 1;
-    counts[static_cast<std::size_t>(pos)] += 1.0f;
-  }
-}
-
-// ---- _combine_histograms -----------------------------------------------------------------------
-// The old histogram, each bin repeated upsample_rate times, sits at start_idx in a zero grid of
-// bins · downsample_rate cells; its running sum in double is read every downsample_rate cells,
-// the previous reading is rounded to float32 (the float32 tensor it is stored in), and the
-// difference / upsample_rate, in float32, is added to the new data's histogram. The zeros add
-// nothing to the running sum, so only the old histogram's cells are visited.
-void combine_histograms(std::vector<float>& hist, const std::vector<float>& old, int64_t upsample_rate,
-                        int64_t downsample_rate, int64_t start_idx) {
-  const auto n = static_cast<int64_t>(hist.size());
-  const int64_t old_cells = n * upsample_rate;
-  double running = 0.0;
-  double previous = 0.0;
-  int64_t j = 0;  // next cell of the upsampled old histogram
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t last = std::min(old_cells, (k + 1) * downsample_rate - start_idx);  // cells j < last
-    while (j < last) {
-      const int64_t b = j / upsample_rate;
-      const auto value = static_cast<double>(old[static_cast<std::size_t>(b)]);
-      const int64_t stop = std::min(last, (b + 1) * upsample_rate);
-      for (; j < stop; ++j) running += value;
-    }
-    const double shifted = k == 0 ? 0.0 : static_cast<double>(static_cast<float>(previous));
-    const double interpolated = (running - shifted) / static_cast<double>(upsample_rate);
-    hist[static_cast<std::size_t>(k)] = hist[static_cast<std::size_t>(k)] + static_cast<float>(interpolated);
-    previous = running;
-  }
-}
-
 // ---- _compute_quantization_error ---------------------------------------------------------------
+
+// std::fmod(a, b), faster: for |a / b| < 2^23 the double quotient truncates to the true one
+// (a float quotient that is not an integer is at least 2^-48 of itself away from one, and double
+// rounding moves it by at most 2^-53), and a − n·b is then exact in double (n·b has at most 47
+// significant bits; the result is a float). The sign of a zero result may differ from fmod's,
+// which no caller below can see.
+float exact_fmod(float a, float b) {
+  const double q = std::trunc(static_cast<double>(a) / static_cast<double>(b));
+  if (!(std::abs(q) < 8388608.0)) return std::fmod(a, b);
+  return static_cast<float>(static_cast<double>(a) - q * static_cast<double>(b));
+}
 
 // torch.div(a, b, rounding_mode='floor') for float32 (c10's div_floor_floating).
 float div_floor(float a, float b) {
   if (b == 0.0f) return a / b;
-  const float mod = std::fmod(a, b);
+  const float mod = exact_fmod(a, b);
   float div = (a - mod) / b;
   if (mod != 0.0f && (b < 0.0f) != (mod < 0.0f)) div = div - 1.0f;
   if (div == 0.0f) return std::copysign(0.0f, a / b);
@@ -232,7 +106,7 @@ double quantization_error(const std::vector<float>& histogram, float min_val, fl
     norm = norm + get_norm(minus_half, src_end - dst_of_end_center, density);
     norms[static_cast<std::size_t>(i)] = norm;
   }
-  return static_cast<double>(aten_sum(norms.data(), norms.size()));
+  return static_cast<double>(aten::sum(norms.data(), norms.size()));
 }
 
 void require_non_empty(Span<const float> values) {
@@ -270,7 +144,7 @@ void HistogramObserver::observe(Span<const float> values, const Shape& shape) {
 
   // The first tensor, or every value so far the same: this tensor's histogram replaces the old one.
   if (!has_observed_ || min_val_ == max_val_) {
-    histc(values, m.min, m.max, std::trunc(static_cast<double>(m.min)), std::trunc(static_cast<double>(m.max)), hist);
+    aten::histc(values, m.min, m.max, std::trunc(static_cast<double>(m.min)), std::trunc(static_cast<double>(m.max)), hist);
     histogram_ = std::move(hist);
     min_val_ = m.min;
     max_val_ = m.max;
@@ -299,7 +173,7 @@ void HistogramObserver::observe(Span<const float> values, const Shape& shape) {
   const float combined_max = max_before + excess;
   const auto start_idx = static_cast<int64_t>(std::nearbyint((min_val_ - combined_min) / cell));
 
-  histc(values, m.min, m.max, std::trunc(static_cast<double>(combined_min)),
+  aten::histc(values, m.min, m.max, std::trunc(static_cast<double>(combined_min)),
         std::trunc(static_cast<double>(combined_max)), hist);
   if (combined_min == min_val_ && combined_max == max_val_) {
     for (std::size_t i = 0; i < hist.size(); ++i) hist[i] = hist[i] + histogram_[i];
@@ -307,7 +181,7 @@ void HistogramObserver::observe(Span<const float> values, const Shape& shape) {
     // PyTorch's slice assignment fails when the upsampled histogram overhangs the grid.
     if (start_idx < 0 || start_idx + bins * upsample_rate > bins * downsample_rate)
       throw Error("HistogramObserver: the histogram does not fit the merged range (PyTorch fails here too)");
-    combine_histograms(hist, histogram_, upsample_rate, downsample_rate, start_idx);
+    aten::combine_histograms(hist, histogram_, upsample_rate, downsample_rate, start_idx);
   }
   histogram_ = std::move(hist);
   min_val_ = combined_min;
@@ -329,7 +203,7 @@ HistogramObserver::SearchResult HistogramObserver::search() const {
   if (!has_observed_) throw Error("HistogramObserver has not observed anything yet");
   const int bins = options_.bins;
   const float bin_width = (max_val_ - min_val_) / static_cast<float>(bins);
-  const auto total = static_cast<double>(aten_sum(histogram_.data(), histogram_.size()));
+  const auto total = static_cast<double>(aten::sum(histogram_.data(), histogram_.size()));
   // torch.cumsum of a float32 tensor: a double running sum, stored in float32.
   std::vector<float> cumulative(histogram_.size());
   double running = 0.0;
