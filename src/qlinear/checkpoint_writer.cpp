@@ -20,7 +20,7 @@ namespace qlinear {
 
 namespace {
 
-constexpr std::size_t kChunkBytes = 16u << 20;  // copies and conversions of passed-through tensors
+constexpr std::size_t kChunkValues = std::size_t{1} << 20;  // per piece of a passed-through tensor
 
 // The quantized weight of one module, [out, in], with its per-row figures.
 struct QuantizedWeight {
@@ -209,8 +209,16 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
   for (const OutputTensor& t : outputs) total += t.bytes;
   while_doing("writing the output's header", [&] { write(header); });
   CheckpointProgress done{0, header.size(), total, std::nullopt};
+  // Buffers reused by every tensor: pieces of passed-through tensors, and one float32 weight as
+  // large as the largest quantized one, made once so that growing it never holds two.
   std::vector<uint8_t> chunk;
+  std::vector<float> values;
+  std::vector<uint16_t> halves;
+  uint64_t largest = 0;
+  for (std::size_t i = 0; i < plan.tensors.size(); ++i)
+    if (plan.tensors[i].quantize) largest = std::max(largest, source.tensors()[i].element_count());
   std::vector<float> weights;
+  while_doing("making room for the largest weight", [&] { weights.resize(static_cast<std::size_t>(largest)); });
   for (std::size_t o = 0; o < outputs.size();) {
     const std::size_t i = outputs[o].source;
     const CheckpointTensor& t = source.tensors()[i];
@@ -222,29 +230,31 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
                               source.files()[t.file].name;
     while_doing(doing, [&] {
       if (!p.quantize) {
-        // Copied, or converted to float16, a chunk at a time.
+        // Copied, or converted to float16, a piece at a time.
         const bool to_half = outputs[o].dtype != t.dtype;
         const std::size_t size = element_size(t.dtype);
-        const uint64_t step = kChunkBytes / 8 * size;
-        std::vector<float> values;
-        std::vector<uint16_t> halves;
-        for (uint64_t at = 0; at < t.bytes; at += step) {
-          chunk.resize(static_cast<std::size_t>(std::min<uint64_t>(step, t.bytes - at)));
-          source.read(t, at, chunk);
-          if (to_half) {
-            values.resize(chunk.size() / size);
-            convert_to_float32(t.name, t.dtype, chunk, values);
-            halves.resize(values.size());
-            float_to_half(values.data(), values.size(), halves.data());
-            write({reinterpret_cast<const uint8_t*>(halves.data()), 2 * halves.size()});
-          } else {
+        for (uint64_t at = 0; at < t.bytes; at += kChunkValues * size) {
+          const auto bytes = static_cast<std::size_t>(std::min<uint64_t>(kChunkValues * size, t.bytes - at));
+          if (!to_half) {
+            chunk.resize(bytes);
+            source.read(t, at, chunk);
             write(chunk);
+            continue;
           }
+          values.resize(bytes / size);
+          if (t.dtype == SafetensorsDtype::F32) {
+            source.read(t, at, {reinterpret_cast<uint8_t*>(values.data()), bytes});  // straight into place
+          } else {
+            chunk.resize(bytes);
+            source.read(t, at, chunk);
+            convert_to_float32(t.name, t.dtype, chunk, values);
+          }
+          halves.resize(values.size());
+          float_to_half(values.data(), values.size(), halves.data());
+          write({reinterpret_cast<const uint8_t*>(halves.data()), 2 * halves.size()});
         }
         done.bytes_written += outputs[o++].bytes;
       } else {
-        // One buffer for every weight, grown to the largest (zeroed only when it grows).
-        if (weights.size() < t.element_count()) weights.resize(static_cast<std::size_t>(t.element_count()));
         const Span<const float> w(weights.data(), static_cast<std::size_t>(t.element_count()));
         source.read_float32(t, {weights.data(), w.size()});
         require_finite_weight(p, w);
