@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 
 import { init, VERSION } from '../web/package/qlinear.js';
-import { optionGroup } from '../web/package/lib/options.js';
+import { optionGroup, optionTable } from '../web/package/lib/options.js';
 import { inspect, quantize, run } from '../cli/commands.mjs';
 import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
 
@@ -12,11 +12,12 @@ import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
 // first (a failure to load it is reported as any other failure, exit 1).
 const option = (group, name) => optionGroup(group).options.find((o) => o.name === name);
 const defaultOf = (group, name) => option(group, name).default;
-let ACTIVATIONS, MODES, OBSERVERS, FORMATS, ACTIVATION_SCHEMES, USAGE;
+let ACTIVATIONS, MODES, OBSERVERS, QCONFIGS, FORMATS, ACTIVATION_SCHEMES, USAGE;
 function readTable() {
   ACTIVATIONS = option('LoadOptions', 'activation').choices;
   MODES = option('QuantizeOptions', 'mode').choices;
   OBSERVERS = option('PrepareOptions', 'observer').choices;
+  QCONFIGS = optionTable().enums.find((e) => e.type === 'QConfigBackend').names;
   FORMATS = option('CheckpointOptions', 'format').choices;
   ACTIVATION_SCHEMES = option('QuantizeOptions', 'activations').choices;
   const symmetric = defaultOf('QuantizeOptions', 'symmetric'), perChannel = defaultOf('QuantizeOptions', 'perChannel');
@@ -25,7 +26,8 @@ function readTable() {
   qlinear quantize IN -o OUT [--symmetric|--affine] [--per-channel|--per-tensor]
                    [--exclude NAME ...] [--mode ${MODES.join('|')}]
                    [--activations ${ACTIVATION_SCHEMES.join('|')}] [--outlier-threshold ${defaultOf('QuantizeOptions', 'outlierThreshold')}]
-                   [--calibration FILE.npy|FILE.json] [--observer ${OBSERVERS.join('|')}] [--report]
+                   [--calibration FILE.npy|FILE.json] [--observer ${OBSERVERS.join('|')}]
+                   [--qconfig ${QCONFIGS.join('|')}] [--report]
                    [--spec SPEC.json|'{"layers": [...]}'] [--activation ${ACTIVATIONS.join('|')}] [--batch-norm-eps E]
   qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC] [--activation NAME]
   qlinear quantize CHECKPOINT -o OUT --format ${FORMATS.join('|')}
@@ -46,7 +48,8 @@ gap in the indices is an activation), named layers that chain by shape (fc1, fc2
 activations are in forward(), so --activation says them), BatchNorm1d folded into its Linear
 (eval statistics, --batch-norm-eps, default 1e-5). Any other naming takes
 --spec {"layers": [{"name", "activation", "batchNorm"}]}; an error prints one to edit.
---mode static calibrates each layer's input scale on the rows of --calibration (its --observer);
+--mode static calibrates each layer's input scale on the rows of --calibration (its --observer;
+--qconfig sets the observer and the weights as PyTorch's get_default_qconfig(backend) does);
 --mode llm-int8 sends input columns with |x| >= --outlier-threshold through fp32.
 
 With --format, quantize streams any PyTorch / Hugging Face checkpoint tensor by tensor, in memory
@@ -72,6 +75,7 @@ const OPTIONS = {
   'outlier-threshold': { type: 'string' },
   calibration: { type: 'string' },
   observer: { type: 'string' },
+  qconfig: { type: 'string' },
   report: { type: 'boolean' },
   spec: { type: 'string' },
   activations: { type: 'string' },
@@ -87,7 +91,7 @@ const OPTIONS = {
 const COMMAND_OPTIONS = {
   inspect: ['json'],
   quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'activations', 'outlier-threshold',
-    'calibration', 'observer', 'report', 'spec', 'activation', 'batch-norm-eps', 'format', 'include', 'keep-dtype'],
+    'calibration', 'observer', 'qconfig', 'report', 'spec', 'activation', 'batch-norm-eps', 'format', 'include', 'keep-dtype'],
   run: ['input', 'spec', 'activation', 'batch-norm-eps'],
 };
 
@@ -142,6 +146,12 @@ function parse(argv) {
   if (values.observer !== undefined && values.mode !== 'static') throw new UsageError('--observer goes with --mode static');
   if (values.observer !== undefined && !OBSERVERS.includes(values.observer))
     throw new UsageError(`--observer must be one of ${OBSERVERS.join(', ')}, got '${values.observer}'`);
+  if (values.qconfig !== undefined) {
+    if (values.mode !== 'static') throw new UsageError('--qconfig goes with --mode static');
+    if (!QCONFIGS.includes(values.qconfig)) throw new UsageError(`--qconfig must be one of ${QCONFIGS.join(', ')}, got '${values.qconfig}'`);
+    for (const name of ['observer', 'affine', 'symmetric', 'per-tensor', 'per-channel'])
+      if (values[name] !== undefined) throw new UsageError(`--qconfig sets the observer and the weights: drop --${name}`);
+  }
   if (values['outlier-threshold'] !== undefined) {
     if (values.mode !== 'llm-int8') throw new UsageError('--outlier-threshold goes with --mode llm-int8');
     const t = Number(values['outlier-threshold']);

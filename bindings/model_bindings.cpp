@@ -38,6 +38,8 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
   using O = ObserverSummary;
   bind_options<QuantLinearOptions>();
   bind_options<CalibrationOptions>();
+  bind_value<QConfig>("QConfig", "activation", &QConfig::activation, "weight", &QConfig::weight);
+  function("_defaultQConfig", &Guard<&default_qconfig>::call);
   bind_value<L>("LayerReport", "name", &L::name, "kind", &L::kind, "activation", &L::activation, "inFeatures", &L::in_features,
                 "outFeatures", &L::out_features, "dtype", &L::dtype, "scheme", &L::scheme, "mode", &L::mode, "activations",
                 &L::activations, "outlierThreshold", &L::outlier_threshold, "lastOutlierColumns", &L::last_outlier_columns,

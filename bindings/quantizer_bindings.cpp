@@ -37,6 +37,7 @@ EMSCRIPTEN_BINDINGS(qlinear_quantizers) {
   bind_options<QuantOptions>();
   bind_options<MinMaxObserver::Options>();
   bind_options<PerChannelMinMaxObserver::Options>();
+  bind_options<HistogramObserver::Options>();
   function("_getSymmetricQParams", &Guard<&get_symmetric_qparams>::call);
   function("_getAsymmetricQParams", &Guard<&get_asymmetric_qparams>::call);
   function("_quantize", &Guard<&quantize_tensor>::call);
@@ -49,4 +50,8 @@ EMSCRIPTEN_BINDINGS(qlinear_quantizers) {
       .function("minVal", &MinMaxObserver::min_val)
       .function("maxVal", &MinMaxObserver::max_val);
   bind_observer<PerChannelMinMaxObserver>("PerChannelMinMaxObserver", "_checkPerChannelMinMaxObserverOptions");
+  bind_observer<HistogramObserver>("HistogramObserver", "_checkHistogramObserverOptions")
+      .function("minVal", &HistogramObserver::min_val)
+      .function("maxVal", &HistogramObserver::max_val)
+      .function("histogram", &HistogramObserver::histogram);
 }

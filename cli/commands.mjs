@@ -5,7 +5,7 @@ import { writeFile, readFile } from 'node:fs/promises';
 import { accessSync, closeSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { init, loadModel, Checkpoint, moduleTreeLines } from '../web/package/qlinear.js';
+import { init, loadModel, Checkpoint, moduleTreeLines, getDefaultQConfig } from '../web/package/qlinear.js';
 import { nodeFile } from './checkpoint.mjs';
 
 import { optionGroup } from '../web/package/lib/options.js';
@@ -57,15 +57,18 @@ export async function inspect(file, options) {
 // Static W8A8: prepare → run the calibration rows through (32 at a time) → convert.
 async function calibrateAndConvert(model, options, settings, exclude, log) {
   const { batch, values } = await readInput(options.calibration, model.inFeatures);
-  const observer = options.observer ?? defaultOf('PrepareOptions', 'observer');
-  const prepared = model.prepare({ observer });
+  // --qconfig: PyTorch's get_default_qconfig(backend), observer and weights together.
+  const qconfig = options.qconfig ? getDefaultQConfig(options.qconfig) : null;
+  const observer = qconfig?.activation.observer ?? options.observer ?? defaultOf('PrepareOptions', 'observer');
+  const prepared = model.prepare(qconfig?.activation ?? { observer });
   try {
     for (let row = 0; row < batch; row += 32) {
       const rows = Math.min(32, batch - row);
       prepared.forward(values.subarray(row * model.inFeatures, (row + rows) * model.inFeatures), rows);
     }
-    log(`calibrated on ${batch} rows of ${options.calibration} (${observer} observer)`);
-    return prepared.convert({ symmetric: settings.symmetric, perChannel: settings.perChannel }, exclude);
+    log(`calibrated on ${batch} rows of ${options.calibration} (${observer} observer` +
+      `${qconfig ? `, reduceRange ${qconfig.activation.reduceRange}: PyTorch's ${options.qconfig} qconfig` : ''})`);
+    return prepared.convert(qconfig?.weight ?? { symmetric: settings.symmetric, perChannel: settings.perChannel }, exclude);
   } finally {
     prepared.dispose();
   }
@@ -98,9 +101,10 @@ export async function quantize(input, options, log) {
   log(`read ${input}: ${megabytes(bytes.length)}, ${plural(fp32.layers.length, 'layer')} ` +
     `(${[fp32.layers[0].inFeatures, ...fp32.layers.map((l) => l.outFeatures)].join(' -> ')})`);
   log(`layers: ${model.layout.description}`);
+  const qconfigWeight = options.qconfig ? getDefaultQConfig(options.qconfig).weight : null;
   const settings = {
-    symmetric: !options.affine,
-    perChannel: !options['per-tensor'],
+    symmetric: qconfigWeight?.symmetric ?? !options.affine,
+    perChannel: qconfigWeight?.perChannel ?? !options['per-tensor'],
     mode: options.mode ?? defaultOf('QuantizeOptions', 'mode'),
   };
   if (options['outlier-threshold'] !== undefined) settings.outlierThreshold = Number(options['outlier-threshold']);

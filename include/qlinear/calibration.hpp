@@ -11,24 +11,27 @@
 #include <vector>
 
 #include "qlinear/model.hpp"
+#include "qlinear/histogram_observer.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/span.hpp"
 
 namespace qlinear {
 
 enum class ActivationObserverKind {
-  min_max,                 // torch.ao.quantization.MinMaxObserver (PyTorch's default for activations)
+  min_max,                 // torch.ao.quantization.MinMaxObserver (PyTorch's default_qconfig)
   moving_average_min_max,  // torch.ao.quantization.MovingAverageMinMaxObserver
   percentile,              // PercentileObserver: clips the rarest extremes
+  histogram,               // torch.ao.quantization.HistogramObserver (PyTorch's default static qconfigs)
 };
 template <>
 struct EnumNames<ActivationObserverKind> {
   static constexpr const char* type = "ActivationObserverName";
   static constexpr const char* noun = "activation observer";
   static constexpr NamedValue<ActivationObserverKind> values[] = {
-      {ActivationObserverKind::min_max, "minmax", "MinMax: the extremes seen (PyTorch's default)"},
+      {ActivationObserverKind::min_max, "minmax", "MinMax: the extremes seen (PyTorch's default_qconfig)"},
       {ActivationObserverKind::moving_average_min_max, "moving-average", "moving-average MinMax: steadier over unusual batches"},
       {ActivationObserverKind::percentile, "percentile", "percentile: clips the rarest extremes"},
+      {ActivationObserverKind::histogram, "histogram", "histogram: the range with the least L2 error (PyTorch's default qconfigs)"},
   };
   static constexpr NameAlias<ActivationObserverKind> aliases[] = {
       {"min-max", ActivationObserverKind::min_max},
@@ -83,7 +86,7 @@ class ActivationObserver {
   float max_val() const;
 
  private:
-  std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> observer_;
+  std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver, HistogramObserver> observer_;
 };
 
 // What one layer's input observer has seen, for reports.
@@ -124,6 +127,30 @@ class PreparedModel {
 
 // torch.ao.quantization.prepare: a copy of `model` with observers (throws on an empty model).
 PreparedModel prepare(const Model& model, const CalibrationOptions& options = {});
+
+// The backends PyTorch 1.13's get_default_qconfig(backend) names.
+enum class QConfigBackend { fbgemm, qnnpack, x86, onednn };
+template <>
+struct EnumNames<QConfigBackend> {
+  static constexpr const char* type = "QConfigBackend";
+  static constexpr const char* noun = "qconfig backend";
+  static constexpr NamedValue<QConfigBackend> values[] = {
+      {QConfigBackend::fbgemm, "fbgemm", "x86 servers: histogram activations with reduce_range, per-channel weights"},
+      {QConfigBackend::qnnpack, "qnnpack", "ARM / mobile: histogram activations, per-tensor weights"},
+      {QConfigBackend::x86, "x86", "as fbgemm (PyTorch 1.13's x86 qconfig)"},
+      {QConfigBackend::onednn, "onednn", "oneDNN: histogram activations without reduce_range, per-channel weights"},
+  };
+};
+
+// torch.ao.quantization.get_default_qconfig(backend) in PyTorch 1.13: the activation observer
+// (HistogramObserver, quint8 per-tensor affine; reduce_range for fbgemm and x86) as prepare()
+// options, and the weight observer (qint8 symmetric: PerChannelMinMaxObserver, or MinMaxObserver
+// per tensor for qnnpack; the full [-128, 127] range) as convert() options.
+struct QConfig {
+  CalibrationOptions activation;
+  QuantLinearOptions weight;
+};
+QConfig default_qconfig(QConfigBackend backend);
 
 // torch.ao.quantization.convert: every fp32 layer not excluded becomes a QuantLinear in static
 // mode, weights quantized per `weights` (its mode is ignored), input qparams from its observer.

@@ -8,7 +8,7 @@
 namespace qlinear {
 
 namespace {
-std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> make_observer(
+std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver, HistogramObserver> make_observer(
     const CalibrationOptions& o) {
   if (is_per_channel(o.qscheme))
     throw Error("activation observers are per-tensor: qscheme must be per_tensor_affine or per_tensor_symmetric");
@@ -20,10 +20,26 @@ std::variant<MinMaxObserver, MovingAverageMinMaxObserver, PercentileObserver> ma
                                           RangeVariant::full});
     case ActivationObserverKind::percentile:
       return PercentileObserver({o.percentile, QuantDtype::quint8, o.qscheme, o.reduce_range, RangeVariant::full});
+    case ActivationObserverKind::histogram:
+      return HistogramObserver({2048, 128, QuantDtype::quint8, o.qscheme, o.reduce_range, RangeVariant::full});
   }
   throw Error("unknown activation observer");
 }
 }  // namespace
+
+QConfig default_qconfig(QConfigBackend backend) {
+  QConfig q;
+  q.activation.observer = ActivationObserverKind::histogram;
+  q.activation.qscheme = QScheme::per_tensor_affine;
+  q.activation.reduce_range = backend == QConfigBackend::fbgemm || backend == QConfigBackend::x86;
+  q.weight.symmetric = true;
+  q.weight.per_channel = backend != QConfigBackend::qnnpack;
+  q.weight.dtype = QuantDtype::qint8;
+  q.weight.reduce_range = false;
+  q.weight.range = RangeVariant::full;
+  q.weight.mode = ForwardMode::static_int8;
+  return q;
+}
 
 ActivationObserver::ActivationObserver(const CalibrationOptions& options) : observer_(make_observer(options)) {}
 

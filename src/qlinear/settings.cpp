@@ -120,6 +120,7 @@ const std::vector<OptionGroup>& option_groups() {
         group<QuantOptions>(),
         group<MinMaxObserver::Options>(),
         group<PerChannelMinMaxObserver::Options>(),
+        group<HistogramObserver::Options>(),
         group<QuantLinearOptions>(),
         convert,
         group<CalibrationOptions>(),
@@ -140,7 +141,7 @@ const std::vector<EnumInfo>& enum_infos() {
   static const std::vector<EnumInfo> infos = {
       enum_info<QuantDtype>(),       enum_info<QScheme>(),          enum_info<RangeVariant>(),
       enum_info<Activation>(),       enum_info<ForwardMode>(),      enum_info<ActivationScheme>(),
-      enum_info<ActivationObserverKind>(), enum_info<CheckpointFormat>(), enum_info<WeightLayout>(),
+      enum_info<ActivationObserverKind>(), enum_info<QConfigBackend>(), enum_info<CheckpointFormat>(), enum_info<WeightLayout>(),
   };
   return infos;
 }

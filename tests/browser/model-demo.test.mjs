@@ -106,14 +106,14 @@ test('static and LLM.int8() modes in the page: calibrated on held-out images, ou
   await page.check('input[name=mode][value=static]');
   assert.ok(await page.isVisible('#observer-setting'));
   assert.ok(!(await page.isVisible('#threshold-setting')));
-  await page.selectOption('#observer', 'percentile');
+  await page.selectOption('#observer', 'histogram'); // PyTorch's default qconfigs' observer
   await page.click('#quantize');
   await page.waitForSelector('body[data-quantized=true]', { timeout: 120_000 });
 
   // Node, the same way: calibrate on the last 256 test images, evaluate the other 9,744.
   const set = fashionMnistTestSet();
   const model = loadModel(sampleBytes);
-  const prepared = model.prepare({ observer: 'percentile' });
+  const prepared = model.prepare({ observer: 'histogram' });
   const held = set.count - 256;
   for (let r = held; r < set.count; r += 32) prepared.forward(set.pixels.subarray(r * 784, (r + 32) * 784), 32);
   const staticModel = prepared.convert({ symmetric: true, perChannel: true });

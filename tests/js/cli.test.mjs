@@ -130,6 +130,18 @@ test('--mode static calibrates on a .npy file; --mode llm-int8 takes a threshold
   const ran = qlinear('run', out, '--input', calibration);
   assert.equal(ran.code, 0, ran.stderr);
 
+  // PyTorch's default qconfig: HistogramObserver with reduce_range, per-channel symmetric weights
+  // (qnnpack's: per-tensor weights).
+  const fbgemm = qlinear('quantize', sample, '-o', join(work, 'fbgemm.safetensors'), '--mode', 'static', '--calibration', calibration,
+    '--qconfig', 'fbgemm', '--report');
+  assert.equal(fbgemm.code, 0, fbgemm.stderr);
+  assert.match(fbgemm.stderr, /\(histogram observer, reduceRange true: PyTorch's fbgemm qconfig\)/);
+  assert.match(fbgemm.stdout, /^0\s+quant_linear\s+256x784\s+qint8\s+per_channel_symmetric\s+static/m);
+  const qnnpack = qlinear('quantize', sample, '-o', join(work, 'qnnpack.safetensors'), '--mode', 'static', '--calibration', calibration,
+    '--qconfig', 'qnnpack', '--report');
+  assert.equal(qnnpack.code, 0, qnnpack.stderr);
+  assert.match(qnnpack.stdout, /^0\s+quant_linear\s+256x784\s+qint8\s+per_tensor_symmetric\s+static/m);
+
   const llm = qlinear('quantize', sample, '-o', join(work, 'llm.safetensors'), '--mode', 'llm-int8', '--outlier-threshold', '4');
   assert.equal(llm.code, 0, llm.stderr);
   assert.match(llm.stderr, /llm-int8 \(outlier threshold 4\)/);
@@ -137,7 +149,10 @@ test('--mode static calibrates on a .npy file; --mode llm-int8 takes a threshold
   for (const [args, message] of [
     [['--mode', 'static'], /--mode static needs --calibration/],
     [['--calibration', calibration], /--calibration needs --mode static/],
-    [['--mode', 'static', '--calibration', calibration, '--observer', 'histogram'], /--observer must be one of/],
+    [['--mode', 'static', '--calibration', calibration, '--observer', 'entropy'], /--observer must be one of/],
+    [['--mode', 'static', '--calibration', calibration, '--qconfig', 'tensorrt'], /--qconfig must be one of fbgemm, qnnpack, x86, onednn/],
+    [['--mode', 'static', '--calibration', calibration, '--qconfig', 'x86', '--observer', 'minmax'], /--qconfig sets the observer and the weights: drop --observer/],
+    [['--mode', 'dynamic', '--qconfig', 'x86'], /--qconfig goes with --mode static/],
     [['--mode', 'dynamic', '--outlier-threshold', '3'], /--outlier-threshold goes with --mode llm-int8/],
     [['--mode', 'llm-int8', '--outlier-threshold=-1'], /--outlier-threshold must be a number >= 0/],
     [['--mode', 'llm-int8', '--outlier-threshold', 'six'], /--outlier-threshold must be a number >= 0/],

@@ -174,7 +174,7 @@ test('prepare/convert as free functions, static models save and load, bad option
   assert.deepEqual(loaded.forward(x, 5), q.forward(x, 5));
 
   // Bad input: a clear error, and the objects still work afterwards.
-  assert.throws(() => model.prepare({ observer: 'histogram' }), /observer must be 'minmax'/);
+  assert.throws(() => model.prepare({ observer: 'entropy' }), /observer must be 'minmax'/);
   assert.throws(() => model.prepare({ percentile: 30 }), /percentile must be a finite number > 50/);
   assert.throws(() => model.prepare({ averagingConstant: 0 }), /averagingConstant/);
   assert.throws(() => model.prepare({ bins: 4 }), /bins/);

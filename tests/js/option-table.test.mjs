@@ -30,7 +30,7 @@ function interfaceMembers(name) {
 test("qlinear.d.ts's options interfaces have exactly the option table's options, with its types", () => {
   const { groups, enums } = optionTable();
   assert.deepEqual(groups.map((g) => g.name),
-    ['QParamsOptions', 'MinMaxObserverOptions', 'PerChannelMinMaxObserverOptions', 'QuantizeOptions', 'ConvertOptions',
+    ['QParamsOptions', 'MinMaxObserverOptions', 'PerChannelMinMaxObserverOptions', 'HistogramObserverOptions', 'QuantizeOptions', 'ConvertOptions',
       'PrepareOptions', 'LoadOptions', 'CheckpointOptions']);
   for (const group of groups) {
     const members = interfaceMembers(group.name);
@@ -55,7 +55,7 @@ test("qlinear.d.ts's options interfaces have exactly the option table's options,
 test('the generated unions are the option table\'s (a stale dist/options.d.ts fails here)', () => {
   for (const { type, names } of optionTable().enums)
     assert.ok(generated.includes(`export type ${type} = ${names.map((n) => `'${n}'`).join(' | ')};`), type);
-  assert.doesNotMatch(dts, /export type (QuantDtype|QScheme|RangeVariant|ActivationName|ForwardMode|ActivationScheme|ActivationObserverName|CheckpointFormat|WeightLayout) =/,
+  assert.doesNotMatch(dts, /export type (QuantDtype|QScheme|RangeVariant|ActivationName|ForwardMode|ActivationScheme|ActivationObserverName|QConfigBackend|CheckpointFormat|WeightLayout) =/,
     'qlinear.d.ts writes no union of its own');
 });
 

@@ -8,6 +8,7 @@ import {
   Checkpoint, quantizationConfig, type CheckpointFile, type CheckpointPlan, type CheckpointProgress,
   type CheckpointFormat, type WeightLayout,
   quantizePerTensor, quantizePerChannel, chooseQParams, normalizeInputs, type IntRepr, type ModelLayout, type InputNormalization,
+  HistogramObserver, getDefaultQConfig, type QConfig,
 } from 'qlinear';
 
 export async function example(): Promise<number> {
@@ -35,6 +36,16 @@ export async function example(): Promise<number> {
   getSymmetricQParams(weights, { dtype: 'int4' });
   // @ts-expect-error MinMaxObserver takes per-tensor schemes only
   new MinMaxObserver({ qscheme: 'per_channel_affine' });
+  const histogram = new HistogramObserver({ bins: 1024, reduceRange: true });
+  histogram.forward(weights);
+  const counts: Float32Array = histogram.histogram;
+  const histogramScale: number = histogram.calculateQParams().scale[0] + histogram.minVal + counts.length;
+  // @ts-expect-error HistogramObserver is per tensor only
+  new HistogramObserver({ qscheme: 'per_channel_symmetric' });
+  const qconfig: QConfig = getDefaultQConfig('qnnpack');
+  const preset = prepare(new Model([]), qconfig.activation).convert(qconfig.weight);
+  // @ts-expect-error backends are named
+  getDefaultQConfig('tensorrt');
   return errorMetrics(weights, back).sqnrDb + fq.length + fromObserver.scale[0];
 }
 
@@ -87,7 +98,7 @@ export function int8ModesExample(model: Model, calibration: Float32Array): numbe
   prepared.convert({ mode: 'dynamic' });
   llm.setOutlierThreshold('fc1', 8);
   // @ts-expect-error observers are named
-  model.prepare({ observer: 'histogram' });
+  model.prepare({ observer: 'entropy' });
   const scale = staticModel.report().layers[0].inputQParams?.scale[0] ?? 0;
   for (const m of [llm, prepared, staticModel, alsoStatic]) m.dispose();
   return (outliers ?? 0) + state.length + scale + prepared.calibrationRows;

@@ -105,7 +105,8 @@ TEST_CASE("every enum in the table, with a description per name", "[settings]") 
     CHECK(e.names.size() == e.descriptions.size());
   }
   CHECK(types == std::vector<std::string>{"QuantDtype", "QScheme", "RangeVariant", "ActivationName", "ForwardMode",
-                                          "ActivationScheme", "ActivationObserverName", "CheckpointFormat", "WeightLayout"});
+                                          "ActivationScheme", "ActivationObserverName", "QConfigBackend", "CheckpointFormat",
+                                          "WeightLayout"});
   // Every enum-typed option names one of them.
   for (const OptionGroup& g : option_groups())
     for (const OptionInfo& o : g.options)

@@ -31,11 +31,11 @@ export declare function init(options?: InitOptions): Promise<{ version: string }
 // by the build from the core's option table: see dist/options.d.ts for each value's meaning.
 import type {
   QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
-  CheckpointFormat, WeightLayout,
+  CheckpointFormat, WeightLayout, QConfigBackend,
 } from './dist/options.js';
 export type {
   QuantDtype, QScheme, RangeVariant, ActivationName, ForwardMode, ActivationScheme, ActivationObserverName,
-  CheckpointFormat, WeightLayout,
+  CheckpointFormat, WeightLayout, QConfigBackend,
 } from './dist/options.js';
 
 export interface QParams {
@@ -138,6 +138,28 @@ export interface PerChannelMinMaxObserverOptions {
 
 export declare class PerChannelMinMaxObserver extends Observer {
   constructor(options?: PerChannelMinMaxObserverOptions);
+}
+
+export interface HistogramObserverOptions {
+  /** Default 2048, as in PyTorch. */
+  bins?: number;
+  /** Default 128: how finely the old histogram is resampled when the range grows. */
+  upsampleRate?: number;
+  /** Default 'quint8'. */
+  dtype?: QuantDtype;
+  /** Default 'per_tensor_affine' (per tensor only, as PyTorch). */
+  qscheme?: 'per_tensor_affine' | 'per_tensor_symmetric';
+  reduceRange?: boolean;
+  range?: RangeVariant;
+}
+
+/** PyTorch 1.13's HistogramObserver, bit for bit: qparams from the range with the least L2 error. */
+export declare class HistogramObserver extends Observer {
+  constructor(options?: HistogramObserverOptions);
+  readonly minVal: number;
+  readonly maxVal: number;
+  /** The bin counts over [minVal, maxVal] (a copy). */
+  readonly histogram: Float32Array;
 }
 
 // ---- layers and models -------------------------------------------------------------------
@@ -340,6 +362,14 @@ export declare class PreparedModel extends WasmObject {
 export declare function prepare(model: Model, options?: PrepareOptions): PreparedModel;
 /** torch.ao.quantization.convert: `prepared.convert(options, exclude)`. */
 export declare function convert(prepared: PreparedModel, options?: ConvertOptions, exclude?: readonly string[]): Model;
+
+/** PyTorch 1.13's get_default_qconfig(backend) as the options prepare() and convert() take. */
+export interface QConfig {
+  readonly activation: Readonly<PrepareOptions>;
+  readonly weight: Readonly<ConvertOptions>;
+}
+/** PyTorch 1.13's get_default_qconfig(backend); default 'fbgemm', as PyTorch's. */
+export declare function getDefaultQConfig(backend?: QConfigBackend): QConfig;
 
 export interface ModelSpecJson {
   /** `batchNorm` / `batchNormBefore`: a BatchNorm1d module right after / before this Linear, folded into it. */

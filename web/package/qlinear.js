@@ -13,11 +13,11 @@ export { optionTable } from './lib/options.js';
 export {
   getSymmetricQParams, getAsymmetricQParams, quantizeTensor, dequantizeTensor, fakeQuantize, errorMetrics,
   quantizePerTensor, quantizePerChannel, chooseQParams,
-  MinMaxObserver, PerChannelMinMaxObserver,
+  MinMaxObserver, PerChannelMinMaxObserver, HistogramObserver,
 } from './lib/quantizer.js';
 export { Linear, QuantLinear } from './lib/layers.js';
 export { Model } from './lib/model.js';
-export { PreparedModel, prepare, convert } from './lib/calibration.js';
+export { PreparedModel, prepare, convert, getDefaultQConfig } from './lib/calibration.js';
 export { loadModel, inspectSafetensors, normalizeInputs } from './lib/files.js';
 export { Checkpoint, quantizationConfig, outputConfig } from './lib/checkpoint.js';
 export { moduleTree, moduleTreeLines } from './lib/module-tree.js';

@@ -1,7 +1,9 @@
 // Static W8A8 calibration, PyTorch's prepare → calibrate → convert.
 import { unwrap, WasmObject } from './objects.js';
 import { forwardThroughHeap } from './heap.js';
-import { readOptions } from './options.js';
+import { readOptions, optionGroup, choicesOf } from './options.js';
+import { oneOf } from './checks.js';
+import { wasmModule } from './loader.js';
 import { ADOPT } from './layers.js';
 import { Model } from './model.js';
 
@@ -57,3 +59,15 @@ export function convert(prepared, options = {}, exclude = []) {
   return prepared.convert(options, exclude);
 }
 
+/**
+ * PyTorch 1.13's get_default_qconfig(backend): `activation` for prepare() (HistogramObserver,
+ * with reduceRange for 'fbgemm' and 'x86') and `weight` for convert() (qint8 symmetric, per
+ * channel except for 'qnnpack').
+ * @param {'fbgemm' | 'qnnpack' | 'x86' | 'onednn'} [backend] PyTorch's default, 'fbgemm'
+ */
+export function getDefaultQConfig(backend = 'fbgemm') {
+  const where = 'getDefaultQConfig()';
+  const q = unwrap(wasmModule()._defaultQConfig(oneOf(backend, choicesOf('QConfigBackend'), 'backend', where)));
+  const pick = (values, group) => Object.fromEntries(optionGroup(group).options.map((o) => [o.name, values[o.name]]));
+  return Object.freeze({ activation: Object.freeze(pick(q.activation, 'PrepareOptions')), weight: Object.freeze(pick(q.weight, 'ConvertOptions')) });
+}

@@ -201,3 +201,33 @@ export class PerChannelMinMaxObserver extends Observer {
     return super.forward(values, options);
   }
 }
+
+export class HistogramObserver extends Observer {
+  /**
+   * PyTorch's HistogramObserver (1.13, bit for bit): a running histogram, and qparams from the
+   * range with the least L2 quantization error. Per tensor only.
+   * @param {import('../qlinear').HistogramObserverOptions} [options] PyTorch's defaults: 2048 bins, upsampleRate 128, quint8, per_tensor_affine.
+   */
+  constructor(options = {}) {
+    const where = 'new HistogramObserver()';
+    const opts = readOptions('HistogramObserverOptions', options, where);
+    const m = wasmModule();
+    unwrap(m._checkHistogramObserverOptions(opts));
+    super(new m.HistogramObserver(opts), 'HistogramObserver');
+  }
+
+  /** The smallest value seen (0 before any data). */
+  get minVal() {
+    return this.handle().minVal();
+  }
+
+  /** The largest value seen (its top may have been relaxed upward by a merge, as PyTorch does). */
+  get maxVal() {
+    return this.handle().maxVal();
+  }
+
+  /** The bin counts over [minVal, maxVal] (a copy; fractional after the range has grown). */
+  get histogram() {
+    return this.handle().histogram();
+  }
+}
