@@ -38,6 +38,7 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
   using O = ObserverSummary;
   bind_options<QuantLinearOptions>();
   bind_options<CalibrationOptions>();
+  bind_value<ActivationQParams>("ActivationQParams", "scale", &ActivationQParams::scale, "zeroPoint", &ActivationQParams::zero_point);
   bind_value<QConfig>("QConfig", "activation", &QConfig::activation, "weight", &QConfig::weight);
   function("_defaultQConfig", &Guard<&default_qconfig>::call);
   bind_value<L>("LayerReport", "name", &L::name, "kind", &L::kind, "activation", &L::activation, "inFeatures", &L::in_features,
@@ -64,7 +65,8 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_outlierThreshold", &QuantLinear::outlier_threshold)
       .function("_setOutlierThreshold", &Guard<&QuantLinear::set_outlier_threshold>::call)
       .function("_lastOutlierColumns", &QuantLinear::last_outlier_columns)
-      .function("_inputQParams", &QuantLinear::input_qparams);
+      .function("_inputQParams", &QuantLinear::input_qparams)
+      .function("_activationQParams", &Guard<&QuantLinear::activation_qparams>::call);
 
   emscripten::class_<Model>("Model")
       .constructor<>()
@@ -81,6 +83,7 @@ EMSCRIPTEN_BINDINGS(qlinear_models) {
       .function("_layerQParams", &Guard<&Model::layer_qparams>::call)
       .function("_layerWeight", &Guard<&Model::layer_weight>::call)
       .function("_layerIntRepr", &Guard<&Model::layer_int_repr>::call)
+      .function("_activationQParams", &Guard<&Model::activation_qparams>::call)
       .function("_inFeatures", &model_in)
       .function("_outFeatures", &model_out)
       .function("_layerCount", &layer_count)

@@ -52,6 +52,9 @@ class Model {
   void forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
   // The output of every layer (after its activation), first to last.
   std::vector<std::vector<float>> forward_each_layer(Span<const float> x, std::ptrdiff_t batch) const;
+  // Per layer, the scale and zero point each input row gets in its W8A8 forward of x
+  // (QuantLinear::activation_qparams on what reaches it); none for fp32 and weight-only layers.
+  std::vector<std::optional<ActivationQParams>> activation_qparams(Span<const float> x, std::ptrdiff_t batch) const;
   // The same, one after another into y: batch × (Σ out_features) values.
   void forward_each_layer_into(Span<const float> x, std::ptrdiff_t batch, Span<float> y) const;
   // Heap bytes forward_into allocates for `batch` rows besides its input and output: the two

@@ -92,6 +92,12 @@ inline RangeVariant default_weight_range(ForwardMode mode) {
   return mode == ForwardMode::llm_int8 ? RangeVariant::restricted : RangeVariant::full;
 }
 
+// The quint8 scale and zero point of each input row of one W8A8 forward (activation_qparams).
+struct ActivationQParams {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+};
+
 struct QuantLinearOptions {
   bool symmetric = true;
   bool per_channel = true;  // one scale per output channel (row of the weight)
@@ -162,6 +168,11 @@ class QuantLinear {
   // 0 after a forward in another mode). A statistic, so forward() stays const; it is atomic, so
   // concurrent forwards on one layer stay race-free (each then sees one of the calls' counts).
   std::optional<std::size_t> last_outlier_columns() const;
+  // The scale and zero point each row of x gets when a forward in the current W8A8 mode
+  // quantizes it (dynamic: from x, per row or PyTorch's per tensor; static: the calibrated pair;
+  // llm-int8: absmax / 127 with zero point 128), computed by the same kernels without the
+  // product. Throws for weight-only mode (its input stays fp32) and for bad input as forward().
+  ActivationQParams activation_qparams(Span<const float> x, std::ptrdiff_t batch) const;
   // The calibrated input qparams of static mode (per-tensor quint8), if the layer has them.
   const std::optional<QParams>& input_qparams() const { return input_qparams_; }
   // Throws unless per-tensor quint8 with a positive finite scale and zero point in [qmin, qmax].
@@ -193,6 +204,8 @@ class QuantLinear {
   ActivationScheme activations_;
   float outlier_threshold_ = kDefaultOutlierThreshold;
   std::optional<QParams> input_qparams_;
+  void quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale, int32_t* x_zero_point,
+                      std::vector<std::size_t>& outlier_columns) const;
   // A relaxed atomic that copies like a number (QuantLinear is copied into models and files).
   struct Statistic {
     static constexpr std::int64_t kNone = -1;

@@ -232,6 +232,19 @@ Model quantize_model_weights(const Model& model, const QuantLinearOptions& optio
   return out;
 }
 
+std::vector<std::optional<ActivationQParams>> Model::activation_qparams(Span<const float> x, std::ptrdiff_t batch) const {
+  if (layers_.empty()) throw Error("the model has no layers");
+  std::vector<std::optional<ActivationQParams>> out;
+  std::vector<float> h(x.data(), x.data() + x.size());
+  for (const Layer& l : layers_) {
+    const auto* q = std::get_if<QuantLinear>(&l.op);
+    if (q && q->mode() != ForwardMode::weight_only) out.emplace_back(q->activation_qparams(h, batch));
+    else out.emplace_back();
+    h = l.forward(h, batch);
+  }
+  return out;
+}
+
 std::optional<InputNormalization> Model::input_normalization() const { return find_input_normalization(metadata_); }
 
 void Model::set_input_normalization(const InputNormalization& n) {

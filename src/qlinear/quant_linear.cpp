@@ -174,12 +174,24 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
   float* x_scale = kernels::scratch<float>(kernels::ScratchSlot::activations_scale, rows);
   int32_t* x_zero_point = kernels::scratch<int32_t>(kernels::ScratchSlot::activations_zero_point, rows);
   std::vector<std::size_t> outlier_columns;
+  quantize_input(x.data(), rows, xq, x_scale, x_zero_point, outlier_columns);
+  kernels::linear_w8a8_packed({xq, x_scale, x_zero_point, rows, in_features_, stride}, packed_,
+                              bias, y.data());
+  if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
+  last_outlier_columns_.set(outlier_columns.size());
+}
+
+// The W8A8 modes differ only in how the input becomes uint8 rows (packed_.stride apart, padding
+// zeroed by the caller) with a scale and zero point per row.
+void QuantLinear::quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale, int32_t* x_zero_point,
+                                 std::vector<std::size_t>& outlier_columns) const {
+  const std::size_t stride = packed_.stride;
   switch (mode_) {
     case ForwardMode::dynamic:
       if (activations_ == ActivationScheme::per_row)
-        kernels::quantize_rows_u8(x.data(), rows, in_features_, xq, stride, x_scale, x_zero_point);
+        kernels::quantize_rows_u8(x, rows, in_features_, xq, stride, x_scale, x_zero_point);
       else
-        kernels::quantize_tensor_u8_like_pytorch_dynamic(x.data(), rows, in_features_, xq, stride,
+        kernels::quantize_tensor_u8_like_pytorch_dynamic(x, rows, in_features_, xq, stride,
                                                          x_scale, x_zero_point);
       break;
     case ForwardMode::static_int8: {
@@ -187,23 +199,31 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
       // observer's [qmin, qmax] (e.g. [0, 127] with reduce_range) only chose the scale.
       const QParams& q = *input_qparams_;
       const IntRange storage = storage_range(QuantDtype::quint8);
-      kernels::quantize_rows_static_u8(x.data(), rows, in_features_, q.scale[0], q.zero_point[0], storage.min,
+      kernels::quantize_rows_static_u8(x, rows, in_features_, q.scale[0], q.zero_point[0], storage.min,
                                        storage.max, xq, stride, x_scale, x_zero_point);
       break;
     }
     case ForwardMode::llm_int8:
       outlier_columns.resize(in_features_);
-      outlier_columns.resize(kernels::quantize_rows_llm_int8(x.data(), rows, in_features_, outlier_threshold_,
+      outlier_columns.resize(kernels::quantize_rows_llm_int8(x, rows, in_features_, outlier_threshold_,
                                                              xq, stride, x_scale, x_zero_point,
                                                              outlier_columns.data()));
       break;
     case ForwardMode::weight_only:
       break;
   }
-  kernels::linear_w8a8_packed({xq, x_scale, x_zero_point, rows, in_features_, stride}, packed_,
-                              bias, y.data());
-  if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
-  last_outlier_columns_.set(outlier_columns.size());
+}
+
+ActivationQParams QuantLinear::activation_qparams(Span<const float> x, std::ptrdiff_t batch) const {
+  check_forward_input(x, batch, in_features_, "QuantLinear");
+  if (mode_ == ForwardMode::weight_only)
+    throw Error("a weight-only layer does not quantize its input: there are no activation qparams");
+  const auto rows = static_cast<std::size_t>(batch);
+  std::vector<uint8_t> xq(rows * packed_.stride, 0);
+  ActivationQParams q{std::vector<float>(rows), std::vector<int32_t>(rows)};
+  std::vector<std::size_t> outlier_columns;
+  quantize_input(x.data(), rows, xq.data(), q.scale.data(), q.zero_point.data(), outlier_columns);
+  return q;
 }
 
 std::size_t QuantLinear::forward_bytes(std::ptrdiff_t batch) const {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import {
-  init, quantizePerTensor, quantizePerChannel, chooseQParams, Model, Linear, QuantLinear, QlinearError,
+  init, quantizePerTensor, quantizePerChannel, chooseQParams, Model, Linear, QuantLinear, QlinearError, getAsymmetricQParams,
 } from '../../web/package/qlinear.js';
 
 await init();
@@ -81,4 +81,51 @@ test("setInputQParams takes PyTorch's static input scale and zero point: no cali
     assert.throws(() => int8.setInputQParams('fc', { scale: 0.1, zeroPoint: 300 }), /zero point 300/);
     for (const m of [model, int8]) m.dispose();
   }
+});
+
+test('activationQParams shows the qparams a W8A8 forward quantizes its input with', () => {
+  // PyTorch's dynamic Linear (activations 'pytorch'): torch._choose_qparams_per_tensor(x, reduce_range=True) itself.
+  for (const c of fixtures.choose_qparams.filter((c) => c.reduce_range)) {
+    const n = c.x.length;
+    const linear = new Linear({ inFeatures: n, outFeatures: 2, weight: Array.from({ length: 2 * n }, (_, i) => Math.sin(i)) });
+    const layer = QuantLinear.fromLinear(linear, { mode: 'dynamic', activations: 'pytorch' });
+    const q = layer.activationQParams(c.x, 1);
+    assert.deepEqual([q.scale[0], q.zeroPoint[0]], [Math.fround(c.scale), c.zero_point], `x of ${n} values`);
+    for (const o of [linear, layer]) o.dispose();
+  }
+  // Per row: each row's own MinMax quint8 affine qparams, and they are what forward() used: the
+  // output rebuilt from them in float64 is forward()'s.
+  const inF = 19, outF = 5, batch = 3;
+  const w = Array.from({ length: inF * outF }, (_, i) => Math.cos(i * 0.7) * 0.3);
+  const x = Float32Array.from({ length: inF * batch }, (_, i) => Math.sin(i * 1.3) * (1 + (i % 5)));
+  const model = new Model([{ name: 'fc', inFeatures: inF, outFeatures: outF, weight: w, activation: 'relu' },
+    { name: 'out', inFeatures: outF, outFeatures: 2, weight: Array.from({ length: 2 * outF }, (_, i) => i / 7 - 0.5) }]);
+  const dynamic = model.quantize({ mode: 'dynamic' });
+  const [first, second] = dynamic.activationQParams(x, batch);
+  const weight = dynamic.layerWeight('fc');
+  const y = dynamic.forwardEachLayer(x, batch)[0];
+  for (let r = 0; r < batch; r++) {
+    const row = x.subarray(r * inF, (r + 1) * inF);
+    const own = getAsymmetricQParams(row, { dtype: 'quint8' });
+    assert.deepEqual([first.scale[r], first.zeroPoint[r]], [own.scale[0], own.zeroPoint[0]], `row ${r}`);
+    const xq = quantizePerTensor(row, first.scale[r], first.zeroPoint[r], 'quint8');
+    for (let j = 0; j < outF; j++) {
+      let acc = 0;
+      for (let k = 0; k < inF; k++) acc += (xq[k] - first.zeroPoint[r]) * first.scale[r] * weight[j * inF + k];
+      assert.ok(Math.abs(Math.max(acc, 0) - y[r * outF + j]) <= 1e-5, `row ${r} output ${j}: ${acc} vs ${y[r * outF + j]}`);
+    }
+  }
+  // The second layer's come from what reaches it: the first layer's output.
+  const outLayer = QuantLinear.fromLinear(new Linear({ inFeatures: outF, outFeatures: 2, weight: Array.from({ length: 2 * outF }, (_, i) => i / 7 - 0.5) }), { mode: 'dynamic' });
+  assert.deepEqual(second, outLayer.activationQParams(y, batch));
+  // fp32 and weight-only layers quantize nothing; a static layer uses its calibrated pair.
+  assert.deepEqual(model.activationQParams(x, batch), [null, null]);
+  assert.deepEqual(model.quantize({ mode: 'weight-only' }).activationQParams(x, batch), [null, null]);
+  const fixed = dynamic.setInputQParams('fc', { scale: 0.05, zeroPoint: 3 }).setForwardMode('fc', 'static').activationQParams(x, batch)[0];
+  assert.deepEqual([Array.from(fixed.scale), Array.from(fixed.zeroPoint)], [[0.05, 0.05, 0.05].map(Math.fround), [3, 3, 3]]);
+  assert.throws(() => QuantLinear.fromLinear(new Linear({ inFeatures: 2, outFeatures: 1, weight: [1, 2] })).activationQParams([1, 2]),
+    /weight-only layer does not quantize its input/);
+  assert.throws(() => dynamic.activationQParams(x, 2), /input has 57 values, but batch 2 x 19 features needs 38/);
+  assert.throws(() => dynamic.activationQParams(x, 1.5), /batch must be an integer/);
+  for (const m of [model, dynamic, outLayer]) m.dispose();
 });

@@ -54,3 +54,35 @@ TEST_CASE("choose_qparams_per_tensor is torch._choose_qparams_per_tensor bit for
   }
   CHECK_THROWS_WITH(choose_qparams_per_tensor(std::vector<float>{}, true), Contains("empty"));
 }
+
+TEST_CASE("activation_qparams are the ones a dynamic forward quantizes with: PyTorch's per tensor, MinMax per row",
+          "[pytorch_api][fixtures]") {
+  const nlohmann::json f = fixtures();  // held for the loop
+  for (const auto& c : f["choose_qparams"]) {
+    if (!c["reduce_range"].get<bool>()) continue;  // quantize_dynamic's Linear passes reduce_range
+    const auto x = c["x"].get<std::vector<float>>();
+    const auto n = static_cast<std::ptrdiff_t>(x.size());
+    QuantLinearOptions o;
+    o.mode = ForwardMode::dynamic;
+    o.activations = ActivationScheme::pytorch;
+    const QuantLinear layer = QuantLinear::from_linear(Linear(n, 1, std::vector<float>(x.size(), 0.5f)), o);
+    const ActivationQParams q = layer.activation_qparams(x, 1);
+    CHECK(q.scale.at(0) == static_cast<float>(c["scale"].get<double>()));
+    CHECK(q.zero_point.at(0) == c["zero_point"].get<int32_t>());
+  }
+  // Per row (qlinear's default): each row's MinMaxObserver quint8 affine qparams.
+  const std::vector<float> x = {0.5f, -1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
+  QuantLinearOptions o;
+  o.mode = ForwardMode::dynamic;
+  const QuantLinear layer = QuantLinear::from_linear(Linear(3, 2, {1, 2, 3, 4, 5, 6}), o);
+  const ActivationQParams q = layer.activation_qparams(x, 2);
+  for (std::size_t r = 0; r < 2; ++r) {
+    QuantOptions quint8;
+    quint8.dtype = QuantDtype::quint8;
+    const QParams own = get_asymmetric_qparams(Span<const float>(x.data() + 3 * r, 3), {}, quint8);
+    CHECK(q.scale[r] == own.scale[0]);
+    CHECK(q.zero_point[r] == own.zero_point[0]);
+  }
+  CHECK_THROWS_WITH(QuantLinear::from_linear(Linear(3, 2, {1, 2, 3, 4, 5, 6})).activation_qparams(x, 2),
+                    Contains("weight-only layer does not quantize its input"));
+}

@@ -165,6 +165,12 @@ export declare class HistogramObserver extends Observer {
 // ---- layers and models -------------------------------------------------------------------
 
 
+/** What a W8A8 forward quantizes each input row with (one entry per row). */
+export interface ActivationQParams {
+  scale: Float32Array;
+  zeroPoint: Int32Array;
+}
+
 export interface LinearInit {
   inFeatures: number;
   outFeatures: number;
@@ -252,6 +258,8 @@ export declare class QuantLinear extends WasmObject {
   readonly lastOutlierColumns: number | null;
   /** Static mode's calibrated input qparams, or null. */
   readonly inputQParams: QParams | null;
+  /** The quint8 scale and zero point each row of x gets when forward(x, batch) quantizes it; throws in weight-only mode. */
+  activationQParams(x: FloatInput, batch?: number): ActivationQParams;
   forward(x: FloatInput, batch?: number): Float32Array;
 }
 
@@ -318,6 +326,8 @@ export declare class Model extends WasmObject {
   layerWeight(layerName: string): Float32Array;
   /** A quantized layer's int_repr() (integers, shape, qparams), null for an fp32 one. */
   layerIntRepr(layerName: string): IntRepr | null;
+  /** Per layer, the quint8 scale and zero point each input row gets in a forward of x; null for fp32 and weight-only layers. */
+  activationQParams(x: FloatInput, batch?: number): (ActivationQParams | null)[];
   /** The weight qparams of a quantized layer, null for an fp32 one; throws for an unknown name. */
   qparams(layerName: string): QParams | null;
   forward(x: FloatInput, batch?: number): Float32Array;

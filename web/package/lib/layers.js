@@ -90,6 +90,15 @@ export class QuantLinear extends WasmObject {
   get lastOutlierColumns() { return unwrap(this.handle()._lastOutlierColumns()); }
   /** Static mode's calibrated input qparams (per-tensor quint8), or null. */
   get inputQParams() { return unwrap(this.handle()._inputQParams()); }
+  /**
+   * The quint8 scale and zero point each row of x gets when forward(x, batch) quantizes it in
+   * this layer's mode (see Model.activationQParams); throws in weight-only mode.
+   * @returns {{ scale: Float32Array, zeroPoint: Int32Array }}
+   */
+  activationQParams(x, batch = 1) {
+    const where = 'QuantLinear.activationQParams()';
+    return unwrap(this.handle()._activationQParams(toFloat32Array(x, 'x'), integer(batch, 'batch', where)));
+  }
 
   forward(x, batch = 1) {
     return forwardThroughHeap(this.handle(), x, batch, 'QuantLinear.forward()', this.#outFeatures);

@@ -90,6 +90,18 @@ export class Model extends WasmObject {
     return forwardThroughHeap(this.handle(), x, batch, 'Model.forward()', this.#outFeatures);
   }
 
+  /**
+   * Per layer, the quint8 scale and zero point each input row gets when a forward of x quantizes
+   * it (dynamic mode: computed from what reaches the layer, per row or PyTorch's per tensor;
+   * static: the calibrated pair; llm-int8: absmax / 127 with zero point 128); null for fp32 and
+   * weight-only layers. Nothing else is computed: the qparams a forward would use, to check.
+   * @returns {({ scale: Float32Array, zeroPoint: Int32Array } | null)[]}
+   */
+  activationQParams(x, batch = 1) {
+    const where = 'Model.activationQParams()';
+    return unwrap(this.handle()._activationQParams(toFloat32Array(x, 'x'), integer(batch, 'batch', where)));
+  }
+
   /** Every layer's output (after its activation), first to last. */
   forwardEachLayer(x, batch = 1) {
     const widths = Array.from(this.handle()._layerOutFeatures());
