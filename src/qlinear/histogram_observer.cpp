@@ -250,24 +250,15 @@ HistogramObserver::SearchResult HistogramObserver::search() const {
   return {start_bin, end_bin, new_min, new_max};
 }
 
+// The searched range through MinMaxObserver's formula, as PyTorch's _calculate_qparams.
 QParams HistogramObserver::calculate_qparams() const {
-  QParams q;
-  q.qmin = range_.min;
-  q.qmax = range_.max;
-  q.dtype = options_.dtype;
-  q.scheme = options_.qscheme;
-  q.axis = -1;
-  if (!has_observed_) {
-    q.scale = {1.0f};
-    q.zero_point = {0};
-    return q;
+  MinMaxObserver as_min_max({options_.dtype, options_.qscheme, options_.reduce_range, options_.range});
+  if (has_observed_) {
+    const SearchResult s = search();
+    const float both[2] = {s.min_val, s.max_val};
+    as_min_max.observe(Span<const float>(both, 2));
   }
-  const SearchResult s = search();
-  const ChannelQParams c =
-      compute_channel_qparams(s.min_val, s.max_val, options_.qscheme, options_.dtype, range_, options_.range);
-  q.scale = {c.scale};
-  q.zero_point = {c.zero_point};
-  return q;
+  return as_min_max.calculate_qparams();
 }
 
 }  // namespace qlinear
