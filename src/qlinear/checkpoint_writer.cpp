@@ -13,6 +13,7 @@
 #include "qlinear/float16.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/kernels/int8_rows.hpp"
+#include "qlinear/kernels/transpose.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/quantize.hpp"
 
@@ -44,10 +45,7 @@ class WeightRows {
     if (first != block_first_ || block_.empty()) {
       const std::size_t rows = std::min(kBlock, out - first);
       block_.resize(kBlock * in);
-      for (std::size_t k = 0; k < in; ++k) {
-        const float* stored = w_.data() + k * out + first;
-        for (std::size_t r = 0; r < rows; ++r) block_[r * in + k] = stored[r];
-      }
+      kernels::transpose_f32(w_.data() + first, out, in, rows, block_.data(), in);
       block_first_ = first;
     }
     return block_.data() + (j - first) * in;

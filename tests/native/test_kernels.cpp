@@ -12,6 +12,7 @@
 #include "qlinear/kernels/dense_f32.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/kernels/int8_rows.hpp"
+#include "qlinear/kernels/transpose.hpp"
 #include "qlinear/kernels/reference.hpp"
 
 using namespace qlinear::kernels;
@@ -54,6 +55,21 @@ struct QuantizerPair {
   Quantizer reference, simd;
   unsigned seed_offset;
 };
+
+TEST_CASE("transpose_f32_simd equals the reference on odd blocks, strided both ways", "[kernels]") {
+  for (std::size_t rows : {1u, 3u, 4u, 5u, 17u, 64u})
+    for (std::size_t cols : {1u, 2u, 4u, 7u, 16u, 19u}) {
+      const std::size_t src_stride = cols + 3, dst_stride = rows + 5;
+      std::vector<float> src(rows * src_stride);
+      for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i) * 0.5f - 7.0f;
+      std::vector<float> a(cols * dst_stride, -1.0f), b(cols * dst_stride, -1.0f);
+      transpose_f32_reference(src.data(), src_stride, rows, cols, a.data(), dst_stride);
+      transpose_f32_simd(src.data(), src_stride, rows, cols, b.data(), dst_stride);
+      REQUIRE(a == b);
+      CHECK(a[(cols - 1) * dst_stride + rows - 1] == src[(rows - 1) * src_stride + cols - 1]);
+      CHECK(a[rows] == -1.0f);  // the padding between dst rows is not written
+    }
+}
 
 TEST_CASE("the checkpoint writer's int8 row kernels equal their references on odd sizes", "[kernels]") {
   std::mt19937 rng(11);
