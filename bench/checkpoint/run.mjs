@@ -115,13 +115,16 @@ try {
       }
   }
   const line = (name, list) => {
-    if (!list.length) return console.log(`| ${name} | not run (no torch for /usr/bin/python3) | | | |`);
+    if (!list.length) return console.log(`| ${name} | not run (no torch for /usr/bin/python3) | | | | |`);
     const wall = median(list.map((t) => t.wall));
     const rss = median(list.map((t) => t.rss)) / 1024;
     const ratio = wall / median(rows.copy.map((t) => t.wall));
-    console.log(`| ${name} | ${wall.toFixed(2)} s | ${(size / 1e6 / wall).toFixed(0)} MB/s | ${rss.toFixed(0)} MiB | ${ratio.toFixed(2)}x |`);
+    // Every run's wall time too: this disk's speed changes from minute to minute (cp of the same
+    // page-cached file has taken from 1 to 5 s within an hour), so one median hides a lot.
+    const all = list.map((t) => t.wall.toFixed(2)).join(' / ');
+    console.log(`| ${name} | ${wall.toFixed(2)} s | ${all} | ${(size / 1e6 / wall).toFixed(0)} MB/s | ${rss.toFixed(0)} MiB | ${ratio.toFixed(2)}x |`);
   };
-  console.log('\n| | median wall | input MB/s | peak RSS | vs copy |\n|---|---:|---:|---:|---:|');
+  console.log('\n| | median wall | each run (s) | input MB/s | peak RSS | vs copy |\n|---|---:|---|---:|---:|---:|');
   line('plain copy (cp)', rows.copy);
   line('qlinear --format bitsandbytes', rows.bnb);
   line('qlinear --format compressed-tensors', rows.ct);
