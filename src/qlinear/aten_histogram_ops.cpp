@@ -1,9 +1,5 @@
-// Every float operation in this file is one ATen float32 operation, rounded on its own: no fused
-// multiply-adds (see histogram_observer.cpp).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
+// Every float operation in this file is one ATen float32 operation, rounded on its own (compiled
+// with -ffp-contract=off: see histogram_observer.cpp).
 #include "aten_histogram_ops.hpp"
 
 #include <algorithm>
@@ -13,10 +9,6 @@
 #include <string>
 
 #include "qlinear/error.hpp"
-
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
 
 namespace qlinear::aten {
 

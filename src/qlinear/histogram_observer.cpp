@@ -1,12 +1,6 @@
 // Every float operation in this file is one PyTorch tensor operation, rounded to float32 on its
-// own: a fused multiply-add would change the bits, so none may be formed where the target has FMA
-// (aarch64, -march=native, -mfma). GCC contracts across statements even in ISO C++ mode, so it is
-// told not to before anything is included (inline functions with other options than their
-// callers' would not be inlined); clang contracts within an expression unless told not to.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
+// own: CMakeLists.txt compiles it with -ffp-contract=off, so that no fused multiply-add forms where
+// the target has FMA (aarch64, -march=native, -mfma) and moves a scale by an ulp.
 #include "qlinear/histogram_observer.hpp"
 
 #include <algorithm>
@@ -22,10 +16,6 @@
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/observer.hpp"
-
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
 
 namespace qlinear {
 
