@@ -45,3 +45,12 @@ export async function newPage(browser, problems) {
   });
   return page;
 }
+
+// One of the served pages (index.html, quantizer.html, ...) in a new page as above, once it says
+// it is ready (body[data-ready=true]).
+export async function openReadyPage(session, path, problems) {
+  const page = await newPage(session.browser, problems);
+  await page.goto(new URL(path, session.url).href);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  return page;
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { openBrowser, newPage, ARTIFACTS } from './browser.mjs';
+import { openBrowser, openReadyPage, ARTIFACTS } from './browser.mjs';
 
 const fixtures = fileURLToPath(new URL('../fixtures/checkpoints/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'qlinear-checkpoint-page-'));
@@ -19,9 +19,7 @@ const problems = [];
 
 before(async () => {
   session = await openBrowser();
-  page = await newPage(session.browser, problems);
-  await page.goto(new URL('checkpoint.html', session.url).href);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  page = await openReadyPage(session, 'checkpoint.html', problems);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { openBrowser, newPage, ARTIFACTS } from './browser.mjs';
+import { openBrowser, openReadyPage, ARTIFACTS } from './browser.mjs';
 import { init, loadModel, normalizeInputs } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, accuracy } from '../js/fashion-mnist.mjs';
 
@@ -23,9 +23,7 @@ const problems = [];
 before(async () => {
   await init();
   session = await openBrowser();
-  page = await newPage(session.browser, problems);
-  await page.goto(session.url);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  page = await openReadyPage(session, 'index.html', problems);
 });
 
 after(async () => {

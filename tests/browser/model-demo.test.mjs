@@ -7,7 +7,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { openBrowser, newPage, ARTIFACTS } from './browser.mjs';
+import { openBrowser, openReadyPage, ARTIFACTS } from './browser.mjs';
 import { init, loadModel } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, accuracy } from '../js/fashion-mnist.mjs';
 
@@ -20,9 +20,7 @@ const problems = [];
 before(async () => {
   await init();
   session = await openBrowser();
-  page = await newPage(session.browser, problems);
-  await page.goto(session.url);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  page = await openReadyPage(session, 'index.html', problems);
 });
 
 test('the page says which build its worker loaded (the relaxed-SIMD one where its dot is one instruction)', async () => {

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openBrowser, newPage, ARTIFACTS } from './browser.mjs';
+import { openBrowser, openReadyPage, ARTIFACTS } from './browser.mjs';
 import { fixtures, acceptedCases } from '../js/fixtures.mjs';
 
 let session;
@@ -12,9 +12,7 @@ const problems = [];
 
 before(async () => {
   session = await openBrowser();
-  page = await newPage(session.browser, problems);
-  await page.goto(new URL('quantizer.html', session.url).href);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+  page = await openReadyPage(session, 'quantizer.html', problems);
 });
 
 after(async () => {
