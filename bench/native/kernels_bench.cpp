@@ -1,4 +1,4 @@
-// The int8 kernels natively, one thread: the packed SIMD kernels beside the scalar reference
+// The int8 kernels natively (the kernels one thread, the workloads on 1 and 2): the packed SIMD kernels beside the scalar reference
 // (the oracle), on the issue's workload shapes, reported as GMAC/s (counter "GMAC/s"), and the
 // issue's whole workloads through the public Model API (BM_model/*). The context line
 // "packed_kernels" says which ISA's kernels ran.
@@ -12,6 +12,7 @@
 #include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
 #include "qlinear/model.hpp"
+#include "qlinear/threads.hpp"
 
 using namespace qlinear::kernels;
 
@@ -59,8 +60,15 @@ void report(benchmark::State& state, const Problem& p) {
                                                 benchmark::Counter::kIsRate);
 }
 
+// Runs the benchmark's loop on state.range(3) threads.
+struct ThreadsArg {
+  explicit ThreadsArg(const benchmark::State& state) { qlinear::set_threads(static_cast<std::size_t>(state.range(3))); }
+  ~ThreadsArg() { qlinear::set_threads(1); }
+};
+
 void BM_w8a8_packed(benchmark::State& state) {
   Problem p(state.range(0), state.range(1), state.range(2));
+  const ThreadsArg threads(state);
   for (auto _ : state) {
     linear_w8a8_packed(p.rows(), p.packed, p.bias.data(), p.y.data());
     benchmark::DoNotOptimize(p.y.data());
@@ -79,6 +87,7 @@ void BM_w8a8_reference(benchmark::State& state) {
 
 void BM_w8a32_packed(benchmark::State& state) {
   Problem p(state.range(0), state.range(1), state.range(2));
+  const ThreadsArg threads(state);
   for (auto _ : state) {
     linear_w8a32_packed(p.x.data(), padded(p.k), p.batch, p.packed, p.bias.data(), p.y.data());
     benchmark::DoNotOptimize(p.y.data());
@@ -99,13 +108,25 @@ void BM_w8a32_reference(benchmark::State& state) {
 }
 
 // {K, N, batch}: W1 4096x4096 b1; W2's 1024->4096 layer at b1/16/128; W3's 784->1024 at b1/64.
+// The packed kernels on 1 and 2 threads; the reference on one.
 void shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"K", "N", "batch", "threads"});
+  for (int64_t threads : {1, 2})
+    for (auto s : std::vector<std::vector<int64_t>>{{4096, 4096, 1}, {1024, 4096, 1}, {1024, 4096, 16}, {1024, 4096, 128},
+                                                    {784, 1024, 1}, {784, 1024, 64}})
+      b->Args({s[0], s[1], s[2], threads});
+  b->Unit(benchmark::kMillisecond);
+  b->UseRealTime();
+}
+
+void reference_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"K", "N", "batch"});
   for (auto s : std::vector<std::vector<int64_t>>{{4096, 4096, 1}, {1024, 4096, 1}, {1024, 4096, 16}, {1024, 4096, 128},
                                                   {784, 1024, 1}, {784, 1024, 64}})
     b->Args(s);
   b->Unit(benchmark::kMillisecond);
 }
+
 
 // The issue's whole workloads through the public C++ API (Model::forward after
 // quantize_model_weights: activation quantization, padding, ReLU and all), one thread: the
@@ -125,6 +146,7 @@ const std::vector<Workload>& workloads() {
 void BM_model(benchmark::State& state, qlinear::ForwardMode mode) {
   const Workload& wl = workloads()[state.range(0)];
   const auto batch = static_cast<std::ptrdiff_t>(state.range(1));
+  qlinear::set_threads(static_cast<std::size_t>(state.range(2)));
   std::mt19937 rng(2);
   qlinear::Model fp32;
   double macs = 0;
@@ -146,15 +168,21 @@ void BM_model(benchmark::State& state, qlinear::ForwardMode mode) {
   std::vector<float> x(static_cast<std::size_t>(wl.dims.front()) * batch);
   for (float& v : x) v = normal(rng);
   for (auto _ : state) benchmark::DoNotOptimize(model.forward(x, batch));
+  qlinear::set_threads(1);
   state.SetLabel(wl.name);
   state.counters["GMAC/s"] = benchmark::Counter(macs * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
-// {workload index, batch}: W1 b1; W2 b1/16/128; W3 b1/64; W4 b1 (issue 8's cases).
+// {workload index, batch, threads}: W1 b1; W2 b1/16/128; W3 b1/64; W4 b1 (issue 8's cases), on 1
+// and 2 threads (qlinear::set_threads; this machine has 2 cores). Real time: with threads, the
+// calling thread's CPU time is not the wall time.
 void workload_cases(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"workload", "batch"});
-  for (auto c : std::vector<std::vector<int64_t>>{{0, 1}, {1, 1}, {1, 16}, {1, 128}, {2, 1}, {2, 64}, {3, 1}}) b->Args(c);
+  b->ArgNames({"workload", "batch", "threads"});
+  for (int64_t threads : {1, 2})
+    for (auto c : std::vector<std::vector<int64_t>>{{0, 1}, {1, 1}, {1, 16}, {1, 128}, {2, 1}, {2, 64}, {3, 1}})
+      b->Args({c[0], c[1], threads});
   b->Unit(benchmark::kMillisecond);
+  b->UseRealTime();
 }
 
 }  // namespace
@@ -162,9 +190,9 @@ void workload_cases(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_model, w8a8, qlinear::ForwardMode::dynamic)->Apply(workload_cases);
 BENCHMARK_CAPTURE(BM_model, w8a32, qlinear::ForwardMode::weight_only)->Apply(workload_cases);
 BENCHMARK(BM_w8a8_packed)->Apply(shapes);
-BENCHMARK(BM_w8a8_reference)->Apply(shapes);
+BENCHMARK(BM_w8a8_reference)->Apply(reference_shapes);
 BENCHMARK(BM_w8a32_packed)->Apply(shapes);
-BENCHMARK(BM_w8a32_reference)->Apply(shapes);
+BENCHMARK(BM_w8a32_reference)->Apply(reference_shapes);
 
 int main(int argc, char** argv) {
   // Which packed kernels ran (natively chosen from CPUID; QLINEAR_X86_ISA=sse41|avx2 caps it).

@@ -8,7 +8,7 @@
 #include "qlinear/checks.hpp"
 #include "qlinear/error.hpp"
 #include "qlinear/kernels/elementwise.hpp"
-#include "qlinear/kernels/reference.hpp"
+#include "qlinear/kernels/activation_quantizers.hpp"
 
 namespace qlinear {
 

@@ -5,7 +5,7 @@
 #include "qlinear/error.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/kernels/packed.hpp"
-#include "qlinear/kernels/reference.hpp"
+#include "qlinear/kernels/activation_quantizers.hpp"
 #include "qlinear/kernels/scratch.hpp"
 #include "qlinear/checks.hpp"
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qlinear/kernels/packed.hpp"
+#include "qlinear/kernels/partition.hpp"
 #include "qlinear/kernels/scratch.hpp"
 
 #ifdef __wasm_simd128__
@@ -72,24 +73,28 @@ inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std
 template <int N>
 using Int = std::integral_constant<int, N>;
 
-// Calls f(Int<r>, Int<b>, j, b0) for every tile of the [batch × n] output: R output rows × B
-// batch rows where they fit, then the leftover batch rows one by one, then the leftover output
-// rows one by one. Output rows are the outer loop, so a tile's R weight rows stay in L1 while
-// every batch row streams past them; each weight byte is read from memory once per call.
+// Calls f(Int<r>, Int<b>, j, b0) for every tile of output rows [j0, j1) × the batch: R output
+// rows × B batch rows where they fit, then the leftover batch rows one by one, then the leftover
+// output rows one by one. Output rows are the outer loop, so a tile's R weight rows stay in L1
+// while every batch row streams past them; each weight byte is read from memory once per call.
 template <int R, int B, class F>
-void for_each_tile(std::size_t n, std::size_t batch, F&& f) {
-  std::size_t j = 0;
-  for (; j + R <= n; j += R) {
+void for_each_tile(std::size_t j0, std::size_t j1, std::size_t batch, F&& f) {
+  std::size_t j = j0;
+  for (; j + R <= j1; j += R) {
     std::size_t b = 0;
     for (; b + B <= batch; b += B) f(Int<R>{}, Int<B>{}, j, b);
     for (; b < batch; ++b) f(Int<R>{}, Int<1>{}, j, b);
   }
-  for (; j < n; ++j) {
+  for (; j < j1; ++j) {
     std::size_t b = 0;
     for (; b + B <= batch; b += B) f(Int<1>{}, Int<B>{}, j, b);
     for (; b < batch; ++b) f(Int<1>{}, Int<1>{}, j, b);
   }
 }
+
+// Threads split output rows in multiples of this many: a multiple of every tile's row count
+// (1, 2, 3, 4, 8, 12), so that a block boundary never moves a row into another kind of tile.
+constexpr std::size_t kRowQuantum = 24;
 
 // W8A32 with tiles Tile<R, B>::run(x, x_stride, w, j, sums) that leave sums[b][r] = Σ_k x·(w − zw)
 // (unscaled); R1×1 tiles at batch 1 (several weight rows per pass over x), RB×B tiles batched.
@@ -105,10 +110,12 @@ void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const 
       for (int rr = 0; rr < Rows; ++rr)
         y[(b0 + bb) * n + j + rr] = w.scale[j + rr] * sums[bb][rr] + (bias ? bias[j + rr] : 0.0f);
   };
-  if (batch == 1)
-    for_each_tile<R1, 1>(n, batch, tile);
-  else
-    for_each_tile<RB, B>(n, batch, tile);
+  for_each_row_block(n, batch * w.stride, kRowQuantum, [&](std::size_t j0, std::size_t j1) {
+    if (batch == 1)
+      for_each_tile<R1, 1>(j0, j1, batch, tile);
+    else
+      for_each_tile<RB, B>(j0, j1, batch, tile);
+  });
 }
 
 // W8A8: activations copied once per call into the element type the tiles read
@@ -167,16 +174,19 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
     if (RLong != R && stride >= 4096) rows_from(Int<RLong>{}, g, j0, j1, b0);
     else rows_from(Int<R>{}, g, j0, j1, b0);
   };
+  // Each thread's rows (partition.hpp) in L2 blocks.
   const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / std::max<std::size_t>(stride, 1) / 4 * 4);
-  for (std::size_t j0 = 0; j0 < n; j0 += block) {
-    const std::size_t j1 = std::min(n, j0 + block);
-    for (std::size_t b = 0; b < x.batch; b += group_size(x.batch - b)) {
-      const std::size_t g = group_size(x.batch - b);
-      if (g == 4) pass(Int<4>{}, b, j0, j1);
-      else if (g == 2) pass(Int<2>{}, b, j0, j1);
-      else pass(Int<1>{}, b, j0, j1);
+  for_each_row_block(n, x.batch * stride, kRowQuantum, [&](std::size_t rows_begin, std::size_t rows_end) {
+    for (std::size_t j0 = rows_begin; j0 < rows_end; j0 += block) {
+      const std::size_t j1 = std::min(rows_end, j0 + block);
+      for (std::size_t b = 0; b < x.batch; b += group_size(x.batch - b)) {
+        const std::size_t g = group_size(x.batch - b);
+        if (g == 4) pass(Int<4>{}, b, j0, j1);
+        else if (g == 2) pass(Int<2>{}, b, j0, j1);
+        else pass(Int<1>{}, b, j0, j1);
+      }
     }
-  }
+  });
 }
 
 }  // namespace qlinear::kernels::detail

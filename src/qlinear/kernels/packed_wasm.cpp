@@ -179,22 +179,25 @@ void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const
   const int32_t x_sum = detail::sum_u8(x.values, kin);
   const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
   const bool touch_ahead = stride < 4096;
-  auto rows_with = [&](auto high) {
+  auto rows_with = [&](auto high, std::size_t j0, std::size_t j1) {
     constexpr bool kHigh = decltype(high)::value;
     int32_t sums[4];
-    std::size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
+    std::size_t j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const int8_t* rows = w.values.data() + j * stride;
       relaxed_gemv_tile<4, kHigh>(planes, rows, stride, touch_ahead ? rows + 4 * stride : nullptr, touch_last, sums);
       detail::w8a8_outputs<4>(sums, x, 0, x_sum, w, j, bias, y + j);
     }
-    for (; j < n; ++j) {
+    for (; j < j1; ++j) {
       relaxed_gemv_tile<1, kHigh>(planes, w.values.data() + j * stride, stride, nullptr, touch_last, sums);
       detail::w8a8_outputs<1>(sums, x, 0, x_sum, w, j, bias, y + j);
     }
   };
-  if (wasm_v128_any_true(wasm_v128_and(high_any, wasm_i8x16_splat(static_cast<int8_t>(0x80))))) rows_with(std::true_type{});
-  else rows_with(std::false_type{});
+  const bool high = wasm_v128_any_true(wasm_v128_and(high_any, wasm_i8x16_splat(static_cast<int8_t>(0x80))));
+  for_each_row_block(n, stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
+    if (high) rows_with(std::true_type{}, j0, j1);
+    else rows_with(std::false_type{}, j0, j1);
+  });
 }
 
 // 7-bit activations (no byte over 127: PyTorch's 'pytorch' scheme, or static mode calibrated with

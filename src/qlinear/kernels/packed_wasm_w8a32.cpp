@@ -132,19 +132,20 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
   // The panel and a group's activations are taken kChunk lanes at a time, so that both stay in
   // L1 (48 KiB here) at any K: 16 + 16 KiB.
   constexpr std::size_t kChunk = 1024;
-  std::vector<float> panel(kPanelRows * std::min(stride, kChunk));
-  std::vector<float> sums(batch * kPanelRows);
-  auto emit = [&](auto rows, auto grp, std::size_t r0, std::size_t b0, std::size_t k0, std::size_t len, auto panel_rows) {
-    constexpr int R = decltype(rows)::value, G = decltype(grp)::value, P = decltype(panel_rows)::value;
-    f32_tile<R, G, P>(xs.data() + b0 * stride + k0 * G, panel.data() + 4 * r0, len, sums.data() + b0 * P + r0);
-  };
-  // Tiles over a panel: 2 rows x 4 batch rows, 4 x 2, 4 x 1 (8 accumulators at most).
+  // Tiles over a panel: 2 rows x 4 batch rows, 4 x 2, 4 x 1 (8 accumulators at most). The panel
+  // and its sums are each thread's own (scratch is per thread); xs is shared, read only.
   auto over_panel = [&](std::size_t j, auto panel_rows) {
     constexpr int P = decltype(panel_rows)::value;
-    std::fill(sums.begin(), sums.end(), 0.0f);
+    float* panel = scratch<float>(ScratchSlot::tile_panel, kPanelRows * std::min(stride, kChunk));
+    float* sums = scratch<float>(ScratchSlot::tile_panel_sums, batch * kPanelRows);
+    auto emit = [&](auto rows, auto grp, std::size_t r0, std::size_t b0, std::size_t k0, std::size_t len, auto) {
+      constexpr int R = decltype(rows)::value, G = decltype(grp)::value;
+      f32_tile<R, G, P>(xs.data() + b0 * stride + k0 * G, panel + 4 * r0, len, sums + b0 * P + r0);
+    };
+    std::fill(sums, sums + batch * P, 0.0f);
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
-      convert_panel<P>(w, j, k0, len, panel.data());
+      convert_panel<P>(w, j, k0, len, panel);
       for (std::size_t b = 0; b < batch; b += detail::group_size(batch - b)) {
         const std::size_t g = detail::group_size(batch - b);
         if (g == 4) {
@@ -161,9 +162,11 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
       for (int r = 0; r < P; ++r)
         y[b * n + j + r] = w.scale[j + r] * sums[b * P + r] + (bias ? bias[j + r] : 0.0f);
   };
-  std::size_t j = 0;
-  for (; j + kPanelRows <= n; j += kPanelRows) over_panel(j, detail::Int<kPanelRows>{});
-  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
+  for_each_row_block(n, batch * stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
+    std::size_t j = j0;
+    for (; j + kPanelRows <= j1; j += kPanelRows) over_panel(j, detail::Int<kPanelRows>{});
+    for (; j < j1; ++j) over_panel(j, detail::Int<1>{});
+  });
 }
 
 }  // namespace

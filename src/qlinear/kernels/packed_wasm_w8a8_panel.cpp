@@ -101,9 +101,10 @@ void w8a8_batched_i16_panel(const QuantizedRowsView& x, const PackedWeights& w, 
   // The panel is taken kChunk lanes at a time (8 KiB), so that it and a group's activations (8
   // KiB) stay in L1 at any K (chunks of 512 were 4 % slower, of 2048 no faster).
   constexpr std::size_t kChunk = 1024;
-  int16_t* panel = scratch<int16_t>(ScratchSlot::tile_panel, kI16PanelRows * std::min(stride, kChunk));
-  int32_t* sums = scratch<int32_t>(ScratchSlot::tile_panel_sums, batch * kI16PanelRows);
+  // The panel and its sums are each thread's own (scratch is per thread); xs is shared, read only.
   auto over_panel = [&](std::size_t j, auto panel_rows) {
+    int16_t* panel = scratch<int16_t>(ScratchSlot::tile_panel, kI16PanelRows * std::min(stride, kChunk));
+    int32_t* sums = scratch<int32_t>(ScratchSlot::tile_panel_sums, batch * kI16PanelRows);
     constexpr int P = decltype(panel_rows)::value;
     std::fill(sums, sums + batch * P, 0);
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
@@ -134,9 +135,11 @@ void w8a8_batched_i16_panel(const QuantizedRowsView& x, const PackedWeights& w, 
     for (std::size_t b = 0; b < batch; ++b)
       detail::w8a8_outputs<P>(sums + b * P, x, b, x_sums[b], w, j, bias, y + b * n + j);
   };
-  std::size_t j = 0;
-  for (; j + kI16PanelRows <= n; j += kI16PanelRows) over_panel(j, detail::Int<kI16PanelRows>{});
-  for (; j < n; ++j) over_panel(j, detail::Int<1>{});
+  for_each_row_block(n, batch * stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
+    std::size_t j = j0;
+    for (; j + kI16PanelRows <= j1; j += kI16PanelRows) over_panel(j, detail::Int<kI16PanelRows>{});
+    for (; j < j1; ++j) over_panel(j, detail::Int<1>{});
+  });
 }
 
 

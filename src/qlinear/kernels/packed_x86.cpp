@@ -13,6 +13,7 @@
 
 #include "qlinear/kernels/packed_driver.hpp"
 #include "qlinear/kernels/packed_x86.hpp"
+#include "qlinear/threads.hpp"
 
 namespace qlinear::kernels {
 
@@ -183,7 +184,10 @@ void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch
 
 void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   const Isa level = isa();
-  if (level == Isa::amx && x.batch >= 16) return x86::linear_w8a8_amx(x, w, bias, y);
+  // AMX runs on the calling thread only (its tile state is per thread, and no machine here has AMX
+  // to test a threaded version on): with more threads the AVX-512 VNNI GEMM, which gives the
+  // same bits, splits the rows instead.
+  if (level == Isa::amx && x.batch >= 16 && threads() == 1) return x86::linear_w8a8_amx(x, w, bias, y);
   if (level >= Isa::avx512_vnni && x.batch >= 16) return x86::linear_w8a8_avx512_gemm(x, w, bias, y);
   if (level >= Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
   const Isa small = isa_for_small_batches();

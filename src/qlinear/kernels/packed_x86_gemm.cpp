@@ -275,13 +275,16 @@ void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w,
   const GemmArgs args{xp.values, panel_bytes, steps, xp.zx, xp.x_sum, xp.sx, &w, bias, y, x.batch};
   // Output rows in blocks of about 1 MiB of weights (L2), every pair of panels over a block
   // before the next.
+  // Each thread's rows (partition.hpp) in those blocks.
   const std::size_t block = std::max<std::size_t>(12, (std::size_t{1} << 20) / std::max<std::size_t>(w.stride, 1) / 12 * 12);
-  for (std::size_t j0 = 0; j0 < n; j0 += block) {
-    const std::size_t j1 = std::min(n, j0 + block);
-    std::size_t p = 0;
-    for (; p + 2 <= panels; p += 2) gemm_rows<2>(args, j0, j1, p);
-    if (p < panels) gemm_rows<1>(args, j0, j1, p);
-  }
+  for_each_row_block(n, x.batch * w.stride, detail::kRowQuantum, [&](std::size_t rows_begin, std::size_t rows_end) {
+    for (std::size_t j0 = rows_begin; j0 < rows_end; j0 += block) {
+      const std::size_t j1 = std::min(rows_end, j0 + block);
+      std::size_t p = 0;
+      for (; p + 2 <= panels; p += 2) gemm_rows<2>(args, j0, j1, p);
+      if (p < panels) gemm_rows<1>(args, j0, j1, p);
+    }
+  });
 }
 
 void linear_w8a8_amx(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
