@@ -21,15 +21,12 @@ val memory_stats() {
   return out;
 }
 
-// How this module was compiled; `kernels` says which packaged module it is (wasm-simd128 or
+// How this module was built; `kernels` says which packaged module it is (wasm-simd128 or
 // wasm-relaxed-simd).
 val build_info() {
   val out = val::object();
-#ifdef __EMSCRIPTEN_PTHREADS__
-  out.set("threads", true);
-#else
-  out.set("threads", false);
-#endif
+  // Whether this module can run threads (qlinear/threads.hpp).
+  out.set("threads", max_threads() > 1);
   out.set("simd128", true);  // the module needs it: every kernel uses it
   out.set("emscripten", std::to_string(__EMSCRIPTEN_major__) + "." + std::to_string(__EMSCRIPTEN_minor__) + "." +
                             std::to_string(__EMSCRIPTEN_tiny__));

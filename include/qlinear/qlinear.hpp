@@ -25,3 +25,4 @@
 #include "qlinear/checkpoint_writer.hpp"
 #include "qlinear/packed_weights.hpp"
 #include "qlinear/settings.hpp"
+#include "qlinear/threads.hpp"

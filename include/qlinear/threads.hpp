@@ -10,15 +10,16 @@
 namespace qlinear {
 
 // The most threads this build can run: 1 in a single-threaded build (a wasm module without
-// pthreads), else the build's limit (the pthread pool of a threaded wasm module; 64 natively).
+// pthreads: the packaged modules, for now), else 64.
 std::size_t max_threads();
 
 // Why max_threads() is 1, for a person ("this build has no threads"); empty when it is not.
 std::string threads_unavailable_reason();
 
-// Starts or stops workers so that the kernels run on `count` threads (1: the calling thread only,
-// the default). Throws Error for 0 or more than max_threads(). Not to be called while another
-// thread is running a forward pass.
+// Makes the kernels run on `count` threads (1: the calling thread only, the default), starting
+// workers if there are fewer than count − 1; workers are kept until the process ends (fewer
+// threads park the others, asleep). Throws Error for 0, for more than max_threads(), or when a
+// thread cannot be started.
 void set_threads(std::size_t count);
 
 std::size_t threads();

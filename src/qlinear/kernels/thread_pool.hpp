@@ -7,9 +7,18 @@
 // from a second application thread at the same time) runs its tasks on the calling thread: the
 // results are the same, only slower.
 #include <cstddef>
+#include <string>
 #include <type_traits>
 
 namespace qlinear::kernels {
+
+// How many threads this build can run, and why only one when so: 64, or 1 in a wasm module built
+// without pthreads (the packaged modules, for now).
+struct ThreadLimit {
+  std::size_t count;
+  std::string reason;  // empty unless count is 1
+};
+ThreadLimit build_thread_limit();
 
 using TaskFn = void (*)(void* context, std::size_t index);
 
