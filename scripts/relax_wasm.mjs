@@ -6,7 +6,7 @@
 //                               [--glue a.mjs --same-as b.mjs] in.wasm out.wasm
 //
 // Emscripten 3.1.6's clang 14 cannot emit i32x4.relaxed_dot_i8x16_i7x16_add_s, so the kernels
-// (packed_wasm.cpp, relaxed_dot_i8x16_i7x16_add) emit the prototype relaxed f64x2.fms in its
+// (w8a8_relaxed_dot_wasm.cpp, relaxed_dot_i8x16_i7x16_add) emit the prototype relaxed f64x2.fms in its
 // place: both take three v128 operands, give one v128, and encode in three bytes (fd d0 01 and
 // fd 93 02). This rewrites every f64x2.fms that llvm-objdump finds in the code section, at its
 // exact offset (a byte search could hit immediates), then checks the result:
@@ -77,7 +77,7 @@ for (const match of disassemble(input).matchAll(PLACEHOLDER_LINE)) {
   ++rewritten;
 }
 if (rewritten === 0)
-  fail(`no f64x2.fms in ${input}: was packed_wasm.cpp built with QLINEAR_WASM_RELAXED_SIMD, and is ${options.objdump} LLVM 14's?`);
+  fail(`no f64x2.fms in ${input}: was w8a8_relaxed_dot_wasm.cpp built with -mrelaxed-simd, and is ${options.objdump} LLVM 14's?`);
 if (options.object) {
   const inObject = [...disassemble(options.object).matchAll(PLACEHOLDER_LINE)].length;
   if (inObject !== rewritten)

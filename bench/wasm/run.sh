@@ -8,9 +8,14 @@ cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
 out=build/bench-wasm
 mkdir -p "$out"
+kernel_sources() {  # the SIMD128 kernels of a src/ tree, in whichever file layout its commit has
+  local k="$1/qlinear/kernels"
+  ls "$k"/packed_wasm*.cpp "$k"/dispatch_wasm.cpp "$k"/*_wasm_simd128.cpp "$k"/packed_common.cpp \
+     "$k"/partition.cpp "$k"/thread_pool.cpp 2>/dev/null
+}
 build() {  # build <src dir> <output .cjs>
   em++ -std=c++17 -O3 ${EXTRA_FLAGS:-} -msimd128 -I"$1" -I"$1/../include" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0 \
-    bench/wasm/kernels_bench.cpp "$1/qlinear/kernels/packed_wasm.cpp" $(ls "$1"/qlinear/kernels/packed_wasm_w8a*.cpp 2>/dev/null) "$1/qlinear/kernels/packed_common.cpp" -o "$2"
+    bench/wasm/kernels_bench.cpp $(kernel_sources "$1") -o "$2"
 }
 build src "$out/kernels_bench.cjs"
 /usr/bin/python3 bench/wasm/check_kernels.py "$out/kernels_bench.wasm" > "$out/check.txt" || { cat "$out/check.txt"; exit 1; }

@@ -14,7 +14,7 @@
 #include "qlinear/kernels/packed.hpp"
 #include "qlinear/kernels/reference.hpp"
 #if !defined(__EMSCRIPTEN__) && defined(__x86_64__)
-#include "qlinear/kernels/packed_x86.hpp"
+#include "qlinear/kernels/kernels_x86.hpp"
 #endif
 
 using namespace qlinear::kernels;

@@ -1,9 +1,10 @@
 #pragma once
 // Weights packed once, when a layer is quantized, into the layout the int8 inner loops stream
-// (PackedWeights, include/qlinear/packed_weights.hpp). The kernels over it exist once per ISA (packed_wasm.cpp for
-// WASM SIMD128; natively packed_x86.cpp for SSE4.1, which picks packed_avx2.cpp's AVX2, AVX-VNNI
-// or AVX-512 VNNI tiles, or packed_x86_gemm.cpp's batched AVX-512 VNNI / AMX GEMMs, at run time),
-// share their loops in packed_driver.hpp, and are tested against reference.hpp.
+// (PackedWeights, include/qlinear/packed_weights.hpp). The entry points below are defined by one
+// selection table per target (dispatch_wasm.cpp, dispatch_x86.cpp), which calls one file per
+// kernel family, named by what it computes and the ISA (kernels_wasm.hpp and kernels_x86.hpp list
+// them). The families share their loops in packed_driver.hpp (cut over threads by partition.hpp)
+// and are tested against reference.hpp.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

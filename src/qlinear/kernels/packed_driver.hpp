@@ -1,6 +1,6 @@
 #pragma once
-// The ISA-independent parts of the packed kernels, shared by packed_wasm.cpp and packed_x86.cpp
-// (and packed_avx2.cpp): how the [batch × out_features] output is cut into register tiles, the
+// The ISA-independent parts of the packed kernels, shared by the tile files of every target
+// (*_wasm_simd128.cpp, w8a8_relaxed_dot_wasm.cpp, *_x86_*.cpp): how the [batch × out_features] output is cut into register tiles, the
 // once-per-row widening of W8A8 activations, and the exact zero-point correction. Each ISA file
 // supplies only its tiles: Tile<R, B>::run computes R output rows for B batch rows.
 #include <algorithm>

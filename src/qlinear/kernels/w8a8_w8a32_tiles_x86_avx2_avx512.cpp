@@ -1,5 +1,5 @@
 // AVX2 (+FMA), AVX-VNNI and AVX-512 VNNI tiles for the native build, chosen at run time by
-// packed_x86.cpp (the batched GEMMs for 16 rows and more are in packed_x86_gemm.cpp).
+// dispatch_x86.cpp (the batched GEMMs for 16 rows and more are in w8a8_gemm_x86_avx512_vnni_amx.cpp).
 // This file is compiled with the baseline flags: only the tiles carry target attributes, so
 // nothing the drivers instantiate (std::vector and friends, which the linker may share with
 // other files) contains instructions an older CPU lacks.
@@ -14,7 +14,7 @@
 #include <immintrin.h>
 
 #include "qlinear/kernels/packed_driver.hpp"
-#include "qlinear/kernels/packed_x86.hpp"
+#include "qlinear/kernels/kernels_x86.hpp"
 
 #define QLINEAR_AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
 #define QLINEAR_AVX2_ENTRY __attribute__((target("avx2,fma"), noinline))

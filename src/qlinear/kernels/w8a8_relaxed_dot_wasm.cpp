@@ -1,99 +1,18 @@
-// The packed W8A8 kernels in WASM SIMD128 (<wasm_simd128.h>), for the wasm build, as register
-// tiles of R output rows × B batch rows (the loops around them are in packed_driver.hpp; the
-// W8A32 kernels are in packed_wasm_w8a32.cpp).
-// Compiled a second time with QLINEAR_WASM_RELAXED_SIMD for the relaxed-SIMD module, whose W8A8
-// kernels use relaxed SIMD's int8 dot at batch 1 (w8a8_gemv_relaxed below) and, for 7-bit
-// activations, at every batch size (W8A8Relaxed7Tile).
-//
-// W8A8: weights read with sign-extending loads (v128.load8x8_s, one instruction in V8: pmovsxbw
-// from memory) against activations widened to i16 once per call, i32x4.dot_i16x8_s (8 MACs) into
-// one i32x4 accumulator per (row, batch row); the two dots of 16 lanes are added together before
-// they reach the accumulator, so its dependency chain is one add per 16 MACs.
-//
+// W8A8 on relaxed SIMD's int8 dot (i32x4.relaxed_dot_i8x16_i7x16_add_s, 16 MACs an instruction):
+// at batch 1 (any activations) and for 7-bit activations at every batch size. Compiled only into
+// the relaxed-SIMD modules (qlinear_kernels_wasm_relaxed, CMakeLists.txt), with -mrelaxed-simd;
+// dispatch_wasm.cpp says when they run.
 #include <wasm_simd128.h>
 
-#include <algorithm>
 #include <cstring>
-#include <vector>
+#include <type_traits>
 
-#include "qlinear/kernels/packed_wasm.hpp"
+#include "qlinear/kernels/kernels_wasm.hpp"
 
 namespace qlinear::kernels {
 
 namespace {
 
-template <int R, int G>
-struct W8A8Tile {
-  using XType = int16_t;
-  static constexpr std::size_t kLanes = 8;
-  static constexpr int kRows = G == 4 ? 2 : 4;
-  // Batch 1 with rows of a page or more (K >= 4096): 8 rows a tile, 8 lanes a step (the general
-  // loop below; 8 accumulators + 8 weight vectors + 1 activation vector spill a little). With
-  // the weights coming from memory it streams 11 % faster than 4 rows (more streams in flight:
-  // measured 1 row 4-6, 2 rows 8.2, 4 rows 9.7, 8 rows 10.8 GMAC/s at K 4096, bash
-  // bench/wasm/run.sh 5 0 cold), and about 3 % slower with them in cache.
-  static constexpr int kRowsLong = G == 1 ? 8 : kRows;
-
-  // Batch 1: 16 lanes a step, the two dots summed before they reach the accumulator. kTouch: each
-  // step also touches one cache line of the next tile's rows (the R·stride bytes right after
-  // these; 64 bytes a step covers them in time). Wasm has no prefetch instruction, and with rows
-  // shorter than a 4 KiB page several rows share a page, which the hardware prefetcher streams
-  // badly: measured with cold weights (bench/wasm/run.sh 5 0 cold), K 1024 6.2 -> 8.4 GMAC/s, K 784
-  // 6.3 -> 8.4, and warm K 1024 18 -> 21. At K >= 4096 (a page a row) the touches cost up to 12 %,
-  // so that loop has none.
-  template <bool kTouch>
-  static void gemv(const int16_t* xp, const int16_t* end, const int8_t* (&wp)[R], const PackedWeights& w,
-                   v128_t (&acc)[G][R]) {
-    const int8_t* touch = wp[R - 1] + w.stride;
-    const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
-    uint32_t sink = 0;
-    for (; xp != end; xp += 16) {
-      if constexpr (kTouch) {
-        uint32_t word;
-        std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
-        sink += word;
-        touch += 64;
-      }
-      const v128_t xl = wasm_v128_load(xp), xh = wasm_v128_load(xp + 8);
-      for (int r = 0; r < R; ++r) {
-        const v128_t wl = wasm_i16x8_load8x8(wp[r]), wh = wasm_i16x8_load8x8(wp[r] + 8);
-        acc[0][r] = wasm_i32x4_add(acc[0][r], wasm_i32x4_add(wasm_i32x4_dot_i16x8(xl, wl), wasm_i32x4_dot_i16x8(xh, wh)));
-        wp[r] += 16;
-      }
-    }
-    if constexpr (kTouch) asm volatile("" : : "r"(sink));  // the touches must happen
-  }
-
-  // xstride == stride here (a multiple of 16, so of kLanes).
-  static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
-    v128_t acc[G][R];
-    for (int b = 0; b < G; ++b)
-      for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-    // Every stream is a pointer bumped once a step (rather than base + k), which V8 turns into
-    // loads from [memory + pointer + constant] without an address computation per load.
-    const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
-    const int16_t* xp = xg;
-    const int16_t* const end = xg + G * stride;
-    if constexpr (G == 1 && R <= 4) {
-      if (stride < 4096) gemv<true>(xp, end, wp, w, acc);
-      else gemv<false>(xp, end, wp, w, acc);
-    } else {
-      for (; xp != end; xp += 8 * G) {
-        v128_t xv[G];
-        for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 8 * b);
-        for (int r = 0; r < R; ++r) {
-          const v128_t wv = wasm_i16x8_load8x8(wp[r]);
-          for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
-          wp[r] += 8;
-        }
-      }
-    }
-    for (int b = 0; b < G; ++b) store_sums_i32<R>(acc[b], raw[b]);
-  }
-};
-
-#ifdef QLINEAR_WASM_RELAXED_SIMD
 // i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x7, acc): each i32 lane of acc plus the four products
 // of its bytes, w signed and x7 in [0, 127]. With x7 in that range the result is the same on
 // every engine (relaxed SIMD leaves only a set top bit of x7 to the implementation), and V8 runs
@@ -117,7 +36,7 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 // activation row's quint8 bytes split once per call into two planes, x & 127 and x >> 7 (both in
 // [0, 127]), stored [k / 16][plane][16]; two dots per weight vector:
 // Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Per 16 MACs that is one load and two dots, where
-// W8A8Tile::gemv has two sign-extending loads, two dots and two adds. 4 rows a tile (8
+// W8A8Tile::gemv (w8a8_tiles_wasm_simd128.cpp) has two sign-extending loads, two dots and two adds. 4 rows a tile (8
 // accumulators of V8's 16 vector registers; 6 rows measured no faster), with W8A8Tile::gemv's
 // touches ahead for rows under a page.
 //
@@ -158,7 +77,7 @@ __attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const in
   store_sums_i32<R>(acc, sums);
 }
 
-void w8a8_gemv_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   const std::size_t stride = w.stride, n = w.out_features, kin = w.in_features;
   uint8_t* planes = scratch<uint8_t>(ScratchSlot::tile_activations, 2 * stride);
   const v128_t low_bits = wasm_i8x16_splat(0x7f);
@@ -244,7 +163,7 @@ struct W8A8Relaxed7Tile {
 };
 
 // Whether every activation byte is at most 127.
-bool seven_bit(const QuantizedRowsView& x) {
+bool seven_bit_impl(const QuantizedRowsView& x) {
   v128_t any = wasm_i8x16_splat(0);
   for (std::size_t b = 0; b < x.batch; ++b) {
     const uint8_t* row = x.values + b * x.row_stride;
@@ -254,38 +173,17 @@ bool seven_bit(const QuantizedRowsView& x) {
   }
   return !wasm_v128_any_true(wasm_v128_and(any, wasm_i8x16_splat(static_cast<int8_t>(0x80))));
 }
-#endif  // QLINEAR_WASM_RELAXED_SIMD
 
 }  // namespace
 
-// Called through a pointer, so that binaryen does not inline it into linear_w8a8_packed: that
-// function, which holds the batch-1 loops, would grow from about 16 to 22 KB of wasm, towards the
-// sizes where V8 switches to its mid-tier register allocator (see i16_tile).
-void (*volatile const w8a8_batched_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) =
-    &w8a8_batched_i16_panel;
-#ifdef QLINEAR_WASM_RELAXED_SIMD
-// Likewise: the relaxed build's batch-1 kernel stays a function of its own.
-void (*volatile const w8a8_gemv_relaxed_fn)(const QuantizedRowsView&, const PackedWeights&, const float*, float*) =
-    &w8a8_gemv_relaxed;
-#endif
-
-void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
-  // Batches of one group of the driver's (1, 2 or 4 rows) already read each weight once, and the
-  // tiles that sign-extend as they go do less work per weight than a panel's stores and reloads
-  // (measured at W2a: batch 2 26.1 -> 24.1 GMAC/s, batch 4 31.9 -> 30.2 with the panel; batch 3
-  // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
-#ifdef QLINEAR_WASM_RELAXED_SIMD
-  if (x.batch == 1) return w8a8_gemv_relaxed_fn(x, w, bias, y);
-  if (seven_bit(x)) return detail::drive_w8a8<W8A8Relaxed7Tile>(x, w, bias, y);
-#endif
-  if (detail::group_size(x.batch) != x.batch) return w8a8_batched_fn(x, w, bias, y);
-  detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
+void w8a8_gemv_wasm_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  w8a8_gemv_relaxed_impl(x, w, bias, y);
 }
 
-#ifdef QLINEAR_WASM_RELAXED_SIMD
-const char* packed_kernels_isa() { return "wasm-relaxed-simd"; }
-#else
-const char* packed_kernels_isa() { return "wasm-simd128"; }
-#endif
+void w8a8_7bit_tiles_wasm_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  detail::drive_w8a8<W8A8Relaxed7Tile>(x, w, bias, y);
+}
+
+bool activations_fit_7_bits(const QuantizedRowsView& x) { return seven_bit_impl(x); }
 
 }  // namespace qlinear::kernels

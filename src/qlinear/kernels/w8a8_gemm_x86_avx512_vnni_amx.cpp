@@ -1,15 +1,15 @@
 // The batched native W8A8 kernels, for 16 batch rows and more, chosen at run time by
-// packed_x86.cpp: a broadcast GEMM on AVX-512 VNNI and the same on AMX-INT8. Both copy the
+// dispatch_x86.cpp: a broadcast GEMM on AVX-512 VNNI and the same on AMX-INT8. Both copy the
 // activations once per call into panels of 16 batch rows and read the weights as packed, with no
-// horizontal sums. Compiled with the baseline flags like packed_avx2.cpp: only the functions
-// carry target attributes.
+// horizontal sums. Compiled with the baseline flags like the AVX2/AVX-512 tiles: only the
+// functions carry target attributes.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "qlinear/kernels/packed_driver.hpp"
-#include "qlinear/kernels/packed_x86.hpp"
+#include "qlinear/kernels/kernels_x86.hpp"
 
 namespace qlinear::kernels::x86 {
 

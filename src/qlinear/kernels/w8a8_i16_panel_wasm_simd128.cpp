@@ -1,13 +1,13 @@
 // The batched W8A8 kernel of the wasm build (WASM SIMD128): every weight widened to i16 once per
-// call into a small panel that every batch row's tiles then stream (called by packed_wasm.cpp
-// from 3 batch rows on; the same in the SIMD128 and the relaxed-SIMD modules).
+// call into a small panel that every batch row's tiles then stream (dispatch_wasm.cpp runs it for
+// batch sizes other than 1, 2 and 4; the same in the SIMD128 and the relaxed-SIMD modules).
 #include <wasm_simd128.h>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "qlinear/kernels/packed_wasm.hpp"
+#include "qlinear/kernels/kernels_wasm.hpp"
 
 namespace qlinear::kernels {
 
@@ -82,7 +82,7 @@ I16Tile volatile tile_fn = &i16_tile<R, G, P, W>;
 
 }  // namespace
 
-void w8a8_batched_i16_panel(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   const std::size_t stride = w.stride, n = w.out_features, batch = x.batch, kin = w.in_features;
   int16_t* xs = scratch<int16_t>(ScratchSlot::tile_activations, batch * stride);
   int32_t* x_sums = scratch<int32_t>(ScratchSlot::tile_sums, batch);

@@ -1,6 +1,6 @@
-// The packed W8A32 kernels (int8 weights, fp32 activations) in WASM SIMD128, for the wasm build,
-// as register tiles of R output rows × B batch rows (the loops around them are in
-// packed_driver.hpp; the W8A8 kernels are in packed_wasm.cpp).
+// The packed W8A32 kernels (int8 weights, fp32 activations) in WASM SIMD128: register tiles of
+// R output rows × B batch rows (the loops around them are in packed_driver.hpp), and from 4 batch
+// rows an f32 panel (dispatch_wasm.cpp chooses).
 //
 // W8A32: int8 → f32 without the int → float conversion instruction: the bytes, zero-extended to
 // i16 and flipped to w + 128 ∈ [0, 255], are interleaved with the i16 0x4B00, which makes each
@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "qlinear/kernels/packed_driver.hpp"
+#include "qlinear/kernels/kernels_wasm.hpp"
 
 namespace qlinear::kernels {
 
@@ -171,12 +171,14 @@ void w8a32_batched(const float* x, std::size_t x_stride, std::size_t batch, cons
 
 }  // namespace
 
-void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
-                         const float* bias, float* y) {
-  // From 4 rows on, converting each weight once into a panel pays for its stores and reloads;
-  // below, the tiles that convert on the fly (2 rows x 2) do less work per weight.
-  if (batch >= 4) return w8a32_batched(x, x_stride, batch, w, bias, y);
+void w8a32_tiles_wasm_simd128(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
+                              const float* bias, float* y) {
   detail::drive_w8a32<W8A32Tile, 2, 2, 4>(x, x_stride, batch, w, bias, y);
+}
+
+void w8a32_f32_panel_wasm_simd128(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
+                                  const float* bias, float* y) {
+  w8a32_batched(x, x_stride, batch, w, bias, y);
 }
 
 }  // namespace qlinear::kernels

@@ -1,16 +1,21 @@
 #pragma once
-// The AVX2, AVX-VNNI and AVX-512 VNNI kernels of packed_avx2.cpp and the batched GEMMs of
-// packed_x86_gemm.cpp, called by packed_x86.cpp when CPUID says the CPU has them (never
-// otherwise: they are compiled for those ISAs with target attributes).
+// The x86 target's kernel families, one file each, which dispatch_x86.cpp chooses between: the
+// SSE4.1 tiles (w8a8_w8a32_tiles_x86_sse41.cpp), the AVX2, AVX-VNNI and AVX-512 VNNI tiles
+// (w8a8_w8a32_tiles_x86_avx2_avx512.cpp) and the batched GEMMs on AVX-512 VNNI and AMX
+// (w8a8_gemm_x86_avx512_vnni_amx.cpp). All but SSE4.1 run only where CPUID says the CPU has them:
+// they are compiled for those ISAs with target attributes.
 #include "qlinear/kernels/packed.hpp"
 
-// Target attributes for the AVX-512 VNNI code of packed_avx2.cpp and packed_x86_gemm.cpp: the
+// Target attributes for the AVX-512 VNNI code of the tiles and the GEMM: the
 // always-inline helpers and the noinline entry points (the files are compiled for the baseline).
 #define QLINEAR_AVX512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni"), always_inline)) inline
 #define QLINEAR_AVX512_ENTRY __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni"), noinline))
 
 namespace qlinear::kernels::x86 {
 
+void linear_w8a32_sse41(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
+                        const float* bias, float* y);
+void linear_w8a8_sse41(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a32_avx2(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                        const float* bias, float* y);
 void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
