@@ -6,8 +6,15 @@
 #   4. browser tests: playwright-core driving Debian's Chromium against the served page.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Every stage says how long it took: the whole must stay under 15 minutes on 2 cores.
+stage_start=$SECONDS
+took() { echo "== $1: $((SECONDS - stage_start)) s"; stage_start=$SECONDS; }
 bash scripts/bootstrap.sh || exit 1
-bash scripts/build.sh native wasm sanitize || exit 1
+took "bootstrap"
+for preset in native wasm sanitize; do
+  bash scripts/build.sh "$preset" || exit 1
+  took "build $preset"
+done
 
 failed=()
 run() {
@@ -15,6 +22,7 @@ run() {
   echo
   echo "== test: $name"
   "$@" || failed+=("$name")
+  took "test $name"
 }
 run "ctest native" ctest --preset native --output-on-failure -j2
 run "ctest asan+ubsan" ctest --preset sanitize --output-on-failure -j2
@@ -26,6 +34,7 @@ run "node:test JS API" node --test tests/js/*.test.mjs
 run "browser (Chromium)" node --test --test-concurrency=1 tests/browser/*.test.mjs
 
 echo
+echo "== total: $SECONDS s"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
   exit 1
