@@ -30,7 +30,8 @@ run "ctest wasm" ctest --preset wasm --output-on-failure -j2
 run "fuzz smoke" bash scripts/fuzz.sh "${QLINEAR_FUZZ_SECONDS:-20}"
 run "typescript types" npx tsc -p tests/js/tsconfig.json
 # The test files by name: Node 21+ reads --test arguments as file globs, not folders to search.
-run "node:test JS API" node --test tests/js/*.test.mjs
+# Two files at a time, one per core (Node 20 defaults to cores − 1: one at a time here).
+run "node:test JS API" node --test --test-concurrency=2 tests/js/*.test.mjs
 run "browser (Chromium)" node --test --test-concurrency=1 tests/browser/*.test.mjs
 
 echo
