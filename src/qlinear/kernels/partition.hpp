@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "qlinear/kernels/thread_pool.hpp"
+#include "qlinear/threads.hpp"
 
 namespace qlinear::kernels {
 
@@ -28,15 +29,6 @@ std::size_t min_macs_per_thread();
 void set_min_macs_per_thread(std::size_t macs);
 
 // f(j0, j1) for every part of partition_rows(rows, macs_per_row, quantum, threads()), in parallel.
-template <class F>
-void for_each_row_block(std::size_t rows, std::size_t macs_per_row, std::size_t quantum, F&& f);
-
-}  // namespace qlinear::kernels
-
-#include "qlinear/threads.hpp"
-
-namespace qlinear::kernels {
-
 template <class F>
 void for_each_row_block(std::size_t rows, std::size_t macs_per_row, std::size_t quantum, F&& f) {
   const RowPartition p = partition_rows(rows, macs_per_row, quantum, threads());

@@ -1,7 +1,8 @@
 // The process's one thread pool (qlinear/threads.hpp, kernels/thread_pool.hpp). Workers are
 // started by set_threads() and kept: starting a thread costs far more than a layer (milliseconds
-// for a Web Worker), and in a browser a stopped one would not come back (see Pool::resize). Between jobs a worker spins briefly on the job counter, so that a model's
-// layers, run back to back, find it awake, then sleeps on a condition variable. A job ends when
+// for a Web Worker), and in a browser a stopped one would not come back (see Pool::resize).
+// Between jobs a worker spins briefly on the job counter, so that a model's layers, run back to
+// back, find it awake, then sleeps on a condition variable. A job ends when
 // every worker has checked in, so that the next one can reuse the same fields.
 #include "qlinear/kernels/thread_pool.hpp"
 
