@@ -25,12 +25,17 @@ val memory_stats() {
 // wasm-relaxed-simd).
 val build_info() {
   val out = val::object();
-  // Whether this module can run threads (qlinear/threads.hpp).
+  // Whether this module can run threads (qlinear/threads.hpp), and how many it runs.
   out.set("threads", max_threads() > 1);
+  out.set("threadCount", static_cast<double>(threads()));
   out.set("simd128", true);  // the module needs it: every kernel uses it
   out.set("emscripten", std::to_string(__EMSCRIPTEN_major__) + "." + std::to_string(__EMSCRIPTEN_minor__) + "." +
                             std::to_string(__EMSCRIPTEN_tiny__));
+#ifdef __EMSCRIPTEN_PTHREADS__
+  out.set("exceptions", std::string("JavaScript-emulated (-fexceptions: the threaded build), caught at the binding boundary"));
+#else
   out.set("exceptions", std::string("WebAssembly exception handling (-fwasm-exceptions), caught at the binding boundary"));
+#endif
   out.set("kernels", std::string(kernels::packed_kernels_isa()));
   return out;
 }
@@ -48,6 +53,14 @@ uintptr_t resize_io_buffer(std::size_t floats) {
     }
   }
   return reinterpret_cast<uintptr_t>(buffer.data());
+}
+
+// qlinear::set_threads, its Error returned (init() calls it once, after the module's workers exist).
+val set_thread_count(double count) {
+  return guarded([&] {
+    set_threads(static_cast<std::size_t>(count));
+    return val::undefined();
+  });
 }
 
 std::string take_error() { return std::exchange(last_error(), std::string()); }
@@ -73,4 +86,5 @@ EMSCRIPTEN_BINDINGS(qlinear_runtime) {
   function("_takeError", &take_error);
   function("_memoryStats", &memory_stats);
   function("_buildInfo", &build_info);
+  function("_setThreads", &set_thread_count);
 }

@@ -19,8 +19,16 @@ test('an app bundled with Vite loads the wasm from its asset URL and computes wh
   const assets = readdirSync(join(outDir, 'assets'));
   assert.ok(assets.some((f) => /^qlinear_wasm-.*\.wasm$/.test(f)), `the .wasm is emitted as an asset: ${assets}`);
   assert.ok(assets.some((f) => /^qlinear_wasm_relaxed-.*\.wasm$/.test(f)), `the relaxed-SIMD .wasm too: ${assets}`);
+  for (const name of [/^qlinear_wasm_threaded-.*\.wasm$/, /^qlinear_wasm_threaded-.*\.mjs$/])
+    assert.ok(assets.some((f) => name.test(f)), `the threaded module's ${name}: ${assets}`);
 
-  const serve = sirv(outDir);
+  // Served cross-origin isolated, as a site using threads must be (README, "Threads").
+  const serve = sirv(outDir, {
+    setHeaders(res) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    },
+  });
   const server = http.createServer((req, res) => serve(req, res, () => res.writeHead(404).end()));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const session = await openBrowser();
@@ -60,6 +68,12 @@ test('an app bundled with Vite loads the wasm from its asset URL and computes wh
     assert.equal(subpath.capabilities.build.kernels, 'wasm-simd128');
     assert.deepEqual(subpath.loaded, [subpath.wasmUrl]);
     assert.deepEqual(subpath.y, auto.y);
+    // init({ threads: 2 }): the threaded module, its glue and worker script emitted by the bundler.
+    const threaded = await run('?threads');
+    assert.equal(threaded.capabilities.build.threads, true);
+    assert.equal(threaded.capabilities.build.threadCount, 2);
+    assert.deepEqual(threaded.loaded.map((p) => p.replace(/-[^-/]*\.wasm$/, '.wasm')), ['/assets/qlinear_wasm_threaded.wasm']);
+    assert.deepEqual(threaded.y, auto.y);
   } finally {
     await session.close();
     server.close();

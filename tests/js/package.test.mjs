@@ -16,7 +16,9 @@ test('npm pack -> npm install in an empty folder -> import and run the CLI', () 
   const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], root));
   const files = packed.files.map((f) => f.path);
   for (const expected of ['web/package/qlinear.js', 'web/package/qlinear.d.ts', 'web/package/lib/loader.js', 'web/package/dist/qlinear_wasm.mjs',
-    'web/package/dist/qlinear_wasm.wasm', 'web/package/dist/qlinear_wasm_relaxed.wasm', 'web/package/dist/options.d.ts', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
+    'web/package/dist/qlinear_wasm.wasm', 'web/package/dist/qlinear_wasm_relaxed.wasm', 'web/package/dist/options.d.ts',
+    'web/package/dist/threaded/qlinear_wasm_threaded.mjs', 'web/package/dist/threaded/qlinear_wasm_threaded.wasm',
+    'web/package/dist/threaded/qlinear_wasm_threaded.worker.js', 'web/package/dist/threaded/package.json', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
     assert.ok(files.includes(expected), `${expected} is in the tarball`);
   assert.ok(!files.some((f) => /^(src|tests|bindings|build|node_modules)\//.test(f)), `only the package: ${files}`);
 
@@ -25,11 +27,14 @@ test('npm pack -> npm install in an empty folder -> import and run the CLI', () 
   run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(packDir, packed.filename)], app);
   writeFileSync(join(app, 'use.js'), `
     import { init, getSymmetricQParams, quantizeTensor, capabilities } from 'qlinear';
-    await init();
+    await init({ threads: Number(process.argv[2]) });
     const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
-    console.log(JSON.stringify({ q: Array.from(quantizeTensor(x, getSymmetricQParams(x))), simd: capabilities().build.simd128 }));
+    const { build } = capabilities();
+    console.log(JSON.stringify({ q: Array.from(quantizeTensor(x, getSymmetricQParams(x))), simd: build.simd128, threads: build.threadCount }));
   `);
-  assert.deepEqual(JSON.parse(run('node', ['use.js'], app)), { q: [64, -117, 0, 127, -128, 53], simd: true });
+  // One thread, and the threaded module (its worker script run by Node from the installed package).
+  for (const threads of [1, 2])
+    assert.deepEqual(JSON.parse(run('node', ['use.js', String(threads)], app)), { q: [64, -117, 0, 127, -128, 53], simd: true, threads });
   const inspected = run('npx', ['--no-install', 'qlinear', 'inspect', join(root, 'tests/fixtures/safetensors/sequential_f32.safetensors')], app);
   assert.match(inspected, /0\.weight\s+F32\s+\[32, 16\]/);
 });

@@ -366,7 +366,8 @@ call('setTestSet', { count: 0, features: 0, pixels: new Float32Array(0), labels:
     const simd = c.build.kernels === 'wasm-relaxed-simd' ? ' SIMD128 with relaxed SIMD\'s int8 dot' : c.build.simd128 ? ' SIMD128' : '';
     text('#status', `qlinear ${c.version} is ready: WebAssembly${simd}, in a ${c.environment}, ` +
       `heap ${(c.memory.reserved / 2 ** 20).toFixed(0)} of at most ${(c.memory.limit / 2 ** 20).toFixed(0)} MiB, ` +
-      `${c.hardwareConcurrency ?? '?'} hardware threads, ${c.crossOriginIsolated ? '' : 'not '}cross-origin isolated.`);
+      `${c.hardwareConcurrency ?? '?'} hardware threads, ${c.crossOriginIsolated ? '' : 'not '}cross-origin isolated, ` +
+      `${c.threads.count > 1 ? `int8 kernels on ${c.threads.count} threads` : c.threads.reason}.`);
     document.body.dataset.ready = 'true';
   })
   .catch((e) => text('#status', `Could not start qlinear: ${e.message}`));

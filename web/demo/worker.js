@@ -12,7 +12,10 @@ let testSet = null; // { count, features, pixels: Float32Array, labels: Uint8Arr
 let normalization = null; // { mean, std } the user confirmed, or null
 let inputs = null; // the test images as the model takes them: testSet.pixels normalized
 
-const ready = init();
+// The demo runs on as many threads as the machine has cores, up to 4, where the page is
+// cross-origin isolated (npm start's server sends the headers); elsewhere on one, and the status
+// line says why (capabilities().threads).
+const ready = init({ threads: self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1 });
 
 function need(model, what) {
   if (!model) throw new Error(`no ${what} yet`);

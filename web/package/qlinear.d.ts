@@ -22,6 +22,14 @@ export interface InitOptions {
    * with a QlinearError.
    */
   simd?: 'auto' | 'relaxed' | 'simd128';
+  /**
+   * How many threads the int8 kernels run on (1 to 64; results are the same bits for any count).
+   * Default: min(4, ceil(cores / 2)) where threads are possible (Node 20.16+, a cross-origin
+   * isolated page or worker), else 1. More than 1 loads the threaded module (SIMD128 kernels) and
+   * rejects with a QlinearError saying why where threads are not possible, or with simd: 'relaxed',
+   * wasmUrl or wasmBinary.
+   */
+  threads?: number;
 }
 
 /** Loads the WebAssembly module; await it once before calling anything else. */
@@ -545,7 +553,9 @@ export interface Capabilities {
   version: string;
   build: {
     simd128: boolean;
+    /** Whether the loaded module is the threaded one, and how many threads its kernels run on. */
     threads: boolean;
+    threadCount: number;
     emscripten: string;
     exceptions: string;
     /** The packed int8 kernels in the loaded module: 'wasm-simd128' or 'wasm-relaxed-simd'. */
@@ -562,6 +572,11 @@ export interface Capabilities {
   crossOriginIsolated: boolean;
   /** navigator.hardwareConcurrency where there is one. */
   hardwareConcurrency: number | null;
+  /**
+   * Threads in use, whether more are possible here and why not, e.g. "threads off: the page is
+   * not cross-origin isolated: serve it with the headers ...".
+   */
+  threads: { count: number; possible: boolean; reason: string };
 }
 
 /** One option of an options object, as the core's option table describes it. */

@@ -2,7 +2,8 @@
 // .wasm either found by the package itself (init(): the bundler copies both packaged modules,
 // which lib/loader.js names with new URL(..., import.meta.url)) or, with ?subpath, through the
 // package's .wasm subpath as an asset URL the bundler fingerprints and copies; ?simd128 asks the
-// package for its SIMD128 module (what engines without relaxed SIMD get).
+// package for its SIMD128 module (what engines without relaxed SIMD get); ?threads for its threaded
+// module (its glue and worker script copied by the bundler too, the page served cross-origin isolated).
 import { init, getSymmetricQParams, quantizeTensor, loadModel, capabilities } from 'qlinear';
 import wasmUrl from 'qlinear/qlinear.wasm?url';
 import modelUrl from '../../fixtures/safetensors/sequential_f32.safetensors?url';
@@ -10,7 +11,7 @@ import modelUrl from '../../fixtures/safetensors/sequential_f32.safetensors?url'
 const out = document.querySelector('#result');
 try {
   const query = new URLSearchParams(location.search);
-  await init(query.has('subpath') ? { wasmUrl } : query.has('simd128') ? { simd: 'simd128' } : {});
+  await init(query.has('subpath') ? { wasmUrl } : query.has('simd128') ? { simd: 'simd128' } : query.has('threads') ? { threads: 2 } : {});
   const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
   const q = Array.from(quantizeTensor(x, getSymmetricQParams(x)));
   const model = loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));

@@ -2,8 +2,9 @@
 // probe), reading the .wasm where the glue cannot (Node), and what the module reports about itself.
 import createQlinearModule from '../dist/qlinear_wasm.mjs';
 import { checkKeys } from './checks.js';
-import { QlinearError } from './objects.js';
+import { QlinearError, unwrap } from './objects.js';
 import { memory } from './heap.js';
+import { MAX_THREADS, defaultThreads, hardwareThreads, threadSupport } from './threads.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 let modulePromise = null;
@@ -24,6 +25,16 @@ export const RELAXED_DOT_PROBE = new Uint8Array([
   0x20, 0x00, 0xfd, 0x0f, 0x20, 0x01, 0xfd, 0x0f, 0x20, 0x02, 0xfd, 0x11, 0xfd, 0x93, 0x02, 0xfd, 0x1b, 0x03,
   0x0b,
 ]);
+
+// The threaded module (SIMD128 kernels on pthreads; bindings/CMakeLists.txt), in a folder of its
+// own: its glue, the .wasm, and Emscripten's worker script, which every worker runs and which
+// imports the glue again. Loaded by URL (not bundled), so that a bundler copies the glue as a file
+// that the workers can import too.
+const THREADED = {
+  glue: new URL('../dist/threaded/qlinear_wasm_threaded.mjs', import.meta.url),
+  wasm: new URL('../dist/threaded/qlinear_wasm_threaded.wasm', import.meta.url),
+  worker: new URL('../dist/threaded/qlinear_wasm_threaded.worker.js', import.meta.url),
+};
 
 let relaxedDot = null;
 function probeRelaxedDot() {
@@ -90,21 +101,76 @@ async function readWasmInNode(wasmUrl) {
 let initOptions = null;
 let initPackagedWasm = null;
 
+// The `threads` option checked: a whole number from 1 to MAX_THREADS, more than 1 only where the
+// threaded module can run, and then with the packaged SIMD128 kernels.
+function checkThreads(options) {
+  const { threads } = options;
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw new TypeError(`init(): threads must be a whole number from 1 to ${MAX_THREADS}, not ${JSON.stringify(threads)}`);
+  if (threads === 1) return;
+  const support = threadSupport();
+  if (!support.possible) throw new QlinearError(`init({ threads: ${threads} }): threads are not possible here: ${support.reason}`);
+  if (options.simd === 'relaxed')
+    throw new QlinearError(`init({ threads: ${threads}, simd: 'relaxed' }): the threaded module has the SIMD128 kernels only; ` +
+      "leave simd at 'auto' or ask for 'simd128'");
+  if (options.wasmUrl !== undefined || options.wasmBinary !== undefined)
+    throw new QlinearError(`init({ threads: ${threads} }): wasmUrl and wasmBinary name a single-threaded module; ` +
+      'the threaded one is the package\'s own (dist/threaded/)');
+}
+
+// Creates the threaded module with `threads` − 1 workers, started before it resolves.
+async function createThreadedModule(threads) {
+  const { default: createThreaded } = await import(/* @vite-ignore */ THREADED.glue.href);
+  const moduleArgs = {
+    qlinearWorkers: threads - 1,
+    // What each worker imports: the glue's own URL (in a bundle, the copied file, not the app).
+    mainScriptUrlOrBlob: THREADED.glue.href,
+  };
+  if (isNode) {
+    const { fileURLToPath } = process.getBuiltinModule('node:url'); // present: threadSupport() checked
+    moduleArgs.wasmBinary = await readWasmInNode(THREADED.wasm);
+    // Node's Worker takes a path, not a file: URL.
+    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? fileURLToPath(THREADED.worker) : fileURLToPath(THREADED.wasm));
+  } else {
+    // The worker script from a blob: URL of this page's origin, whatever the script's own URL is: a
+    // bundler may inline it as a data: URL (Vite does, under 4 KiB), whose opaque origin could not
+    // import the glue, and a page cannot start a worker from another origin's (a CDN's) URL.
+    const script = await (await fetch(THREADED.worker)).text();
+    const workerUrl = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
+    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? workerUrl : THREADED.wasm.href);
+  }
+  const module = await createThreaded(moduleArgs);
+  // Idle workers must not keep a Node process alive: a script that never calls anything special
+  // still exits (the workers end with it).
+  if (isNode) for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref?.();
+  unwrap(module._setThreads(threads));
+  return module;
+}
+
 /**
  * Loads the WebAssembly module. Call (and await) it once before anything else; later calls
  * return the same promise.
  *
- * Of the two packaged modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
+ * `threads` is how many threads the int8 kernels run on (results are bit for bit the same for any
+ * count). The default is ONNX Runtime Web's, min(4, ceil(cores / 2)), where threads are possible
+ * (Node 20.16+; a cross-origin isolated page or worker), else 1; asking for more than 1 where they
+ * are not is an error saying why (capabilities().threads says it too). More than one thread loads
+ * the threaded module (SIMD128 kernels, JS-emulated C++ exceptions: a few microseconds more per
+ * call on small models); one thread loads a single-threaded module.
+ *
+ * Of the two single-threaded modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
  * engine runs relaxed SIMD's int8 dot correctly and as one instruction (V8 on x64 CPUs with
  * AVX-VNNI: recent Chrome, for example; relaxedDotIsFast) and the SIMD128 one elsewhere;
  * 'relaxed' (refused where the dot computes wrong) or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names the module
  * itself, and then `simd` only matters for 'relaxed' being refused where it cannot run.
- * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128' }} [options]
+ * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128', threads?: number }} [options]
  */
 export function init(options = {}) {
   let packagedWasm;
   try {
-    checkKeys(options, ['wasmUrl', 'wasmBinary', 'simd'], 'init()');
+    checkKeys(options, ['wasmUrl', 'wasmBinary', 'simd', 'threads'], 'init()');
+    checkThreads(options);
     packagedWasm = packagedWasmFor(options.simd ?? 'auto');
   } catch (e) {
     return Promise.reject(e);
@@ -120,6 +186,12 @@ export function init(options = {}) {
   initOptions = { ...options };
   initPackagedWasm = packagedWasm;
   modulePromise = (async () => {
+    const explicitModule = options.wasmUrl !== undefined || options.wasmBinary !== undefined;
+    const threads = options.threads ?? (explicitModule ? 1 : defaultThreads(hardwareThreads()));
+    if (threads > 1) {
+      wasm = await createThreadedModule(threads);
+      return { version: VERSION };
+    }
     const moduleArgs = {};
     const wasmUrl = options.wasmUrl ?? packagedWasm;
     if (options.wasmBinary) moduleArgs.wasmBinary = options.wasmBinary;
@@ -150,6 +222,15 @@ export function wasmModule() {
   return wasm;
 }
 
+// How many threads run, and why not more where only one can.
+function threadsReport() {
+  const count = wasmModule()._buildInfo().threadCount;
+  const support = threadSupport();
+  if (!support.possible) return { count, possible: false, reason: `threads off: ${support.reason}` };
+  return { count, possible: true, reason: count > 1 ? `${count} threads (init({ threads }))` :
+    'one thread: init() was asked for one, or min(4, ceil(cores / 2)) is 1 here' };
+}
+
 /**
  * What a user needs to know when something is slow or fails: the build (SIMD, threads, which
  * kernels), what the engine's relaxed SIMD can do (why init() picked that build), the version,
@@ -165,6 +246,7 @@ export function capabilities() {
     environment,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? null,
+    threads: threadsReport(),
   };
 }
 

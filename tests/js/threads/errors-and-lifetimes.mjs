@@ -1,0 +1,41 @@
+// Run by threads.test.mjs as `node errors-and-lifetimes.mjs THREADS`: in the threaded module, bad
+// input is a QlinearError naming the problem (its C++ exceptions are JS-emulated) and the module
+// stays usable; 1,000 create / forward / dispose cycles leave the heap where it was. Prints one
+// JSON line and ends without process.exit(): the parent checks that the process exits by itself.
+import { init, capabilities, memory, loadModel, Linear, QuantLinear, QlinearError } from '../../../web/package/qlinear.js';
+
+await init({ threads: Number(process.argv[2]) });
+
+const errors = [];
+const expectError = (what, fn) => {
+  try {
+    fn();
+    errors.push({ what, thrown: null });
+  } catch (e) {
+    errors.push({ what, thrown: e instanceof QlinearError ? 'QlinearError' : e.constructor.name, message: e.message });
+  }
+};
+const weight = Float32Array.from({ length: 1024 * 512 }, (_, i) => Math.sin(i) * 0.05);
+const linear = new Linear({ inFeatures: 1024, outFeatures: 512, weight });
+const x = Float32Array.from({ length: 64 * 1024 }, (_, i) => Math.cos(i));
+expectError('a NaN weight', () => new Linear({ inFeatures: 2, outFeatures: 1, weight: [1, NaN] }));
+expectError('an input of the wrong length', () => linear.forward(x.subarray(0, 1000), 1));
+const layer = QuantLinear.fromLinear(linear, { mode: 'dynamic' });
+expectError('an input with a NaN', () => layer.forward(Float32Array.from(x).fill(NaN, 7, 8), 64));
+expectError('a model file that is not one', () => loadModel(new Uint8Array(10)));
+const afterErrors = layer.forward(x, 64);
+
+// One cycle of each mode first: the kernels' scratch (per thread) and the io buffer are made once.
+const cycle = (i) => {
+  const l = QuantLinear.fromLinear(linear, { mode: i % 2 ? 'dynamic' : 'weight-only' });
+  l.forward(x, 64);
+  l.dispose();
+};
+cycle(0);
+cycle(1);
+const before = memory().inUse;
+for (let i = 0; i < 1000; ++i) cycle(i);
+const after = memory().inUse;
+layer.dispose();
+linear.dispose();
+console.log(JSON.stringify({ threads: capabilities().threads, errors, outputLength: afterErrors.length, heapBefore: before, heapAfter: after }));
