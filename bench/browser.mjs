@@ -13,10 +13,12 @@ const bytes = async (url) => {
 };
 
 async function setUp() {
-  await ql.init({ simd: new URLSearchParams(location.search).get('simd') ?? 'auto' });
-  window.qlinearKernels = ql.capabilities().build.kernels;
+  const query = new URLSearchParams(location.search);
+  const threads = Number(query.get('threads') ?? 1);
+  await ql.init({ simd: query.get('simd') ?? 'auto', threads });
+  window.qlinearBuild = ql.capabilities().build;
   ort.env.wasm.wasmPaths = '/bench/node_modules/onnxruntime-web/dist/';
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD build

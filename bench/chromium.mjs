@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { chromium } from 'playwright-core';
 import { markdown } from './core.mjs';
-import { BUILD, BENCH_SIMD, machineInfo, optionsFromEnv, wasmInfo } from './common-node.mjs';
+import { BUILD, BENCH_SIMD, BENCH_THREADS, machineInfo, optionsFromEnv, resultsName, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels } from './make_onnx_models.mjs';
 
 makeOnnxModels({ log: () => {} });
@@ -78,7 +78,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning' ? console.error(`[page ${m.type()}] ${m.text()}`) : console.log(m.text())));
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  await page.goto(`${url}?simd=${BENCH_SIMD}`);
+  await page.goto(`${url}?simd=${BENCH_SIMD}&threads=${BENCH_THREADS}`);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   const state = await page.evaluate(() => [document.body.dataset.ready, document.body.dataset.error]);
   if (state[0] !== 'true') throw new Error(`the benchmark page failed to set up: ${state[1]}`);
@@ -86,14 +86,15 @@ try {
   delete info.node;
   delete info.v8;
   info.driver = `node ${process.version} + playwright-core`;
-  info.qlinearWasm = wasmInfo(await page.evaluate(() => window.qlinearKernels));
+  info.qlinearWasm = wasmInfo(await page.evaluate(() => window.qlinearBuild));
+  info.threads = BENCH_THREADS;
   const results = await page.evaluate((args) => window.runBench(args), { options: optionsFromEnv(), info });
   results.info.loadavgAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
   results.markdown = markdown(results);
   console.log(`\n${results.markdown}`);
-  writeFileSync(new URL('results-chromium.json', BUILD), JSON.stringify(results, null, 1));
-  writeFileSync(new URL('results-chromium.md', BUILD), `${results.markdown}\n`);
-  console.log('\nwrote bench/build/results-chromium.json and results-chromium.md');
+  writeFileSync(new URL(`${resultsName('chromium')}.json`, BUILD), JSON.stringify(results, null, 1));
+  writeFileSync(new URL(`${resultsName('chromium')}.md`, BUILD), `${results.markdown}\n`);
+  console.log(`\nwrote bench/build/${resultsName('chromium')}.json and .md`);
 } catch (e) {
   failed = true;
   console.error(e.stack ?? String(e));

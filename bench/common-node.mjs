@@ -5,23 +5,33 @@ import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 export const BUILD = new URL('./build/', import.meta.url);
-// The two packaged modules (web/package/lib/loader.js picks one: BENCH_SIMD=auto|relaxed|simd128).
+// The packaged modules (web/package/lib/loader.js picks one: BENCH_SIMD=auto|relaxed|simd128, and
+// the threaded one for BENCH_THREADS > 1).
 const WASM_FILES = {
   'wasm-simd128': new URL('../web/package/dist/qlinear_wasm.wasm', import.meta.url),
   'wasm-relaxed-simd': new URL('../web/package/dist/qlinear_wasm_relaxed.wasm', import.meta.url),
+  'wasm-simd128 threaded': new URL('../web/package/dist/threaded/qlinear_wasm_threaded.wasm', import.meta.url),
 };
 
-// The module a run loaded, for the table header: its kernels, file, size, hash and date.
-export function wasmInfo(kernels) {
+// The module a run loaded (capabilities().build), for the table header: its kernels, file, size,
+// hash and date.
+export function wasmInfo(build) {
+  const kernels = build.threads ? `${build.kernels} threaded` : build.kernels;
   const file = WASM_FILES[kernels];
   if (!file) return `kernels ${kernels}`;
   const wasm = statSync(file);
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
-  return `${kernels} kernels, web/package/dist/${file.pathname.split('/').pop()}, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`;
+  return `${kernels} kernels, ${file.pathname.slice(file.pathname.indexOf('web/package/'))}, ${wasm.size} bytes, sha256 ${sha}…, modified ${wasm.mtime.toISOString()}`;
 }
 
 // init()'s `simd` option for the benchmark's qlinear.
 export const BENCH_SIMD = process.env.BENCH_SIMD ?? 'auto';
+
+// Threads for qlinear (init({ threads })) and ONNX Runtime Web (numThreads); TF.js stays on one.
+// A run with more than one writes results-<runtime>-threads<N>.*; bench/threads.mjs compares it
+// with the one-thread run.
+export const BENCH_THREADS = Number(process.env.BENCH_THREADS ?? 1);
+export const resultsName = (runtime) => `results-${runtime}${BENCH_THREADS > 1 ? `-threads${BENCH_THREADS}` : ''}`;
 
 export function machineInfo() {
   let cpu = os.cpus()[0]?.model ?? 'unknown';

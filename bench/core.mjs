@@ -402,7 +402,8 @@ function cell(e) {
 export function markdown(results) {
   const lines = [];
   const rt = results.runtime === 'node' ? 'Node' : 'Chromium';
-  lines.push(`### ${rt}: median ms per forward (single thread)`, '');
+  const threads = results.info.threads ?? 1;
+  lines.push(`### ${rt}: median ms per forward (${threads > 1 ? `qlinear and ORT Web on ${threads} threads, TF.js on one` : 'single thread'})`, '');
   const i = results.info;
   lines.push(`${results.date}; ${i.chromium ? `Chromium ${i.chromium}` : `Node ${i.node}`}; ${i.cpu}, ${i.nproc} CPUs; load average before ${i.loadavg}` +
     `${i.loadavgAfter ? `, after ${i.loadavgAfter}` : ''}; qlinear ${i.qlinearWasm}.`, '');

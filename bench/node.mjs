@@ -4,7 +4,7 @@
 //   node bench/node.mjs            (bench/run.sh builds the probes and ONNX models first)
 // Environment: BENCH_ROUNDS (25), BENCH_BUDGET_MS (3000 per contestant and case),
 // BENCH_SAMPLE_MS (10), BENCH_ONLY=W1,W4 (a subset of workloads), BENCH_SIMD (init()'s simd option:
-// auto, relaxed or simd128; Node 20 has only simd128).
+// auto, relaxed or simd128; Node 20 has only simd128), BENCH_THREADS (1: qlinear's and ORT's threads).
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-web';
@@ -12,13 +12,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as ql from '../web/package/qlinear.js';
 import { runBenchmark, markdown } from './core.mjs';
-import { BUILD, BENCH_SIMD, machineInfo, readProbes, optionsFromEnv, wasmInfo } from './common-node.mjs';
+import { BUILD, BENCH_SIMD, BENCH_THREADS, machineInfo, readProbes, optionsFromEnv, resultsName, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels, ONNX_DIR } from './make_onnx_models.mjs';
 
 makeOnnxModels({ log: () => {} });
 
-await ql.init({ simd: BENCH_SIMD });
-ort.env.wasm.numThreads = 1;
+await ql.init({ simd: BENCH_SIMD, threads: BENCH_THREADS });
+ort.env.wasm.numThreads = BENCH_THREADS;
 ort.env.logLevel = 'error';
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD build
 setThreadsCount(1);
@@ -28,7 +28,8 @@ await tf.ready();
 const caps = ql.capabilities();
 const info = {
   ...machineInfo(),
-  qlinearWasm: wasmInfo(caps.build.kernels),
+  qlinearWasm: wasmInfo(caps.build),
+  threads: BENCH_THREADS,
   qlinear: `${caps.version}, simd128 ${caps.build.simd128}, threads ${caps.build.threads}, emscripten ${caps.build.emscripten}`,
   onnxruntimeWeb: `${ort.env.versions.web} (wasm EP, numThreads ${ort.env.wasm.numThreads})`,
   tfjs: `${tf.version_core} wasm backend, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${getThreadsCount()}`,
@@ -48,6 +49,6 @@ const results = await runBenchmark({
 results.info.loadavgAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
 results.markdown = markdown(results);
 console.log(`\n${results.markdown}`);
-writeFileSync(new URL('results-node.json', BUILD), JSON.stringify(results, null, 1));
-writeFileSync(new URL('results-node.md', BUILD), `${results.markdown}\n`);
-console.log(`\nwrote bench/build/results-node.json and results-node.md`);
+writeFileSync(new URL(`${resultsName('node')}.json`, BUILD), JSON.stringify(results, null, 1));
+writeFileSync(new URL(`${resultsName('node')}.md`, BUILD), `${results.markdown}\n`);
+console.log(`\nwrote bench/build/${resultsName('node')}.json and .md`);

@@ -5,8 +5,9 @@
 #  2. installs the benchmark's own npm dependencies (bench/package-lock.json) when needed;
 #  3. builds the wasm probes with Debian's emcc and checks their hot loops with wasm-objdump;
 #  4. writes the peers' ONNX models (bench/build/onnx/);
-#  5. runs the benchmark in Node, then in headless Chromium; logs, JSON and markdown tables go to
-#     bench/build/ (log-<runtime>.txt, results-<runtime>.json, results-<runtime>.md).
+#  5. runs the benchmark in Node, then in headless Chromium, each on 1 thread and on 2
+#     (BENCH_THREADS_MANY); logs, JSON and markdown tables go to bench/build/ (log-<runtime>.txt,
+#     results-<runtime>[-threads2].json and .md, threads-2.md: the threads column).
 # Environment: BENCH_ROUNDS, BENCH_BUDGET_MS, BENCH_SAMPLE_MS, BENCH_ONLY (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,11 +36,18 @@ node bench/check_probes.mjs bench/build/probes/bandwidth.wasm bench/build/probes
 echo "== ONNX models"
 node bench/make_onnx_models.mjs
 
+# Each runtime on one thread, then on BENCH_THREADS_MANY (2) for the threads column
+# (bench/threads.mjs compares the two runs).
+many=${BENCH_THREADS_MANY:-2}
 for runtime in "${runtimes[@]}"; do
-  echo "== $runtime"
-  case "$runtime" in
-    node) node bench/node.mjs 2>&1 | tee bench/build/log-node.txt ;;
-    chromium) node bench/chromium.mjs 2>&1 | tee bench/build/log-chromium.txt ;;
-    *) echo "bench: unknown runtime '$runtime' (node, chromium)" >&2; exit 2 ;;
-  esac
+  for threads in 1 "$many"; do
+    suffix=$([ "$threads" -gt 1 ] && echo "-threads$threads" || true)
+    echo "== $runtime, $threads thread(s)"
+    case "$runtime" in
+      node) BENCH_THREADS=$threads node bench/node.mjs 2>&1 | tee "bench/build/log-node$suffix.txt" ;;
+      chromium) BENCH_THREADS=$threads node bench/chromium.mjs 2>&1 | tee "bench/build/log-chromium$suffix.txt" ;;
+      *) echo "bench: unknown runtime '$runtime' (node, chromium)" >&2; exit 2 ;;
+    esac
+  done
+  node bench/threads.mjs "$runtime" "$many"
 done

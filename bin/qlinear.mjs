@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // qlinear's command line: inspect, quantize and run safetensors models with the npm package.
 // Exit codes: 0 done, 1 the work failed (unreadable or malformed file, bad model), 2 usage.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { init, VERSION } from '../web/package/qlinear.js';
 import { optionGroup, optionTable } from '../web/package/lib/options.js';
+import { threadSupport } from '../web/package/lib/threads.js';
 import { inspect, quantize, run } from '../cli/commands.mjs';
 import { quantizeCheckpoint } from '../cli/checkpoint.mjs';
 
@@ -32,6 +34,7 @@ function readTable() {
   qlinear run MODEL --input FILE.json|FILE.npy [--spec SPEC] [--activation NAME]
   qlinear quantize CHECKPOINT -o OUT --format ${FORMATS.join('|')}
                    [--exclude PATTERN ...] [--include PATTERN ...] [--keep-dtype]
+  Every command also takes --threads N (default: one a core, up to 4).
   qlinear help | --help | -h        this text
   qlinear --version | -V            the version
 
@@ -85,14 +88,15 @@ const OPTIONS = {
   input: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  threads: { type: 'string' },
 };
 
 // Which options each command takes; anything else is a usage error, not silently ignored.
 const COMMAND_OPTIONS = {
-  inspect: ['json'],
-  quantize: ['output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'activations', 'outlier-threshold',
+  inspect: ['json', 'threads'],
+  quantize: ['threads', 'output', 'symmetric', 'affine', 'per-channel', 'per-tensor', 'exclude', 'mode', 'activations', 'outlier-threshold',
     'calibration', 'observer', 'qconfig', 'report', 'spec', 'activation', 'batch-norm-eps', 'format', 'include', 'keep-dtype'],
-  run: ['input', 'spec', 'activation', 'batch-norm-eps'],
+  run: ['threads', 'input', 'spec', 'activation', 'batch-norm-eps'],
 };
 
 class UsageError extends Error {}
@@ -187,9 +191,21 @@ function naming(message, input, options) {
   return `${input}: ${message}`;
 }
 
+// --threads N, read before init() loads the module: the int8 kernels and the checkpoint
+// quantizer's loops run on N threads. Default one a core, up to 4: a command-line job has the
+// machine to itself (the library's own default, for pages, leaves half the cores to the page).
+function threadsFromArgv(argv) {
+  const at = argv.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
+  if (at < 0) return threadSupport().possible ? Math.min(4, availableParallelism()) : 1;
+  const text = argv[at].includes('=') ? argv[at].slice('--threads='.length) : argv[at + 1];
+  const n = Number(text);
+  if (!/^\d+$/.test(text ?? '') || n < 1 || n > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, got '${text ?? ''}'`);
+  return n;
+}
+
 let given = { file: null, options: {} };
 try {
-  await init();
+  await init({ threads: threadsFromArgv(process.argv.slice(2)) });
   readTable();
   const { command, file, options } = parse(process.argv.slice(2));
   given = { file, options };

@@ -23,6 +23,9 @@ class ErrorAccumulator {
  public:
   // Throws on pieces of different lengths or non-finite values.
   void add(Span<const float> reference, Span<const float> approximation);
+  // Adds another accumulator's sums (pieces summed apart, e.g. rows on several threads, then
+  // merged in a fixed order: the same result whatever the thread count).
+  void merge(const ErrorAccumulator& other);
   ErrorMetrics result() const;  // throws before any value was added
 
  private:

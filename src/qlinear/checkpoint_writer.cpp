@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "qlinear/float16.hpp"
 #include "qlinear/kernels/elementwise.hpp"
 #include "qlinear/kernels/int8_rows.hpp"
+#include "qlinear/kernels/partition.hpp"
 #include "qlinear/kernels/transpose.hpp"
 #include "qlinear/observer.hpp"
 #include "qlinear/quantize.hpp"
@@ -36,6 +38,9 @@ struct QuantizedWeight {
 // time would read one float per 4-KiB-or-more stride, a cache miss each.
 class WeightRows {
  public:
+  // Rows are transposed this many at a time; threads take whole blocks of them.
+  static constexpr std::size_t kBlock = 16;
+
   WeightRows(Span<const float> w, const TensorPlan& plan) : w_(w), plan_(plan) {}
   // Row j (of [out, in]); valid until the next call.
   const float* row(std::size_t j) {
@@ -51,14 +56,43 @@ class WeightRows {
     return block_.data() + (j - first) * in;
   }
   const TensorPlan& plan() const { return plan_; }
+  Span<const float> weight() const { return w_; }
 
  private:
-  static constexpr std::size_t kBlock = 16;
   Span<const float> w_;
   const TensorPlan& plan_;
   std::vector<float> block_;
   std::size_t block_first_ = 0;
 };
+
+// f(rows, j0, j1) for blocks of a weight's rows on the kernels' threads (qlinear::set_threads),
+// each block with its own WeightRows (its own transposition buffer). The pool's tasks must not
+// throw: an exception is kept per block and the first block's rethrown here, the one a single
+// thread would have met first. Rows cost about 16 "multiply-adds" a value for the partition's
+// threshold: small tensors stay on the calling thread.
+template <class F>
+void for_each_weight_block(WeightRows& w, F&& f) {
+  const std::size_t out = w.plan().out_features, in = w.plan().in_features;
+  const kernels::RowPartition parts = kernels::partition_rows(out, 16 * in, WeightRows::kBlock, threads());
+  std::vector<std::exception_ptr> errors(parts.parts);
+  kernels::run_parallel(parts.parts, [&](std::size_t part) {
+    try {
+      WeightRows rows(w.weight(), w.plan());
+      f(rows, parts.begin(part), parts.end(part));
+    } catch (...) {
+      errors[part] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// Each row's error sums apart, merged in row order: the same figures on any number of threads.
+ErrorMetrics merged_error(const std::vector<ErrorAccumulator>& rows) {
+  ErrorAccumulator all;
+  for (const ErrorAccumulator& row : rows) all.merge(row);
+  return all.result();
+}
 
 void require_finite_weight(const TensorPlan& p, Span<const float> w) {
   if (!all_finite(w)) require_finite(w, ("weight '" + p.name + "'").c_str());
@@ -74,29 +108,31 @@ QuantizedWeight quantize_bitsandbytes(WeightRows& w) {
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
-  std::vector<float> row(in), back(in);
-  ErrorAccumulator error;
-  for (std::size_t j = 0; j < out; ++j) {
-    const float* source = w.row(j);
-    if (!round_to_half(source, in, row.data())) {
-      const std::size_t k = static_cast<std::size_t>(std::find_if(row.begin(), row.end(), [](float v) { return !std::isfinite(v); }) - row.begin());
-      throw Error("weight '" + w.plan().name + "': " + std::to_string(source[k]) + " (row " + std::to_string(j) +
-                  ") does not fit float16, which bitsandbytes quantizes from");
+  std::vector<ErrorAccumulator> error(out);
+  for_each_weight_block(w, [&](WeightRows& rows, std::size_t j0, std::size_t j1) {
+    std::vector<float> row(in), back(in);
+    for (std::size_t j = j0; j < j1; ++j) {
+      const float* source = rows.row(j);
+      if (!round_to_half(source, in, row.data())) {
+        const std::size_t k = static_cast<std::size_t>(std::find_if(row.begin(), row.end(), [](float v) { return !std::isfinite(v); }) - row.begin());
+        throw Error("weight '" + w.plan().name + "': " + std::to_string(source[k]) + " (row " + std::to_string(j) +
+                    ") does not fit float16, which bitsandbytes quantizes from");
+      }
+      const kernels::MinMax m = kernels::minmax(row.data(), in);
+      const float absmax = std::max(-m.min, m.max);
+      int8_t* values = q.values.data() + j * in;
+      if (absmax == 0.0f) {
+        std::fill_n(values, in, int8_t{0});
+        std::fill(back.begin(), back.end(), 0.0f);
+      } else {
+        kernels::quantize(row.data(), in, (1.0f / absmax) * 127.0f, 0, -127, 127, reinterpret_cast<uint8_t*>(values));
+        kernels::dequantize_int8(values, in, absmax, 1.0f / 127.0f, back.data());
+      }
+      q.scale[j] = absmax;
+      error[j].add({source, in}, back);
     }
-    const kernels::MinMax m = kernels::minmax(row.data(), in);
-    const float absmax = std::max(-m.min, m.max);
-    int8_t* values = q.values.data() + j * in;
-    if (absmax == 0.0f) {
-      std::fill_n(values, in, int8_t{0});
-      std::fill(back.begin(), back.end(), 0.0f);
-    } else {
-      kernels::quantize(row.data(), in, (1.0f / absmax) * 127.0f, 0, -127, 127, reinterpret_cast<uint8_t*>(values));
-      kernels::dequantize_int8(values, in, absmax, 1.0f / 127.0f, back.data());
-    }
-    q.scale[j] = absmax;
-    error.add({source, in}, back);
-  }
-  q.report.error = error.result();
+  });
+  q.report.error = merged_error(error);
   return q;
 }
 
@@ -108,19 +144,21 @@ QuantizedWeight quantize_compressed_tensors(WeightRows& w) {
   QuantizedWeight q;
   q.values.resize(out * in);
   q.scale.resize(out);
-  std::vector<float> back(in);
-  ErrorAccumulator error;
-  for (std::size_t j = 0; j < out; ++j) {
-    const float* source = w.row(j);
-    const kernels::MinMax m = kernels::minmax(source, in);
-    const float scale = std::max(std::max(-m.min, m.max) / 127.5f, FLT_EPSILON);
-    int8_t* values = q.values.data() + j * in;
-    kernels::quantize_divided_int8(source, in, scale, -128.0f, 127.0f, values);
-    kernels::dequantize_int8(values, in, scale, 1.0f, back.data());
-    q.scale[j] = scale;
-    error.add({source, in}, back);
-  }
-  q.report.error = error.result();
+  std::vector<ErrorAccumulator> error(out);
+  for_each_weight_block(w, [&](WeightRows& rows, std::size_t j0, std::size_t j1) {
+    std::vector<float> back(in);
+    for (std::size_t j = j0; j < j1; ++j) {
+      const float* source = rows.row(j);
+      const kernels::MinMax m = kernels::minmax(source, in);
+      const float scale = std::max(std::max(-m.min, m.max) / 127.5f, FLT_EPSILON);
+      int8_t* values = q.values.data() + j * in;
+      kernels::quantize_divided_int8(source, in, scale, -128.0f, 127.0f, values);
+      kernels::dequantize_int8(values, in, scale, 1.0f, back.data());
+      q.scale[j] = scale;
+      error[j].add({source, in}, back);
+    }
+  });
+  q.report.error = merged_error(error);
   return q;
 }
 
@@ -248,7 +286,10 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
             convert_to_float32(t.name, t.dtype, chunk, values);
           }
           halves.resize(values.size());
-          float_to_half(values.data(), values.size(), halves.data());
+          // In pieces on the kernels' threads (an elementwise conversion: the same bytes).
+          kernels::for_each_row_block(values.size(), 16, 4096, [&](std::size_t v0, std::size_t v1) {
+            float_to_half(values.data() + v0, v1 - v0, halves.data() + v0);
+          });
           write({reinterpret_cast<const uint8_t*>(halves.data()), 2 * halves.size()});
         }
         done.bytes_written += outputs[o++].bytes;

@@ -33,6 +33,15 @@ void ErrorAccumulator::add(Span<const float> reference, Span<const float> approx
   count_ += reference.size();
 }
 
+void ErrorAccumulator::merge(const ErrorAccumulator& other) {
+  max_abs_ = std::max(max_abs_, other.max_abs_);
+  err2_ += other.err2_;
+  ref2_ += other.ref2_;
+  approx2_ += other.approx2_;
+  dot_ += other.dot_;
+  count_ += other.count_;
+}
+
 ErrorMetrics ErrorAccumulator::result() const {
   if (count_ == 0) throw Error("empty tensor: there is nothing to compare");
   constexpr double inf = std::numeric_limits<double>::infinity();

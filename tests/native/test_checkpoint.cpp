@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qlinear/checkpoint_writer.hpp"
+#include "qlinear/kernels/partition.hpp"
 #include "qlinear/qlinear.hpp"
 
 using namespace qlinear;
@@ -351,7 +352,7 @@ TEST_CASE("a standard-library exception while quantizing becomes an error naming
       {[] { throw std::bad_alloc(); }, "out of memory"},
       {[] { throw std::length_error("vector"); }, "a size larger than this build can hold (vector)"},
       {[] { std::vector<int>().at(3); }, "an index out of range ("},
-      {[] { (void)nlohmann::json::parse("{\"weight_map\": "); }, ": JSON: [json.exception.parse_error"},
+      {[] { const auto json = nlohmann::json::parse("{\"weight_map\": "); (void)json; }, ": JSON: [json.exception.parse_error"},
   };
   for (const auto& [fail, words] : kinds) {
     INFO(words);
@@ -400,4 +401,69 @@ TEST_CASE("quantization_config tells the loaders which linear layers were kept",
   CHECK(some.kept_linear_modules() == std::vector<std::string>{"transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj"});
   CHECK_THAT(quantization_config(CheckpointFormat::bitsandbytes, some), Contains("\"transformer.h.0.attn.c_attn\""));
   CHECK_THAT(quantization_config(CheckpointFormat::compressed_tensors, some), Contains("\"transformer.h.0.attn.c_proj\""));
+}
+
+// `count` threads, with even the fixtures' small weights split, until the end of the scope.
+struct ThreadsFor {
+  std::size_t saved_min = kernels::min_macs_per_thread();
+  explicit ThreadsFor(std::size_t count) {
+    set_threads(count);
+    kernels::set_min_macs_per_thread(1);
+  }
+  ~ThreadsFor() {
+    set_threads(1);
+    kernels::set_min_macs_per_thread(saved_min);
+  }
+};
+
+TEST_CASE("the checkpoint writer gives the same bytes and reports on 1, 2 and 3 threads", "[checkpoint][threads]") {
+  const CheckpointSource gpt2_source = gpt2(), llama_source = llama();
+  const auto run = [&](const CheckpointSource& source, CheckpointFormat format, std::size_t threads) {
+    const ThreadsFor using_threads(threads);
+    CheckpointWriteOptions o;
+    o.format = format;
+    std::vector<CheckpointProgress> progress;
+    std::vector<uint8_t> bytes = write_all(source, plan_checkpoint(source), o, &progress);
+    return std::pair{bytes, progress};
+  };
+  for (const CheckpointSource* source : {&gpt2_source, &llama_source})
+    for (const CheckpointFormat format : {CheckpointFormat::bitsandbytes, CheckpointFormat::compressed_tensors}) {
+      INFO(source->files()[0].name << ", " << name_of(format));
+      const auto [one_bytes, one_progress] = run(*source, format, 1);
+      for (const std::size_t threads : {2, 3}) {
+        if (threads > max_threads()) continue;  // a single-threaded wasm build
+        INFO(threads << " threads");
+        const auto [bytes, progress] = run(*source, format, threads);
+        CHECK(bytes == one_bytes);
+        REQUIRE(progress.size() == one_progress.size());
+        for (std::size_t i = 0; i < progress.size(); ++i) {
+          REQUIRE(progress[i].layer.has_value() == one_progress[i].layer.has_value());
+          if (!progress[i].layer) continue;
+          // The error sums are merged row by row in order: the same doubles on any thread count.
+          CHECK(progress[i].layer->error.mse == one_progress[i].layer->error.mse);
+          CHECK(progress[i].layer->error.sqnr_db == one_progress[i].layer->error.sqnr_db);
+          CHECK(progress[i].layer->error.cosine_similarity == one_progress[i].layer->error.cosine_similarity);
+          CHECK(progress[i].layer->error.max_abs_error == one_progress[i].layer->error.max_abs_error);
+        }
+      }
+    }
+}
+
+TEST_CASE("on several threads, a weight that does not fit float16 is refused at its first such row", "[checkpoint][threads][bad-input]") {
+  // 64 rows of 8: rows 40 and 10 overflow float16; one thread meets row 10 first, and so must three.
+  std::vector<float> values(64 * 8, 0.5f);
+  values[40 * 8 + 3] = 1e6f;
+  values[10 * 8 + 5] = -1e6f;
+  TensorToWrite w{"fc.weight", SafetensorsDtype::F32, {64, 8}, to_bytes(values)};
+  const auto file = std::make_shared<std::vector<uint8_t>>(write_safetensors({w}));
+  const CheckpointSource source = CheckpointSource::open(file_from_bytes("big.safetensors", file));
+  for (const std::size_t threads : {1, 3}) {
+    if (threads > max_threads()) continue;  // a single-threaded wasm build
+    INFO(threads << " threads");
+    const ThreadsFor using_threads(threads);
+    CheckpointWriteOptions o;
+    o.format = CheckpointFormat::bitsandbytes;
+    CHECK_THROWS_WITH(write_all(source, plan_checkpoint(source), o),
+                      Contains("weight 'fc.weight': -1000000.000000 (row 10) does not fit float16"));
+  }
 }

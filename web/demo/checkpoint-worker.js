@@ -9,6 +9,7 @@
 //   'blob' — kept as Blob parts (the output's size in memory), for browsers with neither.
 // Requests and replies follow worker-client.js.
 import { init, memory, optionTable, Checkpoint, outputConfig, moduleTree } from '../package/qlinear.js';
+import { DEMO_THREADS } from './threads.js';
 
 const OUTPUT_FOLDER = 'qlinear-output';
 const IN_FLIGHT_LIMIT = 64 * 2 ** 20;
@@ -17,7 +18,7 @@ let checkpoint = null;
 let config = '';
 let exclude = [];
 
-const ready = init();
+const ready = init({ threads: DEMO_THREADS });
 
 // A File read at offsets, as Checkpoint.open() takes it.
 function blobFile(file) {

@@ -2,6 +2,7 @@
 // the page. Requests are { id, type, ...args }; replies are { id, result } or { id, error },
 // with { id, progress: { stage, fraction } } messages in between for long work.
 import { init, loadModel, inspectSafetensors, normalizeInputs, memory, capabilities, optionTable } from '../package/qlinear.js';
+import { DEMO_THREADS } from './threads.js';
 
 let fileBytes = null; // the file last loaded, for loading it again with other settings
 let fp32 = null; // the model as loaded
@@ -12,10 +13,7 @@ let testSet = null; // { count, features, pixels: Float32Array, labels: Uint8Arr
 let normalization = null; // { mean, std } the user confirmed, or null
 let inputs = null; // the test images as the model takes them: testSet.pixels normalized
 
-// The demo runs on as many threads as the machine has cores, up to 4, where the page is
-// cross-origin isolated (npm start's server sends the headers); elsewhere on one, and the status
-// line says why (capabilities().threads).
-const ready = init({ threads: self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1 });
+const ready = init({ threads: DEMO_THREADS });
 
 function need(model, what) {
   if (!model) throw new Error(`no ${what} yet`);
