@@ -2,7 +2,8 @@
 // n_positions 1024, vocab 50257; F32, random values, about 3.1 GB) into a temporary folder, then
 // times in one run, each as a whole process:
 //   - a plain copy of the file on the same disk (cp), the floor for reading and writing it;
-//   - `qlinear quantize --format bitsandbytes` and `--format compressed-tensors` (Node, wasm);
+//   - `qlinear quantize --format bitsandbytes` and `--format compressed-tensors` (Node, wasm), on the
+//     CLI's default threads and with --threads 1;
 //   - PyTorch (python3-torch, one thread) computing the same per-row int8 quantization of the same
 //     tensors (bench/checkpoint/pytorch_rows.py), when /usr/bin/python3 has torch;
 //   - the checkpoint page in headless Chromium (bench/checkpoint/page.mjs), bitsandbytes format,
@@ -12,7 +13,7 @@
 //   node bench/checkpoint/run.mjs [--keep] [--runs N] [--no-page]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { availableParallelism, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,14 +96,16 @@ try {
   const largest = N_EMBD * N_INNER;
   const boundMiB = (largest * 4 + largest + 32 * 2 ** 20) / 2 ** 20;
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  const rows = { copy: [], bnb: [], ct: [], torch: [], opfs: [], picker: [] };
+  const rows = { copy: [], bnb: [], ct: [], bnb1: [], ct1: [], torch: [], opfs: [], picker: [] };
   let heap = {};
   for (let r = 0; r < runs; r++) {
     rows.copy.push(timed('cp', [join(work, 'model.safetensors'), join(work, 'copy.safetensors')]));
     rmSync(join(work, 'copy.safetensors'));
-    for (const [key, format] of [['bnb', 'bitsandbytes'], ['ct', 'compressed-tensors']]) {
+    // The CLI's default threads (one a core, up to 4), then --threads 1.
+    for (const [key, format, threads] of [['bnb', 'bitsandbytes', []], ['ct', 'compressed-tensors', []],
+      ['bnb1', 'bitsandbytes', ['--threads', '1']], ['ct1', 'compressed-tensors', ['--threads', '1']]]) {
       const out = join(work, `${key}.safetensors`);
-      const t = timed(process.execPath, [join(root, 'bin/qlinear.mjs'), 'quantize', work, '-o', out, '--format', format]);
+      const t = timed(process.execPath, [join(root, 'bin/qlinear.mjs'), 'quantize', work, '-o', out, '--format', format, ...threads]);
       heap[key] = Number(/peak wasm heap ([\d.]+) MiB/.exec(t.stderr)?.[1] ?? NaN);
       rows[key].push(t);
       rmSync(out);
@@ -126,8 +129,11 @@ try {
   };
   console.log('\n| | median wall | each run (s) | input MB/s | peak RSS | vs copy |\n|---|---:|---|---:|---:|---:|');
   line('plain copy (cp)', rows.copy);
-  line('qlinear --format bitsandbytes', rows.bnb);
-  line('qlinear --format compressed-tensors', rows.ct);
+  const cores = Math.min(4, availableParallelism());
+  line(`qlinear --format bitsandbytes (${cores} threads)`, rows.bnb);
+  line(`qlinear --format compressed-tensors (${cores} threads)`, rows.ct);
+  line('qlinear --format bitsandbytes --threads 1', rows.bnb1);
+  line('qlinear --format compressed-tensors --threads 1', rows.ct1);
   line('PyTorch 1 thread, per-row int8 (same tensors)', rows.torch);
   if (inPage) {
     line('page, bitsandbytes → private storage (Chromium PSS)', rows.opfs);
