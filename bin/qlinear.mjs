@@ -195,11 +195,15 @@ function naming(message, input, options) {
 // quantizer's loops run on N threads. Default one a core, up to 4: a command-line job has the
 // machine to itself (the library's own default, for pages, leaves half the cores to the page).
 function threadsFromArgv(argv) {
-  const at = argv.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
-  if (at < 0) return threadSupport().possible ? Math.min(4, availableParallelism()) : 1;
+  // help and the version need no workers; parse() reports a bad --threads with the usage then.
+  if (argv.length === 0 || argv[0] === 'help' || argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a))) return 1;
+  const at = argv.findLastIndex((a) => a === '--threads' || a.startsWith('--threads=')); // as parseArgs: the last wins
+  const support = threadSupport();
+  if (at < 0) return support.possible ? Math.min(4, availableParallelism()) : 1;
   const text = argv[at].includes('=') ? argv[at].slice('--threads='.length) : argv[at + 1];
   const n = Number(text);
   if (!/^\d+$/.test(text ?? '') || n < 1 || n > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, got '${text ?? ''}'`);
+  if (n > 1 && !support.possible) throw new UsageError(`--threads ${n}: threads are not possible here: ${support.reason}`);
   return n;
 }
 

@@ -73,7 +73,7 @@ test('a module Worker on a cross-origin isolated page runs 2 threads, with the b
   assert.equal(single.build.threads, false);
   assert.equal(threaded.build.threads, true);
   assert.equal(threaded.build.threadCount, 2);
-  assert.deepEqual(threaded.threads, { count: 2, possible: true, reason: '2 threads (init({ threads }))' });
+  assert.deepEqual(threaded.threads, { count: 2, possible: true, reason: '2 threads: init({ threads: 2 })' });
   assert.equal(Object.keys(threaded.results).length, 12);
   assert.deepEqual(threaded.results, single.results);
   assert.deepEqual(problems, []);
@@ -116,4 +116,32 @@ test('without cross-origin isolation, threads are refused with the headers to se
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test("a worker script that cannot be loaded rejects init() with its URL, and a retry works", async () => {
+  const problems = [];
+  const page = await newPage(session.browser, problems);
+  // A page of the server that runs no qlinear of its own (the demo's pages start their workers).
+  await page.goto(new URL('/package/qlinear.js', session.url).href);
+  await page.route('**/qlinear_wasm_threaded.worker.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  const first = await page.evaluate(async () => {
+    const q = await import('/package/qlinear.js');
+    try {
+      await q.init({ threads: 2 });
+      return 'loaded';
+    } catch (e) {
+      return `${e.name}: ${e.message}`;
+    }
+  });
+  assert.match(first, /^QlinearError: init\(\): could not load the threaded module's worker script http:\/\/.*qlinear_wasm_threaded\.worker\.js \(HTTP 404\)$/);
+  await page.unroute('**/qlinear_wasm_threaded.worker.js');
+  const threads = await page.evaluate(async () => {
+    const q = await import('/package/qlinear.js');
+    await q.init({ threads: 2 });
+    return q.capabilities().build.threadCount;
+  });
+  assert.equal(threads, 2);
+  // The 404s (the script, the favicon) are the only console errors.
+  assert.deepEqual(problems.filter((p) => !/404/.test(p)), []);
+  await page.close();
 });

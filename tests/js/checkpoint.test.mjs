@@ -124,11 +124,18 @@ test('a read or a write that fails mid-way is a QlinearError naming the file and
   good.dispose();
 });
 
-test('qlinear quantize --format: a folder in, a folder out with config.json, and the same tensors', () => {
+test('qlinear quantize --format: a folder in, a folder out with config.json, and the same tensors on 1, 2 and 3 threads', () => {
   const out = mkdtempSync(join(tmpdir(), 'qlinear-ckpt-'));
   try {
-    execFileSync(process.execPath, [cli, 'quantize', join(dir, 'gpt2'), '-o', join(out, 'gpt2-int8'), '--format', 'bitsandbytes'],
-      { stdio: 'pipe' });
+    // The fixtures' c_fc and c_proj are large enough for the writer to split their rows.
+    for (const threads of ['3', '2']) {
+      execFileSync(process.execPath, [cli, 'quantize', join(dir, 'gpt2'), '-o', join(out, `gpt2-int8-${threads}`), '--format', 'bitsandbytes',
+        '--threads', threads], { stdio: 'pipe' });
+      assertSameTensors(tensorsOf(readFileSync(join(out, `gpt2-int8-${threads}/model.safetensors`))),
+        join(dir, 'expected/gpt2.bitsandbytes.safetensors'));
+    }
+    execFileSync(process.execPath, [cli, 'quantize', join(dir, 'gpt2'), '-o', join(out, 'gpt2-int8'), '--format', 'bitsandbytes',
+      '--threads', '1'], { stdio: 'pipe' });
     assertSameTensors(tensorsOf(readFileSync(join(out, 'gpt2-int8/model.safetensors'))), join(dir, 'expected/gpt2.bitsandbytes.safetensors'));
     const config = JSON.parse(readFileSync(join(out, 'gpt2-int8/config.json'), 'utf8'));
     assert.equal(config.model_type, 'gpt2');

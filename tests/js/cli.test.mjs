@@ -77,6 +77,19 @@ test('large files report their reading progress on stderr', async () => {
   assert.match(r.stderr, /reading .*big\.safetensors: 25% of 16\.78 MB\n(.*\n)*.*: 100% of 16\.78 MB/);
 });
 
+test('--threads: checked as a usage error, the last one wins, help needs none', () => {
+  for (const bad of [['--threads', '0'], ['--threads', 'x'], ['--threads=65'], ['--threads']]) {
+    const r = qlinear('inspect', sample, ...bad);
+    assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /--threads must be a whole number from 1 to 64/);
+  }
+  const last = qlinear('inspect', sample, '--threads', '0', '--threads', '2');
+  assert.equal(last.code, 0, last.stderr);
+  const help = qlinear('--threads', 'x', '--help');
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--threads N \(default: one a core, up to 4\)/);
+});
+
 test('exit codes and messages a shell user expects', () => {
   const usage = qlinear('quantize', sample);
   assert.equal(usage.code, 2);

@@ -24,10 +24,11 @@ export interface InitOptions {
   simd?: 'auto' | 'relaxed' | 'simd128';
   /**
    * How many threads the int8 kernels run on (1 to 64; results are the same bits for any count).
-   * Default: min(4, ceil(cores / 2)) where threads are possible (Node 20.16+, a cross-origin
-   * isolated page or worker), else 1. More than 1 loads the threaded module (SIMD128 kernels) and
-   * rejects with a QlinearError saying why where threads are not possible, or with simd: 'relaxed',
-   * wasmUrl or wasmBinary.
+   * Default: min(4, ceil(cores / 2)) where threads are possible (Node with
+   * process.getBuiltinModule, 20.16+; a cross-origin isolated page or worker), else 1, and 1 with
+   * simd: 'relaxed', wasmUrl or wasmBinary. More than 1 loads the threaded module (SIMD128
+   * kernels) and rejects with a QlinearError saying why where threads are not possible, or with
+   * simd: 'relaxed', wasmUrl or wasmBinary.
    */
   threads?: number;
 }

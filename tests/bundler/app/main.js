@@ -11,7 +11,9 @@ import modelUrl from '../../fixtures/safetensors/sequential_f32.safetensors?url'
 const out = document.querySelector('#result');
 try {
   const query = new URLSearchParams(location.search);
-  await init(query.has('subpath') ? { wasmUrl } : query.has('simd128') ? { simd: 'simd128' } : query.has('threads') ? { threads: 2 } : {});
+  // One thread unless ?threads: the page is cross-origin isolated, so the default could be more.
+  await init(query.has('subpath') ? { wasmUrl } : query.has('simd128') ? { simd: 'simd128', threads: 1 }
+    : query.has('threads') ? { threads: 2 } : { threads: 1 });
   const x = [3.0, -5.5, 0.0, 6.0, -6.0, 2.5];
   const q = Array.from(quantizeTensor(x, getSymmetricQParams(x)));
   const model = loadModel(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()));

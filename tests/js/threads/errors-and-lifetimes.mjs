@@ -4,7 +4,14 @@
 // JSON line and ends without process.exit(): the parent checks that the process exits by itself.
 import { init, capabilities, memory, loadModel, Linear, QuantLinear, QlinearError } from '../../../web/package/qlinear.js';
 
-await init({ threads: Number(process.argv[2]) });
+const threads = Number(process.argv[2]);
+await init({ threads });
+
+// Later init() calls: the same module where the options they give agree with it.
+const again = {};
+for (const [name, options] of Object.entries({ none: {}, sameThreads: { threads }, simd128: { simd: 'simd128' },
+  otherThreads: { threads: threads + 1 }, relaxed: { simd: 'relaxed' } }))
+  again[name] = await init(options).then(() => 'same module', (e) => `${e.name}: ${e.message}`);
 
 const errors = [];
 const expectError = (what, fn) => {
@@ -39,4 +46,4 @@ for (let i = 0; i < 1000; ++i) cycle(i);
 const after = memory().inUse;
 layer.dispose();
 linear.dispose();
-console.log(JSON.stringify({ threads: capabilities().threads, errors, outputLength: afterErrors.length, heapBefore: before, heapAfter: after }));
+console.log(JSON.stringify({ threads: capabilities().threads, again, errors, outputLength: afterErrors.length, heapBefore: before, heapAfter: after }));

@@ -2,9 +2,10 @@
 // probe), reading the .wasm where the glue cannot (Node), and what the module reports about itself.
 import createQlinearModule from '../dist/qlinear_wasm.mjs';
 import { checkKeys } from './checks.js';
-import { QlinearError, unwrap } from './objects.js';
+import { QlinearError } from './objects.js';
 import { memory } from './heap.js';
 import { MAX_THREADS, defaultThreads, hardwareThreads, threadSupport } from './threads.js';
+import { createThreadedModule } from './threaded.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 let modulePromise = null;
@@ -25,16 +26,6 @@ export const RELAXED_DOT_PROBE = new Uint8Array([
   0x20, 0x00, 0xfd, 0x0f, 0x20, 0x01, 0xfd, 0x0f, 0x20, 0x02, 0xfd, 0x11, 0xfd, 0x93, 0x02, 0xfd, 0x1b, 0x03,
   0x0b,
 ]);
-
-// The threaded module (SIMD128 kernels on pthreads; bindings/CMakeLists.txt), in a folder of its
-// own: its glue, the .wasm, and Emscripten's worker script, which every worker runs and which
-// imports the glue again. Loaded by URL (not bundled), so that a bundler copies the glue as a file
-// that the workers can import too.
-const THREADED = {
-  glue: new URL('../dist/threaded/qlinear_wasm_threaded.mjs', import.meta.url),
-  wasm: new URL('../dist/threaded/qlinear_wasm_threaded.wasm', import.meta.url),
-  worker: new URL('../dist/threaded/qlinear_wasm_threaded.worker.js', import.meta.url),
-};
 
 let relaxedDot = null;
 function probeRelaxedDot() {
@@ -98,8 +89,10 @@ async function readWasmInNode(wasmUrl) {
   return null; // http(s): let the glue fetch it
 }
 
+// What the first init() call asked for and what it resolved to (the thread count, the packaged
+// single-threaded module), to tell whether a later call asks for the same.
 let initOptions = null;
-let initPackagedWasm = null;
+let initResolved = null;
 
 // The `threads` option checked: a whole number from 1 to MAX_THREADS, more than 1 only where the
 // threaded module can run, and then with the packaged SIMD128 kernels.
@@ -119,45 +112,17 @@ function checkThreads(options) {
       'the threaded one is the package\'s own (dist/threaded/)');
 }
 
-// Creates the threaded module with `threads` − 1 workers, started before it resolves.
-async function createThreadedModule(threads) {
-  const { default: createThreaded } = await import(/* @vite-ignore */ THREADED.glue.href);
-  const moduleArgs = {
-    qlinearWorkers: threads - 1,
-    // What each worker imports: the glue's own URL (in a bundle, the copied file, not the app).
-    mainScriptUrlOrBlob: THREADED.glue.href,
-  };
-  if (isNode) {
-    const { fileURLToPath } = process.getBuiltinModule('node:url'); // present: threadSupport() checked
-    moduleArgs.wasmBinary = await readWasmInNode(THREADED.wasm);
-    // Node's Worker takes a path, not a file: URL.
-    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? fileURLToPath(THREADED.worker) : fileURLToPath(THREADED.wasm));
-  } else {
-    // The worker script from a blob: URL of this page's origin, whatever the script's own URL is: a
-    // bundler may inline it as a data: URL (Vite does, under 4 KiB), whose opaque origin could not
-    // import the glue, and a page cannot start a worker from another origin's (a CDN's) URL.
-    const script = await (await fetch(THREADED.worker)).text();
-    const workerUrl = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
-    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? workerUrl : THREADED.wasm.href);
-  }
-  const module = await createThreaded(moduleArgs);
-  // Idle workers must not keep a Node process alive: a script that never calls anything special
-  // still exits (the workers end with it).
-  if (isNode) for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref?.();
-  unwrap(module._setThreads(threads));
-  return module;
-}
-
 /**
  * Loads the WebAssembly module. Call (and await) it once before anything else; later calls
  * return the same promise.
  *
  * `threads` is how many threads the int8 kernels run on (results are bit for bit the same for any
  * count). The default is ONNX Runtime Web's, min(4, ceil(cores / 2)), where threads are possible
- * (Node 20.16+; a cross-origin isolated page or worker), else 1; asking for more than 1 where they
+ * (Node 20.16+ or 22.3+; a cross-origin isolated page or worker), else 1; asking for more than 1 where they
  * are not is an error saying why (capabilities().threads says it too). More than one thread loads
- * the threaded module (SIMD128 kernels, JS-emulated C++ exceptions: a few microseconds more per
- * call on small models); one thread loads a single-threaded module.
+ * the threaded module (SIMD128 kernels, JS-emulated C++ exceptions: about a microsecond more per
+ * call on small models); one thread loads a single-threaded module. A later init() returns the
+ * same promise if the options it gives agree with what the first call loaded.
  *
  * Of the two single-threaded modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
  * engine runs relaxed SIMD's int8 dot correctly and as one instruction (V8 on x64 CPUs with
@@ -167,33 +132,28 @@ async function createThreadedModule(threads) {
  * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128', threads?: number }} [options]
  */
 export function init(options = {}) {
-  let packagedWasm;
+  let resolved;
   try {
     checkKeys(options, ['wasmUrl', 'wasmBinary', 'simd', 'threads'], 'init()');
     checkThreads(options);
-    packagedWasm = packagedWasmFor(options.simd ?? 'auto');
+    resolved = resolveInit(options);
   } catch (e) {
     return Promise.reject(e);
   }
   if (modulePromise) {
-    // `simd` is the same if it picks the same packaged module ('auto' and what it chose here).
-    const same = Object.keys(options).every((key) =>
-      key === 'simd' ? packagedWasm.href === initPackagedWasm.href : options[key] === initOptions[key]);
-    if (!same)
+    if (!sameAsFirst(options))
       return Promise.reject(new QlinearError('qlinear is already initialised with other options; init() loads the module once'));
     return modulePromise;
   }
   initOptions = { ...options };
-  initPackagedWasm = packagedWasm;
+  initResolved = resolved;
   modulePromise = (async () => {
-    const explicitModule = options.wasmUrl !== undefined || options.wasmBinary !== undefined;
-    const threads = options.threads ?? (explicitModule ? 1 : defaultThreads(hardwareThreads()));
-    if (threads > 1) {
-      wasm = await createThreadedModule(threads);
+    if (resolved.threads > 1) {
+      wasm = await createThreadedModule(resolved.threads);
       return { version: VERSION };
     }
     const moduleArgs = {};
-    const wasmUrl = options.wasmUrl ?? packagedWasm;
+    const wasmUrl = options.wasmUrl ?? resolved.packagedWasm;
     if (options.wasmBinary) moduleArgs.wasmBinary = options.wasmBinary;
     else if (isNode) {
       const bytes = await readWasmInNode(wasmUrl);
@@ -215,6 +175,37 @@ export function init(options = {}) {
   return modulePromise;
 }
 
+// The thread count and the packaged single-threaded module these options load, and why that many
+// threads (for capabilities()). One thread where a module is named (wasmUrl, wasmBinary) or
+// simd: 'relaxed' is asked for (there is no threaded relaxed-SIMD module); else the default.
+function resolveInit(options) {
+  const packagedWasm = options.threads > 1 ? null : packagedWasmFor(options.simd ?? 'auto');
+  if (options.threads !== undefined)
+    return { threads: options.threads, packagedWasm, why: options.threads > 1 ? `init({ threads: ${options.threads} })` : 'init({ threads: 1 })' };
+  if (options.wasmUrl !== undefined || options.wasmBinary !== undefined)
+    return { threads: 1, packagedWasm, why: 'init() was given a single-threaded module (wasmUrl or wasmBinary)' };
+  if (options.simd === 'relaxed') return { threads: 1, packagedWasm, why: "init({ simd: 'relaxed' }): the relaxed-SIMD module is single-threaded" };
+  const threads = defaultThreads(hardwareThreads());
+  return {
+    threads,
+    packagedWasm: threads > 1 ? null : packagedWasm,
+    why: `the default, min(4, ceil(cores / 2)) = ${threads}${threads > 1 ? '' : ' here'}`,
+  };
+}
+
+// A later init() gets the module loaded first if every option it gives agrees with what the
+// first call loaded; options it leaves out do not matter (library code may call init() again).
+function sameAsFirst(options) {
+  return Object.keys(options).every((key) => {
+    if (key === 'threads') return options.threads === initResolved.threads;
+    if (key === 'simd') {
+      if (initResolved.threads > 1) return options.simd !== 'relaxed';
+      return packagedWasmFor(options.simd).href === initResolved.packagedWasm.href;
+    }
+    return options[key] === initOptions[key];
+  });
+}
+
 export const VERSION = '0.1.0';
 
 export function wasmModule() {
@@ -222,13 +213,12 @@ export function wasmModule() {
   return wasm;
 }
 
-// How many threads run, and why not more where only one can.
+// How many threads run, and why that many (or why not more).
 function threadsReport() {
   const count = wasmModule()._buildInfo().threadCount;
   const support = threadSupport();
   if (!support.possible) return { count, possible: false, reason: `threads off: ${support.reason}` };
-  return { count, possible: true, reason: count > 1 ? `${count} threads (init({ threads }))` :
-    'one thread: init() was asked for one, or min(4, ceil(cores / 2)) is 1 here' };
+  return { count, possible: true, reason: `${count} thread${count > 1 ? 's' : ''}: ${initResolved.why}` };
 }
 
 /**

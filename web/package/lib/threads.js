@@ -24,7 +24,7 @@ export function threadSupport() {
   }
   if (isNode) {
     if (typeof process.getBuiltinModule !== 'function')
-      return { possible: false, reason: `Node.js ${process.versions.node} is older than 20.16 (no process.getBuiltinModule)` };
+      return { possible: false, reason: `Node.js ${process.versions.node} has no process.getBuiltinModule (Node 20.16+ or 22.3+ has)` };
     return { possible: true };
   }
   if (globalThis.crossOriginIsolated !== true) {
