@@ -11,22 +11,10 @@ stage_start=$SECONDS
 took() { echo "== $1: $((SECONDS - stage_start)) s"; stage_start=$SECONDS; }
 bash scripts/bootstrap.sh || exit 1
 took "bootstrap"
-bash scripts/build.sh native || exit 1
-took "build native"
-# The wasm and sanitize builds at the same time: each spends long stretches in one-core steps
-# (binaryen's wasm-opt over each module, the sanitized links), which the other fills. Their
-# output goes to build/*.log, printed here when both are done.
-mkdir -p build
-bash scripts/build.sh wasm > build/build-wasm.log 2>&1 &
-wasm_build=$!
-bash scripts/build.sh sanitize > build/build-sanitize.log 2>&1
-sanitize_status=$?
-wait "$wasm_build"
-wasm_status=$?
-cat build/build-wasm.log build/build-sanitize.log
-[ "$wasm_status" -eq 0 ] || { echo "build wasm failed (build/build-wasm.log)"; exit 1; }
-[ "$sanitize_status" -eq 0 ] || { echo "build sanitize failed (build/build-sanitize.log)"; exit 1; }
-took "build wasm + sanitize, at the same time"
+for preset in native wasm sanitize; do
+  bash scripts/build.sh "$preset" || exit 1
+  took "build $preset"
+done
 
 failed=()
 run() {
