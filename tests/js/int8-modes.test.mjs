@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 
 import { init, loadModel, Model, Linear, QuantLinear, prepare, convert, QlinearError } from '../../web/package/qlinear.js';
 import { fashionMnistTestSet, fashionMnistTrainSet, accuracy } from './fashion-mnist.mjs';
+import { mulberry32 } from './random.mjs';
 
 await init();
 
@@ -50,15 +51,6 @@ test('static W8A8 on the sample model: 256 training images calibrate it to withi
 });
 
 // Seeded N(0, 1) inputs with a few large "emergent feature" columns, as LLM hidden states have.
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random) {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }

@@ -5,19 +5,12 @@
 import { createHash } from 'node:crypto';
 
 import { init, capabilities, Linear, QuantLinear } from '../../../web/package/qlinear.js';
+import { mulberry32 } from '../random.mjs';
 
 // `default`: init() without the option.
 const threads = process.argv[2] === 'default' ? undefined : Number(process.argv[2]);
 await init(threads === undefined ? {} : { threads });
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(17);
 const values = (n, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 
