@@ -220,3 +220,29 @@ test('Model.forward through the heap buffer equals the emval path, across batche
     fp32.dispose();
   }
 });
+
+test('forward(x, batch, { out }) writes into the caller\'s array, checked before anything runs', () => {
+  const model = new Model([
+    { name: 'a', inFeatures: 5, outFeatures: 7, weight: Float32Array.from({ length: 35 }, (_, i) => Math.sin(i)), activation: 'relu' },
+    { name: 'b', inFeatures: 7, outFeatures: 3, weight: Float32Array.from({ length: 21 }, (_, i) => Math.cos(i)) },
+  ]);
+  const q = model.quantize({ mode: 'dynamic' });
+  const x = Float32Array.from({ length: 15 }, (_, i) => i / 7 - 1);
+  for (const m of [model, q]) {
+    const fresh = m.forward(x, 3);
+    const out = new Float32Array(9).fill(NaN);
+    assert.equal(m.forward(x, 3, { out }), out, 'the same array back');
+    assert.deepEqual(float32Bits(out), float32Bits(fresh));
+    assert.throws(() => m.forward(x, 3, { out: new Float32Array(8) }),
+      (e) => e instanceof QlinearError && /Model\.forward\(\): out holds 8 floats, but batch 3 x 3 outputs needs 9/.test(e.message));
+    assert.throws(() => m.forward(x, 3, { out: [0, 0, 0] }), (e) => e instanceof TypeError && /out must be a Float32Array/.test(e.message));
+    assert.throws(() => m.forward(x, 3, { output: out }), TypeError);
+  }
+  // A layer too.
+  const layer = QuantLinear.fromLinear(new Linear({ inFeatures: 5, outFeatures: 7, weight: Float32Array.from({ length: 35 }, (_, i) => Math.sin(i)) }));
+  const out = new Float32Array(14);
+  assert.deepEqual(float32Bits(layer.forward(x.subarray(0, 10), 2, { out })), float32Bits(layer.forward(x.subarray(0, 10), 2)));
+  layer.dispose();
+  model.dispose();
+  q.dispose();
+});

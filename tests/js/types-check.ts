@@ -56,7 +56,11 @@ export function modelExample(weight: Float32Array, bias: Float32Array, x: Float3
   ]);
   const q: Model = model.quantize({ symmetric: false, perChannel: true, mode: 'dynamic', activations: 'pytorch' }, ['head']);
   const y: Float32Array = q.forward(x, 2);
+  const reused: Float32Array = q.forward(x, 2, { out: new Float32Array(18) });
+  // @ts-expect-error out is a Float32Array
+  q.forward(x, 2, { out: [0, 1] });
   const report: ModelReport = q.report({ reference: model, input: x, batch: 2 });
+  void reused;
   const layer = QuantLinear.fromLinear(new Linear({ inFeatures: 2, outFeatures: 1, weight: [1, 2] }));
   layer.mode = 'dynamic';
   // @ts-expect-error modes are named

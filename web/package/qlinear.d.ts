@@ -33,6 +33,15 @@ export interface InitOptions {
   threads?: number;
 }
 
+/**
+ * Options of every forward(x, batch, options). `out`: a Float32Array of exactly batch × outFeatures
+ * floats that receives the output and is returned, instead of a new array each call (a new array
+ * of megabytes costs milliseconds to touch for the first time).
+ */
+export interface ForwardOptions {
+  out?: Float32Array;
+}
+
 /** Loads the WebAssembly module; await it once before calling anything else. */
 export declare function init(options?: InitOptions): Promise<{ version: string }>;
 
@@ -243,7 +252,7 @@ export declare class Linear extends WasmObject {
   readonly weight: Float32Array;
   readonly bias: Float32Array | null;
   /** x row-major [batch, inFeatures] → [batch, outFeatures]. */
-  forward(x: FloatInput, batch?: number): Float32Array;
+  forward(x: FloatInput, batch?: number, options?: ForwardOptions): Float32Array;
 }
 
 export declare class QuantLinear extends WasmObject {
@@ -269,7 +278,7 @@ export declare class QuantLinear extends WasmObject {
   readonly inputQParams: QParams | null;
   /** The quint8 scale and zero point each row of x gets when forward(x, batch) quantizes it; throws in weight-only mode. */
   activationQParams(x: FloatInput, batch?: number): ActivationQParams;
-  forward(x: FloatInput, batch?: number): Float32Array;
+  forward(x: FloatInput, batch?: number, options?: ForwardOptions): Float32Array;
 }
 
 export type LayerSpec =
@@ -339,7 +348,7 @@ export declare class Model extends WasmObject {
   activationQParams(x: FloatInput, batch?: number): (ActivationQParams | null)[];
   /** The weight qparams of a quantized layer, null for an fp32 one; throws for an unknown name. */
   qparams(layerName: string): QParams | null;
-  forward(x: FloatInput, batch?: number): Float32Array;
+  forward(x: FloatInput, batch?: number, options?: ForwardOptions): Float32Array;
   forwardEachLayer(x: FloatInput, batch?: number): Float32Array[];
   /** quantize_model_weights: a new model; this one is left as it is. Unknown names in `exclude` throw. */
   quantize(options?: QuantizeOptions, exclude?: readonly string[]): Model;
@@ -370,7 +379,7 @@ export declare class Model extends WasmObject {
 export declare class PreparedModel extends WasmObject {
   private constructor();
   /** Calibration: runs the model as it is and observes each layer's input. */
-  forward(x: FloatInput, batch?: number): Float32Array;
+  forward(x: FloatInput, batch?: number, options?: ForwardOptions): Float32Array;
   readonly calibrationRows: number;
   observers(): ObserverState[];
   /** Static W8A8, step 3: a new Model with static-mode layers. */

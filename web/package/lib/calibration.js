@@ -21,8 +21,8 @@ export class PreparedModel extends WasmObject {
    * observer, and returns the output. A batch that fails (bad input) changes no observer.
    * @param {Float32Array | number[]} x row-major [batch, inFeatures]
    */
-  forward(x, batch = 1) {
-    return forwardThroughHeap(this.handle(), x, batch, 'PreparedModel.forward()', this.#outFeatures);
+  forward(x, batch = 1, options = {}) {
+    return forwardThroughHeap(this.handle(), x, batch, 'PreparedModel.forward()', this.#outFeatures, false, options);
   }
 
   /** Input rows observed so far. */

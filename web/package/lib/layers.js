@@ -38,8 +38,8 @@ export class Linear extends WasmObject {
   get bias() { const b = unwrap(this.handle()._bias()); return b.length ? b : null; }
 
   /** @param {Float32Array | number[]} x row-major [batch, inFeatures] */
-  forward(x, batch = 1) {
-    return forwardThroughHeap(this.handle(), x, batch, 'Linear.forward()', this.#outFeatures);
+  forward(x, batch = 1, options = {}) {
+    return forwardThroughHeap(this.handle(), x, batch, 'Linear.forward()', this.#outFeatures, false, options);
   }
 }
 
@@ -100,7 +100,7 @@ export class QuantLinear extends WasmObject {
     return unwrap(this.handle()._activationQParams(toFloat32Array(x, 'x'), integer(batch, 'batch', where)));
   }
 
-  forward(x, batch = 1) {
-    return forwardThroughHeap(this.handle(), x, batch, 'QuantLinear.forward()', this.#outFeatures);
+  forward(x, batch = 1, options = {}) {
+    return forwardThroughHeap(this.handle(), x, batch, 'QuantLinear.forward()', this.#outFeatures, false, options);
   }
 }

@@ -86,8 +86,8 @@ export class Model extends WasmObject {
   }
 
   /** @param {Float32Array | number[]} x row-major [batch, inFeatures] → Float32Array [batch, outFeatures] */
-  forward(x, batch = 1) {
-    return forwardThroughHeap(this.handle(), x, batch, 'Model.forward()', this.#outFeatures);
+  forward(x, batch = 1, options = {}) {
+    return forwardThroughHeap(this.handle(), x, batch, 'Model.forward()', this.#outFeatures, false, options);
   }
 
   /**
