@@ -1,14 +1,18 @@
 // The option table is the one definition of every option: the package's checks and defaults come
 // from it, the build writes the TypeScript unions from it, and this test fails when the
-// hand-written options interfaces of qlinear.d.ts disagree with it.
+// hand-written options interfaces of qlinear.d.ts (and types/*.d.ts) disagree with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 import { init, optionTable, Linear, QuantLinear, Model, MinMaxObserver, getSymmetricQParams } from '../../web/package/qlinear.js';
 
 await init();
-const dts = readFileSync(new URL('../../web/package/qlinear.d.ts', import.meta.url), 'utf8');
+// The package's types: qlinear.d.ts and the files of types/ it re-exports.
+const typesDir = new URL('../../web/package/types/', import.meta.url);
+const dts = [new URL('../../web/package/qlinear.d.ts', import.meta.url),
+  ...readdirSync(typesDir).filter((f) => f.endsWith('.d.ts')).map((f) => new URL(f, typesDir))]
+  .map((url) => readFileSync(url, 'utf8')).join('\n');
 const generated = readFileSync(new URL('../../web/package/dist/options.d.ts', import.meta.url), 'utf8');
 // Options the JS layer adds to a group: they are not the core's (a shape, a spec's JSON).
 const JS_ONLY = { QParamsOptions: ['shape'], LoadOptions: ['spec'] };

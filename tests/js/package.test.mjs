@@ -15,7 +15,7 @@ test('npm pack -> npm install in an empty folder -> import and run the CLI', () 
   const packDir = mkdtempSync(join(tmpdir(), 'qlinear-pack-'));
   const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], root));
   const files = packed.files.map((f) => f.path);
-  for (const expected of ['web/package/qlinear.js', 'web/package/qlinear.d.ts', 'web/package/lib/loader.js', 'web/package/dist/qlinear_wasm.mjs',
+  for (const expected of ['web/package/qlinear.js', 'web/package/qlinear.d.ts', 'web/package/types/models.d.ts', 'web/package/lib/loader.js', 'web/package/dist/qlinear_wasm.mjs',
     'web/package/dist/qlinear_wasm.wasm', 'web/package/dist/qlinear_wasm_relaxed.wasm', 'web/package/dist/options.d.ts',
     'web/package/dist/threaded/qlinear_wasm_threaded.mjs', 'web/package/dist/threaded/qlinear_wasm_threaded.wasm',
     'web/package/dist/threaded/qlinear_wasm_threaded.worker.js', 'web/package/dist/threaded/package.json', 'bin/qlinear.mjs', 'cli/commands.mjs', 'package.json', 'README.md'])
