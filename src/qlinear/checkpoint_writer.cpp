@@ -287,7 +287,7 @@ uint64_t quantize_checkpoint(const CheckpointSource& source, const CheckpointPla
           }
           halves.resize(values.size());
           // In pieces on the kernels' threads (an elementwise conversion: the same bytes).
-          kernels::for_each_row_block(values.size(), 16, 4096, [&](std::size_t v0, std::size_t v1) {
+          kernels::for_each_row_block(values.size(), kernels::kMacsPerElement, 4096, [&](std::size_t v0, std::size_t v1) {
             float_to_half(values.data() + v0, v1 - v0, halves.data() + v0);
           });
           write({reinterpret_cast<const uint8_t*>(halves.data()), 2 * halves.size()});

@@ -13,7 +13,7 @@ namespace qlinear::kernels {
 void quantize_rows_u8(const float* x, std::size_t batch, std::size_t in_features, uint8_t* q, std::size_t q_stride,
                       float* row_scale, int32_t* row_zero_point) {
   const IntRange range = storage_range(QuantDtype::quint8);
-  for_each_row_block(batch, in_features, 1, [&](std::size_t b0, std::size_t b1) {
+  for_each_row_block(batch, in_features * kMacsPerElement, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       const float* row = x + b * in_features;
       const MinMax m = minmax(row, in_features);
@@ -66,7 +66,7 @@ void quantize_tensor_u8_like_pytorch_dynamic(const float* x, std::size_t batch, 
   const MinMax m = minmax(x, batch * in_features);
   const DynamicActivationQParams p = choose_pytorch_dynamic_qparams(m.min, m.max, /*reduce_range=*/true);
   const auto inv_scale = static_cast<float>(1.0 / p.scale);
-  for_each_row_block(batch, in_features, 1, [&](std::size_t b0, std::size_t b1) {
+  for_each_row_block(batch, in_features * kMacsPerElement, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b)
       quantize_zero_point_first(x + b * in_features, in_features, inv_scale, p.zero_point, 0, 255, q + b * q_stride);
   });
@@ -80,7 +80,7 @@ void quantize_rows_static_u8(const float* x, std::size_t batch, std::size_t in_f
                              int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t* q, std::size_t q_stride,
                              float* row_scale, int32_t* row_zero_point) {
   const float inv_scale = 1.0f / scale;
-  for_each_row_block(batch, in_features, 1, [&](std::size_t b0, std::size_t b1) {
+  for_each_row_block(batch, in_features * kMacsPerElement, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       quantize(x + b * in_features, in_features, inv_scale, zero_point, qmin, qmax, q + b * q_stride);
       row_scale[b] = scale;
