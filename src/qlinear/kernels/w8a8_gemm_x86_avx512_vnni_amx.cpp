@@ -253,7 +253,8 @@ QLINEAR_AMX_ENTRY void amx_end() { _tile_release(); }
 
 // The activations as panels of 16 batch rows, [k / 4][16][4] bytes each (panel_bytes apart, zero
 // beyond K and beyond the last row), and per batch row, padded to whole panels, the zero point,
-// Σ xq and the scale.
+// Σ xq and the scale. Panels are filled on the kernels' threads, each its own (serial, this was a
+// twentieth of a two-thread forward).
 struct Panels {
   uint8_t* values;
   int32_t *zx, *x_sum;
@@ -263,21 +264,24 @@ struct Panels {
 Panels pack_panels(const QuantizedRowsView& x, std::size_t panel_bytes) {
   const std::size_t k = x.in_features, panels = (x.batch + 15) / 16, padded_batch = panels * 16;
   Panels out;
-  out.values = zeroed_scratch<uint8_t>(ScratchSlot::tile_activations, panels * panel_bytes);
+  out.values = scratch<uint8_t>(ScratchSlot::tile_activations, panels * panel_bytes);
   int32_t* ints = zeroed_scratch<int32_t>(ScratchSlot::tile_sums, 2 * padded_batch);
   out.zx = ints;
   out.x_sum = ints + padded_batch;
   out.sx = zeroed_scratch<float>(ScratchSlot::tile_sums, padded_batch);
-  for (std::size_t b = 0; b < x.batch; ++b) {
-    const uint8_t* row = x.values + b * x.row_stride;
-    uint8_t* dst = out.values + b / 16 * panel_bytes + b % 16 * 4;
-    const std::size_t whole = k / 4;
-    for (std::size_t s = 0; s < whole; ++s) std::memcpy(dst + s * 64, row + 4 * s, 4);
-    for (std::size_t i = whole * 4; i < k; ++i) dst[whole * 64 + i % 4] = row[i];
-    out.zx[b] = x.row_zero_point[b];
-    out.x_sum[b] = detail::sum_u8(row, k);
-    out.sx[b] = x.row_scale[b];
-  }
+  for_each_row_block(panels, panel_bytes * kMacsPerElement, 1, [&](std::size_t p0, std::size_t p1) {
+    std::memset(out.values + p0 * panel_bytes, 0, (p1 - p0) * panel_bytes);
+    for (std::size_t b = p0 * 16; b < std::min(x.batch, p1 * 16); ++b) {
+      const uint8_t* row = x.values + b * x.row_stride;
+      uint8_t* dst = out.values + b / 16 * panel_bytes + b % 16 * 4;
+      const std::size_t whole = k / 4;
+      for (std::size_t s = 0; s < whole; ++s) std::memcpy(dst + s * 64, row + 4 * s, 4);
+      for (std::size_t i = whole * 4; i < k; ++i) dst[whole * 64 + i % 4] = row[i];
+      out.zx[b] = x.row_zero_point[b];
+      out.x_sum[b] = detail::sum_u8(row, k);
+      out.sx[b] = x.row_scale[b];
+    }
+  });
   return out;
 }
 
