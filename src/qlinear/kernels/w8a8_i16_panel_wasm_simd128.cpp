@@ -87,17 +87,21 @@ void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights
   int16_t* xs = scratch<int16_t>(ScratchSlot::tile_activations, batch * stride);
   int32_t* x_sums = scratch<int32_t>(ScratchSlot::tile_sums, batch);
   const std::size_t whole = kin / 8 * 8;
-  for (std::size_t b = 0; b < batch;) {
-    const std::size_t g = detail::group_size(batch - b);
-    for (std::size_t r = 0; r < g; ++r) {
-      const uint8_t* row = x.values + (b + r) * x.row_stride;
-      int16_t* out = xs + b * stride + 8 * r;
-      for (std::size_t k = 0; k < whole; k += 8) wasm_v128_store(out + k * g, wasm_u16x8_load8x8(row + k));
-      for (std::size_t k = whole; k < stride; ++k) out[k / 8 * 8 * g + k % 8] = k < kin ? row[k] : 0;
-      x_sums[b + r] = detail::sum_u8(row, kin);
+  // Widened on the kernels' threads in blocks of whole groups of 4 rows (a block ends on a multiple
+  // of 4 or at the batch's end, so its groups are the ones the tiles below take).
+  for_each_row_block(batch, stride * kMacsPerElement, 4, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1;) {
+      const std::size_t g = detail::group_size(b1 - b);
+      for (std::size_t r = 0; r < g; ++r) {
+        const uint8_t* row = x.values + (b + r) * x.row_stride;
+        int16_t* out = xs + b * stride + 8 * r;
+        for (std::size_t k = 0; k < whole; k += 8) wasm_v128_store(out + k * g, wasm_u16x8_load8x8(row + k));
+        for (std::size_t k = whole; k < stride; ++k) out[k / 8 * 8 * g + k % 8] = k < kin ? row[k] : 0;
+        x_sums[b + r] = detail::sum_u8(row, kin);
+      }
+      b += g;
     }
-    b += g;
-  }
+  });
   // The panel is taken kChunk lanes at a time (8 KiB), so that it and a group's activations (8
   // KiB) stay in L1 at any K (chunks of 512 were 4 % slower, of 2048 no faster).
   constexpr std::size_t kChunk = 1024;
