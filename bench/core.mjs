@@ -9,6 +9,7 @@ import { runProbes, fmtBytes } from './probes.mjs';
 
 export const CONTESTANTS = [
   { key: 'qlinearW8A8', label: 'qlinear W8A8', precision: 'int8' },
+  { key: 'qlinearW8A8Out', label: 'qlinear W8A8, output reused', precision: 'int8' },
   { key: 'qlinearW8A32', label: 'qlinear W8A32', precision: 'int8' },
   { key: 'ortFp32', label: 'ORT Web fp32', precision: 'fp32' },
   { key: 'ortInt8', label: 'ORT Web int8', precision: 'int8' },
@@ -81,8 +82,10 @@ function tutorial(layers, ql) {
 // ---- library contestants -------------------------------------------------------------------------
 
 // qlinear through its public API; also measures the heap the quantized model holds once the
-// fp32 model it came from is disposed.
-function qlinear(layers, ql, mode) {
+// fp32 model it came from is disposed. `reuseOutput`: forward(x, batch, { out }) into one array
+// kept across calls, where the others get a new output array a call as the peers' APIs do (a new
+// array of megabytes costs milliseconds to touch, serial whatever the thread count).
+function qlinear(layers, ql, mode, { reuseOutput = false } = {}) {
   const before = ql.memory().inUse;
   const fp32 = new ql.Model(layers.map((l) => ({
     name: l.name, inFeatures: l.inFeatures, outFeatures: l.outFeatures, weight: l.weight, bias: l.bias, activation: l.activation,
@@ -96,8 +99,14 @@ function qlinear(layers, ql, mode) {
   } catch {
     // report() is informational here
   }
+  let out = null;
+  const outFor = (batch) => {
+    const length = batch * layers[layers.length - 1].outFeatures;
+    if (out?.length !== length) out = new Float32Array(length);
+    return out;
+  };
   return {
-    run: (x, batch) => model.forward(x, batch),
+    run: reuseOutput ? (x, batch) => model.forward(x, batch, { out: outFor(batch) }) : (x, batch) => model.forward(x, batch),
     dispose: () => model.dispose(),
     memory: { heapInUse: heap, reportedBytes },
   };
@@ -186,6 +195,7 @@ async function buildAll(env, w, layers) {
     try {
       switch (c.key) {
         case 'qlinearW8A8': built[c.key] = qlinear(layers, ql, 'dynamic'); break;
+        case 'qlinearW8A8Out': built[c.key] = qlinear(layers, ql, 'dynamic', { reuseOutput: true }); break;
         case 'qlinearW8A32': built[c.key] = qlinear(layers, ql, 'weight-only'); break;
         case 'ortFp32': built[c.key] = await ortSession(ort, await env.onnx(w.id, 'fp32'), w.widths[0]); break;
         case 'ortInt8': built[c.key] = await ortSession(ort, await env.onnx(w.id, 'int8'), w.widths[0]); break;

@@ -2,6 +2,7 @@
 // N-thread run (results-<runtime>-threads<N>.json, BENCH_THREADS=N), both from the same
 // `npm run bench`: qlinear's speed-up, qlinear against ONNX Runtime Web on the same thread
 // count, and at batch 1 the fraction of the read-bandwidth bound (the probe of the N-thread run).
+// "Output reused" is qlinear W8A8 writing into one array kept across calls (forward's { out }).
 //
 //   node bench/threads.mjs [node|chromium] [N]      (default: both runtimes, N = 2)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,14 +30,15 @@ for (const runtime of runtimes) {
   out.push(`### ${runtime === 'node' ? 'Node' : 'Chromium'}: 1 thread against ${threads} (median ms per forward)`, '');
   out.push(`${one.date} and ${many.date}; ${many.info.cpu}, ${many.info.nproc} CPUs; 1 thread: ${one.info.qlinearWasm}; ` +
     `${threads} threads: ${many.info.qlinearWasm}.`, '');
-  out.push(`| workload | batch | W8A8 1t | W8A8 ${t} | ${t} ÷ 1t | ORT int8 1t | ORT int8 ${t} | ORT int8 ${t} ÷ W8A8 ${t} | ` +
+  out.push(`| workload | batch | W8A8 1t | W8A8 ${t} | ${t} ÷ 1t | W8A8 output reused 1t | ${t} | ${t} ÷ 1t | ORT int8 1t | ORT int8 ${t} | ORT int8 ${t} ÷ W8A8 ${t} | ` +
     `W8A32 1t | W8A32 ${t} | ${t} ÷ 1t | ORT fp32 ${t} ÷ W8A32 ${t} | W8A8 ${t}, batch 1: of the bandwidth bound |`);
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const k1 of one.cases) {
     const kn = many.cases.find((k) => k.workload === k1.workload && k.batch === k1.batch);
     if (!kn) continue;
     out.push(`| ${k1.workload} | ${k1.batch} | ${f(ms(k1, 'qlinearW8A8'))} | ${f(ms(kn, 'qlinearW8A8'))} | ` +
-      `${x(ms(k1, 'qlinearW8A8'), ms(kn, 'qlinearW8A8'))} | ${f(ms(k1, 'ortInt8'))} | ${f(ms(kn, 'ortInt8'))} | ` +
+      `${x(ms(k1, 'qlinearW8A8'), ms(kn, 'qlinearW8A8'))} | ${f(ms(k1, 'qlinearW8A8Out'))} | ${f(ms(kn, 'qlinearW8A8Out'))} | ` +
+      `${x(ms(k1, 'qlinearW8A8Out'), ms(kn, 'qlinearW8A8Out'))} | ${f(ms(k1, 'ortInt8'))} | ${f(ms(kn, 'ortInt8'))} | ` +
       `${x(ms(kn, 'ortInt8'), ms(kn, 'qlinearW8A8'))} | ${f(ms(k1, 'qlinearW8A32'))} | ${f(ms(kn, 'qlinearW8A32'))} | ` +
       `${x(ms(k1, 'qlinearW8A32'), ms(kn, 'qlinearW8A32'))} | ${x(ms(kn, 'ortFp32'), ms(kn, 'qlinearW8A32'))} | ` +
       `${kn.bandwidth ? pct(kn.bandwidth.fractionW8A8) : '–'} |`);
