@@ -7,7 +7,7 @@
 #  4. writes the peers' ONNX models (bench/build/onnx/);
 #  5. runs the benchmark in Node, then in headless Chromium, each on 1 thread and on 2
 #     (BENCH_THREADS_MANY); logs, JSON and markdown tables go to bench/build/ (log-<runtime>.txt,
-#     results-<runtime>[-threads2].json and .md, threads-2.md: the threads column).
+#     results-<runtime>[-threads2].json and .md, threads-<runtime>-2.md: the threads column).
 # Environment: BENCH_ROUNDS, BENCH_BUDGET_MS, BENCH_SAMPLE_MS, BENCH_ONLY (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -47,4 +47,4 @@ for (const runtime of runtimes) {
 }
 const text = out.join('\n');
 console.log(text);
-writeFileSync(new URL(`threads-${threads}.md`, BUILD), `${text}\n`);
+writeFileSync(new URL(`threads-${runtimes.join('-')}-${threads}.md`, BUILD), `${text}\n`);
