@@ -16,6 +16,9 @@
 #if !defined(__EMSCRIPTEN__) && defined(__x86_64__)
 #include "qlinear/kernels/kernels_x86.hpp"
 #endif
+#ifdef __wasm_simd128__
+#include "qlinear/kernels/kernels_wasm.hpp"
+#endif
 
 using namespace qlinear::kernels;
 
@@ -191,6 +194,77 @@ TEST_CASE("packed W8A32 equals the scalar reference within float accumulation er
     }
   }
 }
+
+#ifdef __wasm_simd128__
+TEST_CASE("wasm W8A32 at 1-3 rows (int16 split of x) errs by at most max|x|·Σ|w − zw|·2^(1 − 2·bits) against float64",
+          "[kernels][packed]") {
+  CHECK(w8a32_split_bits(1) == 15);
+  CHECK(w8a32_split_bits(512) == 15);
+  CHECK(w8a32_split_bits(513) == 14);
+  CHECK(w8a32_split_bits(4096) == 12);
+  CHECK(w8a32_split_bits(kW8A32SplitMaxK) == 8);
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<float> uniform(-3.0f, 3.0f), exponent(-40.0f, 30.0f);
+  std::bernoulli_distribution coin(0.5);
+  // Rows that stress the split: ordinary values, a dynamic range of 10^70 (the small values fall
+  // below the parts' resolution), one huge value among small ones, subnormals only, all zero,
+  // and a maximum that is exactly a power of two.
+  const auto make_row = [&](int kind, std::size_t k) {
+    std::vector<float> row(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      switch (kind) {
+        case 0: row[i] = uniform(rng); break;
+        case 1: row[i] = (coin(rng) ? 1.0f : -1.0f) * std::pow(10.0f, exponent(rng)); break;
+        case 2: row[i] = i == k / 2 ? 1.0e30f : uniform(rng); break;
+        case 3: row[i] = uniform(rng) * 1e-39f; break;
+        case 4: row[i] = 0.0f; break;
+        default: row[i] = i == 0 ? -1024.0f : uniform(rng); break;
+      }
+    }
+    return row;
+  };
+  for (std::size_t k : {1, 3, 17, 255, 512, 513, 1000, 4096, 8191})
+    for (std::size_t n : {1, 5, 17})
+      for (std::size_t batch : {1, 2, 3})
+        for (bool is_unsigned : {false, true}) {
+          const Weights w = random_weights(n, k, is_unsigned, true, rng);
+          const QuantizedWeightsView view = w.view(n, k);
+          const PackedWeights packed = pack_weights(view);
+          const int bits = w8a32_split_bits(k);
+          std::vector<float> x(batch * packed.stride, 0.0f), bias(n);
+          for (float& v : bias) v = uniform(rng);
+          for (std::size_t b = 0; b < batch; ++b) {
+            const std::vector<float> row = make_row(static_cast<int>((k + n + b + (is_unsigned ? 3 : 0)) % 6), k);
+            std::copy(row.begin(), row.end(), x.begin() + b * packed.stride);
+          }
+          std::vector<float> got(batch * n), dispatched(batch * n);
+          w8a32_split_i16_wasm_simd128(x.data(), packed.stride, batch, packed, bias.data(), got.data());
+          linear_w8a32_packed(x.data(), packed.stride, batch, packed, bias.data(), dispatched.data());
+          CHECK(same_bits(got, dispatched));  // what runs at 1-3 rows
+          for (std::size_t b = 0; b < batch; ++b) {
+            const float* xr = x.data() + b * packed.stride;
+            double max_abs = 0.0;
+            for (std::size_t i = 0; i < k; ++i) max_abs = std::max(max_abs, std::fabs(static_cast<double>(xr[i])));
+            for (std::size_t j = 0; j < n; ++j) {
+              double exact = 0.0, weight_l1 = 0.0;  // float64: every product exact, the sum to 2^-53
+              for (std::size_t i = 0; i < k; ++i) {
+                const double wv = view.at(j, i) - view.zero_point(j);
+                exact += static_cast<double>(xr[i]) * wv;
+                weight_l1 += std::fabs(wv);
+              }
+              const double scaled = static_cast<double>(view.scale(j)) * exact + bias[j];
+              // The split's error, scaled; then float32 rounding of the scaled dot and of the bias
+              // sum (2^-24 of each result); and a subnormal's absolute step.
+              const double bound = view.scale(j) * max_abs * weight_l1 * std::ldexp(1.0, 1 - 2 * bits) +
+                                   std::ldexp(std::fabs(view.scale(j) * exact) + std::fabs(bias[j]), -23) + 1e-45;
+              INFO("K " << k << " N " << n << " batch " << batch << " row " << b << " out " << j << " bits " << bits
+                        << (is_unsigned ? " quint8" : " qint8") << ": " << got[b * n + j] << " vs " << scaled);
+              CHECK(std::fabs(got[b * n + j] - scaled) <= bound);
+            }
+          }
+        }
+}
+#endif
 
 TEST_CASE("the packed kernels say which implementation runs", "[kernels][packed]") {
   const std::string isa = packed_kernels_isa();

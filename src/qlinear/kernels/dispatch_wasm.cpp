@@ -8,7 +8,8 @@
 //   W8A8, relaxed module:  batch 1               w8a8_gemv_wasm_relaxed
 //                          7-bit activations     w8a8_7bit_tiles_wasm_relaxed
 //                          otherwise             as the SIMD128 module
-//   W8A32, both:           1 to 3 batch rows     w8a32_tiles_wasm_simd128
+//   W8A32, both:           1 to 3 batch rows     w8a32_split_i16_wasm_simd128   (through the W8A8 tiles)
+//                          (K over 65536)        w8a32_tiles_wasm_simd128
 //                          4 and more            w8a32_f32_panel_wasm_simd128
 #include "qlinear/kernels/kernels_wasm.hpp"
 
@@ -44,8 +45,11 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
 void linear_w8a32_packed(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                          const float* bias, float* y) {
   // From 4 rows on, converting each weight once into a panel pays for its stores and reloads;
-  // below, the tiles that convert on the fly (2 rows x 2) do less work per weight.
+  // below, the activations are converted instead (two int16 parts a row) and the weights read
+  // by the W8A8 tiles as they are. Past kW8A32SplitMaxK the parts would be too coarse: the tiles
+  // that convert each weight on the fly.
   if (batch >= 4) return w8a32_f32_panel_wasm_simd128(x, x_stride, batch, w, bias, y);
+  if (w.in_features <= kW8A32SplitMaxK) return w8a32_split_i16_wasm_simd128(x, x_stride, batch, w, bias, y);
   w8a32_tiles_wasm_simd128(x, x_stride, batch, w, bias, y);
 }
 

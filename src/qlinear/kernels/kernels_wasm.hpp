@@ -39,11 +39,25 @@ void w8a8_gemv_wasm_relaxed(const QuantizedRowsView& x, const PackedWeights& w, 
 void w8a8_7bit_tiles_wasm_relaxed(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 bool activations_fit_7_bits(const QuantizedRowsView& x);
 
+// raw[j · group + g] = Σ_k xg[g][k] · w[j][k] (int32, exact while the true sums fit) for every
+// output row j and each of `group` (1, 2 or 4) int16 rows laid out as the W8A8 tiles read a group:
+// [stride / 8][group][8] (w8a8_tiles_wasm_simd128.cpp). Output rows split over the kernels' threads.
+void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const PackedWeights& w, int32_t* raw);
+
 // W8A32 (f32 activations, int8 weights, f32 out), w8a32_wasm_simd128.cpp: tiles converting the
 // weights as they go, and an f32 panel converted once per call.
 void w8a32_tiles_wasm_simd128(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                               const float* bias, float* y);
 void w8a32_f32_panel_wasm_simd128(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
+                                  const float* bias, float* y);
+// W8A32 at 1 to 3 batch rows in integer arithmetic (w8a32_split_i16_wasm_simd128.cpp): each row
+// split into two int16 rows with a shared power-of-two scale, through i16_row_dots_wasm_simd128.
+// Error against exact arithmetic at most max|x| · Σ|w − zw| · 2^(1 − 2·bits) before the scale
+// (w8a32_split_bits: 15 down to 8 as K grows, so that the integer sums fit int32); for K up to
+// kW8A32SplitMaxK.
+constexpr std::size_t kW8A32SplitMaxK = std::size_t{1} << 16;
+int w8a32_split_bits(std::size_t in_features);
+void w8a32_split_i16_wasm_simd128(const float* x, std::size_t x_stride, std::size_t batch, const PackedWeights& w,
                                   const float* bias, float* y);
 
 }  // namespace qlinear::kernels

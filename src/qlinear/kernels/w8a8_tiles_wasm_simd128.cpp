@@ -1,6 +1,7 @@
 // W8A8 register tiles in WASM SIMD128 for the packed kernels' driver (packed_driver.hpp): R output
 // rows × G batch rows, activations widened to i16 once per call. dispatch_wasm.cpp runs them for
-// batches of one driver group (1, 2 or 4 rows) and, in the SIMD128 module, at batch 1.
+// batches of one driver group (1, 2 or 4 rows) and, in the SIMD128 module, at batch 1. The same
+// tiles take any int16 rows through i16_row_dots_wasm_simd128 (the W8A32 split kernel's).
 //
 // Weights read with sign-extending loads (v128.load8x8_s, one instruction in V8: pmovsxbw from
 // memory) against the i16 activations, i32x4.dot_i16x8_s (8 MACs) into one i32x4 accumulator per
@@ -91,6 +92,34 @@ struct W8A8Tile {
 
 void w8a8_tiles_wasm_simd128(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   detail::drive_w8a8<W8A8Tile>(x, w, bias, y);
+}
+
+void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const PackedWeights& w, int32_t* raw) {
+  const std::size_t n = w.out_features, stride = w.stride;
+  auto with_group = [&](auto g) {
+    constexpr int G = decltype(g)::value, R = W8A8Tile<1, G>::kRows, RLong = W8A8Tile<1, G>::kRowsLong;
+    auto tiles = [&](auto r, std::size_t j0, std::size_t j1) {
+      constexpr int Rows = decltype(r)::value;
+      std::size_t j = j0;
+      auto one = [&](auto rows) {
+        constexpr int T = decltype(rows)::value;
+        int32_t out[G][T];
+        W8A8Tile<T, G>::run(xg, stride, w, j, out);
+        for (int t = 0; t < T; ++t)
+          for (int b = 0; b < G; ++b) raw[(j + t) * G + b] = out[b][t];
+        j += T;
+      };
+      while (j + Rows <= j1) one(detail::Int<Rows>{});
+      while (j < j1) one(detail::Int<1>{});
+    };
+    for_each_row_block(n, G * stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
+      if (RLong != R && stride >= 4096) tiles(detail::Int<RLong>{}, j0, j1);
+      else tiles(detail::Int<R>{}, j0, j1);
+    });
+  };
+  if (group == 4) with_group(detail::Int<4>{});
+  else if (group == 2) with_group(detail::Int<2>{});
+  else with_group(detail::Int<1>{});
 }
 
 }  // namespace qlinear::kernels
