@@ -192,7 +192,7 @@ class QuantLinear {
   std::size_t memory_bytes() const;
 
  private:
-  void add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns, float* y) const;
+  void add_outlier_product(const float* x, std::size_t rows, Span<const std::size_t> columns, float* y) const;
 
   // The only copy of the integers: packed for the kernels (packed_weights.hpp).
   kernels::PackedWeights packed_;
@@ -204,8 +204,10 @@ class QuantLinear {
   ActivationScheme activations_;
   float outlier_threshold_ = kDefaultOutlierThreshold;
   std::optional<QParams> input_qparams_;
-  void quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale, int32_t* x_zero_point,
-                      std::vector<std::size_t>& outlier_columns) const;
+  // Returns how many outlier columns (LLM.int8) it wrote to outlier_columns (in_features of room;
+  // may be null in the other modes).
+  std::size_t quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale, int32_t* x_zero_point,
+                             std::size_t* outlier_columns) const;
   // A relaxed atomic that copies like a number (QuantLinear is copied into models and files).
   struct Statistic {
     static constexpr std::int64_t kNone = -1;

@@ -162,10 +162,10 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
     if (stride == in_features_) {
       kernels::linear_w8a32_packed(x.data(), stride, rows, packed_, bias, y.data());
     } else {
-      std::vector<float> padded(rows * stride, 0.0f);
+      float* padded = kernels::zeroed_scratch<float>(kernels::ScratchSlot::padded_input, rows * stride);
       for (std::size_t b = 0; b < rows; ++b)
-        std::copy(x.data() + b * in_features_, x.data() + (b + 1) * in_features_, padded.data() + b * stride);
-      kernels::linear_w8a32_packed(padded.data(), stride, rows, packed_, bias, y.data());
+        std::copy(x.data() + b * in_features_, x.data() + (b + 1) * in_features_, padded + b * stride);
+      kernels::linear_w8a32_packed(padded, stride, rows, packed_, bias, y.data());
     }
     return;
   }
@@ -175,20 +175,24 @@ void QuantLinear::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<f
   uint8_t* xq = kernels::scratch<uint8_t>(kernels::ScratchSlot::activations_q, rows * stride);
   float* x_scale = kernels::scratch<float>(kernels::ScratchSlot::activations_scale, rows);
   int32_t* x_zero_point = kernels::scratch<int32_t>(kernels::ScratchSlot::activations_zero_point, rows);
-  std::vector<std::size_t> outlier_columns;
-  quantize_input(x.data(), rows, xq, x_scale, x_zero_point, outlier_columns);
+  // Scratch, not a local vector (here and for the padded input above): nothing in this function
+  // needs destroying, so the threaded wasm build (JS-emulated exceptions) calls the kernels
+  // directly instead of each through a JS trampoline (a tenth of a small model's forward).
+  std::size_t* outlier_columns =
+      mode_ == ForwardMode::llm_int8 ? kernels::scratch<std::size_t>(kernels::ScratchSlot::outlier_columns, in_features_) : nullptr;
+  const std::size_t outliers = quantize_input(x.data(), rows, xq, x_scale, x_zero_point, outlier_columns);
   if (stride > in_features_)
     for (std::size_t b = 0; b < rows; ++b) std::memset(xq + b * stride + in_features_, 0, stride - in_features_);
   kernels::linear_w8a8_packed({xq, x_scale, x_zero_point, rows, in_features_, stride}, packed_,
                               bias, y.data());
-  if (!outlier_columns.empty()) add_outlier_product(x.data(), rows, outlier_columns, y.data());
-  last_outlier_columns_.set(outlier_columns.size());
+  if (outliers > 0) add_outlier_product(x.data(), rows, {outlier_columns, outliers}, y.data());
+  last_outlier_columns_.set(outliers);
 }
 
 // The W8A8 modes differ only in how the input becomes uint8 rows (packed_.stride apart; each
 // row's in_features bytes written, its padding left to the caller) with a scale and zero point per row.
-void QuantLinear::quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale, int32_t* x_zero_point,
-                                 std::vector<std::size_t>& outlier_columns) const {
+std::size_t QuantLinear::quantize_input(const float* x, std::size_t rows, uint8_t* xq, float* x_scale,
+                                        int32_t* x_zero_point, std::size_t* outlier_columns) const {
   const std::size_t stride = packed_.stride;
   switch (mode_) {
     case ForwardMode::dynamic:
@@ -208,14 +212,12 @@ void QuantLinear::quantize_input(const float* x, std::size_t rows, uint8_t* xq, 
       break;
     }
     case ForwardMode::llm_int8:
-      outlier_columns.resize(in_features_);
-      outlier_columns.resize(kernels::quantize_rows_llm_int8(x, rows, in_features_, outlier_threshold_,
-                                                             xq, stride, x_scale, x_zero_point,
-                                                             outlier_columns.data()));
-      break;
+      return kernels::quantize_rows_llm_int8(x, rows, in_features_, outlier_threshold_, xq, stride, x_scale,
+                                             x_zero_point, outlier_columns);
     case ForwardMode::weight_only:
       break;
   }
+  return 0;
 }
 
 ActivationQParams QuantLinear::activation_qparams(Span<const float> x, std::ptrdiff_t batch) const {
@@ -225,8 +227,8 @@ ActivationQParams QuantLinear::activation_qparams(Span<const float> x, std::ptrd
   const auto rows = static_cast<std::size_t>(batch);
   std::vector<uint8_t> xq(rows * packed_.stride, 0);
   ActivationQParams q{std::vector<float>(rows), std::vector<int32_t>(rows)};
-  std::vector<std::size_t> outlier_columns;
-  quantize_input(x.data(), rows, xq.data(), q.scale.data(), q.zero_point.data(), outlier_columns);
+  std::vector<std::size_t> outlier_columns(in_features_);
+  quantize_input(x.data(), rows, xq.data(), q.scale.data(), q.zero_point.data(), outlier_columns.data());
   return q;
 }
 
@@ -243,7 +245,7 @@ std::size_t QuantLinear::forward_bytes(std::ptrdiff_t batch) const {
 // [outliers][out_features] block (reading each packed row once, in order), then each batch row
 // takes one y += x[b][c] · column per outlier: long contiguous loops the compiler vectorizes,
 // where a dot product over the few outliers per output was mostly loop overhead.
-void QuantLinear::add_outlier_product(const float* x, std::size_t rows, const std::vector<std::size_t>& columns,
+void QuantLinear::add_outlier_product(const float* x, std::size_t rows, Span<const std::size_t> columns,
                                       float* y) const {
   const std::size_t n = columns.size();
   // A vector freed after the call, not a kept scratch buffer: with a low threshold most columns

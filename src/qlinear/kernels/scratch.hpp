@@ -19,6 +19,8 @@ enum class ScratchSlot {
   tile_panel_sums,  // wasm's per-panel dot products; AMX's per-row weight sums
   model_activations_a,  // Model::forward_into: the layers' outputs in between, in turn
   model_activations_b,
+  outlier_columns,  // QuantLinear's LLM.int8 outlier columns
+  padded_input,     // QuantLinear's weight-only input, rows padded to the packed stride
   count
 };
 
