@@ -4,7 +4,7 @@
 //
 // The runtime-specific entry points (node.mjs, and the page chromium.mjs serves) pass in the
 // libraries and the bytes of the ONNX models and probes.
-import { WORKLOADS, makeLayers, liveInput, macsOf, compare, withinTolerance } from './workloads.mjs';
+import { WORKLOADS, makeLayers, liveInput, macsOf, compare, withinTolerance, rng } from './workloads.mjs';
 import { runProbes, fmtBytes } from './probes.mjs';
 
 export const CONTESTANTS = [
@@ -317,10 +317,19 @@ export async function runBenchmark(env) {
         }
       }
       // Round-robin: every round gives each contestant one sample (contestants with fewer
-      // rounds are spread over the run), starting from a rotating position.
+      // rounds are spread over the run), in an order shuffled anew each round (seeded): what a
+      // contestant leaves behind (garbage the engine's helper threads collect while the next one
+      // runs, which on 2 cores takes CPU from a threaded contestant) falls on each in turn, not
+      // always on the one after it.
+      const shuffle = rng(0x5eed + batch);
       for (let r = 0; r < opt.rounds; r++) {
-        for (let j = 0; j < live.length; j++) {
-          const { b, entry } = live[(j + r) % live.length];
+        const order = live.map((_, j) => j);
+        for (let j = order.length - 1; j > 0; j--) {
+          const k = Math.floor(shuffle() * (j + 1));
+          [order[j], order[k]] = [order[k], order[j]];
+        }
+        for (const j of order) {
+          const { b, entry } = live[j];
           const step = opt.rounds / entry.rounds;
           if (entry.samples.length >= entry.rounds || r < Math.round(entry.samples.length * step)) continue;
           const { ms } = await sample(b, x, batch, entry.reps);
