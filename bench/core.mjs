@@ -13,9 +13,9 @@ export const CONTESTANTS = [
   { key: 'qlinearW8A32', label: 'qlinear W8A32', precision: 'int8' },
   { key: 'ortFp32', label: 'ORT Web fp32', precision: 'fp32' },
   { key: 'ortInt8', label: 'ORT Web int8', precision: 'int8' },
-  { key: 'tfjsFp32', label: 'TF.js wasm fp32', precision: 'fp32' },
-  { key: 'plainJs', label: 'plain JS fp32', precision: 'fp32' },
-  { key: 'tutorial', label: 'tutorial (dequant + JS)', precision: 'int8' },
+  { key: 'tfjsFp32', label: 'TF.js wasm fp32', precision: 'fp32', singleThreaded: true },
+  { key: 'plainJs', label: 'plain JS fp32', precision: 'fp32', singleThreaded: true },
+  { key: 'tutorial', label: 'tutorial (dequant + JS)', precision: 'int8', singleThreaded: true },
 ];
 
 const median = (values) => {
@@ -192,6 +192,13 @@ async function buildAll(env, w, layers) {
   const { ql, ort, tf } = env;
   const built = {};
   for (const c of CONTESTANTS) {
+    // A run on more threads times only the contestants that use them: the others would time the
+    // same as in the 1-thread run, and their garbage (megabytes a call in plain JS) keeps the
+    // engine's helper threads busy on the cores the threaded ones need.
+    if (c.singleThreaded && (env.info.threads ?? 1) > 1) {
+      built[c.key] = { skipped: 'single-threaded: see the 1-thread run' };
+      continue;
+    }
     try {
       switch (c.key) {
         case 'qlinearW8A8': built[c.key] = qlinear(layers, ql, 'dynamic'); break;
@@ -256,7 +263,7 @@ export async function runBenchmark(env) {
     const w4 = WORKLOADS.find((w) => w.id === 'W4');
     const built = await buildAll(env, w4, makeLayers(w4));
     const x = liveInput(w4, makeLayers(w4), 1).x;
-    for (const b of Object.values(built)) if (!b.error) await warmUp(b, x, 1, opt.jsWarmMs, 1).catch(() => {});
+    for (const b of Object.values(built)) if (!b.error && !b.skipped) await warmUp(b, x, 1, opt.jsWarmMs, 1).catch(() => {});
     disposeAll(built);
   }
 
@@ -287,6 +294,11 @@ export async function runBenchmark(env) {
         const b = built[c.key];
         const entry = { label: c.label, precision: c.precision };
         cs[c.key] = entry;
+        if (b.skipped) {
+          entry.status = 'skipped';
+          log(`  ${c.label.padEnd(24)} skipped (${b.skipped})`);
+          continue;
+        }
         if (b.error) {
           entry.status = 'error';
           entry.error = b.error;
@@ -414,6 +426,7 @@ const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(0)}%`);
 
 function cell(e) {
   if (e.status === 'ok') return fmtMs(e.medianMs);
+  if (e.status === 'skipped') return '–';
   if (e.status === 'wrong') return 'WRONG';
   return 'error';
 }
