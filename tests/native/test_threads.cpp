@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <optional>
 #include <cstring>
 #include <random>
@@ -20,6 +21,7 @@
 #include "qlinear/kernels/reference.hpp"
 #include "qlinear/kernels/thread_pool.hpp"
 #include "qlinear/linear.hpp"
+#include "qlinear/model.hpp"
 #include "qlinear/quant_linear.hpp"
 #include "qlinear/threads.hpp"
 
@@ -41,7 +43,7 @@ struct ThreadsFor {
   }
 };
 
-struct Layer {
+struct PackedLayer {
   std::size_t k, n, batch;
   std::vector<uint8_t> weights;
   std::vector<float> scale, bias;
@@ -56,10 +58,10 @@ struct Layer {
   QuantizedRowsView rows() const { return {xq.data(), x_scale.data(), x_zero_point.data(), batch, k, packed.stride}; }
 };
 
-Layer random_layer(std::size_t k, std::size_t n, std::size_t batch, std::mt19937& rng) {
+PackedLayer random_layer(std::size_t k, std::size_t n, std::size_t batch, std::mt19937& rng) {
   std::uniform_int_distribution<int> byte(0, 255);
   std::uniform_real_distribution<float> uniform(-3.0f, 3.0f), scale(0.001f, 0.05f);
-  Layer l{k, n, batch, std::vector<uint8_t>(n * k), std::vector<float>(n), std::vector<float>(n), std::vector<int32_t>(n),
+  PackedLayer l{k, n, batch, std::vector<uint8_t>(n * k), std::vector<float>(n), std::vector<float>(n), std::vector<int32_t>(n),
           (k + n + batch) % 2 == 0, {}, {}, std::vector<float>(batch), {}, std::vector<int32_t>(batch)};
   for (auto& v : l.weights) v = static_cast<uint8_t>(byte(rng));
   for (std::size_t j = 0; j < n; ++j) {
@@ -81,13 +83,13 @@ Layer random_layer(std::size_t k, std::size_t n, std::size_t batch, std::mt19937
   return l;
 }
 
-std::vector<float> w8a8(const Layer& l) {
+std::vector<float> w8a8(const PackedLayer& l) {
   std::vector<float> y(l.batch * l.n);
   linear_w8a8_packed(l.rows(), l.packed, l.bias.data(), y.data());
   return y;
 }
 
-std::vector<float> w8a32(const Layer& l) {
+std::vector<float> w8a32(const PackedLayer& l) {
   std::vector<float> y(l.batch * l.n);
   linear_w8a32_packed(l.x.data(), l.packed.stride, l.batch, l.packed, l.bias.data(), y.data());
   return y;
@@ -170,14 +172,14 @@ TEST_CASE("run_parallel runs every index once, also from two application threads
 
 TEST_CASE("every packed kernel gives the same bits on 1, 2 and 3 threads on odd shapes", "[threads]") {
   std::mt19937 rng(21);
-  std::vector<Layer> layers;
+  std::vector<PackedLayer> layers;
   for (std::size_t k : {1, 3, 17, 255, 1000})
     for (std::size_t n : {1, 3, 17, 49, 255, 1000})  // 49: two quanta and a one-row leftover
       for (std::size_t batch : {1, 2, 3, 5, 64}) layers.push_back(random_layer(k, n, batch, rng));
   // Wide enough for the AVX-512 VNNI GEMM (16 batch rows on) and several L2 blocks per thread.
   layers.push_back(random_layer(4000, 300, 33, rng));
   std::vector<std::vector<float>> one_w8a8, one_w8a32;
-  for (const Layer& l : layers) {
+  for (const PackedLayer& l : layers) {
     one_w8a8.push_back(w8a8(l));
     one_w8a32.push_back(w8a32(l));
     std::vector<float> expected(l.batch * l.n);
@@ -189,11 +191,58 @@ TEST_CASE("every packed kernel gives the same bits on 1, 2 and 3 threads on odd 
     if (count > max_threads()) break;
     ThreadsFor on(count, 1);
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      const Layer& l = layers[i];
+      const PackedLayer& l = layers[i];
       INFO(count << " threads, K " << l.k << " N " << l.n << " batch " << l.batch);
       CHECK(same_bits(w8a8(l), one_w8a8[i]));
       CHECK(same_bits(w8a32(l), one_w8a32[i]));
     }
+  }
+}
+
+TEST_CASE("a model's forward gives the same bits on 1, 2 and 3 threads, its activations and finite checks split "
+          "over rows too, and a bad input or an overflow is reported from the calling thread", "[threads]") {
+  std::mt19937 rng(23);
+  std::normal_distribution<float> normal;
+  const auto linear = [&](std::size_t k, std::size_t n, float spread) {
+    std::vector<float> weight(n * k), bias(n);
+    for (float& v : weight) v = spread * normal(rng);
+    for (float& v : bias) v = normal(rng);
+    return Linear(static_cast<std::ptrdiff_t>(k), static_cast<std::ptrdiff_t>(n), weight, bias);
+  };
+  Model fp32;
+  fp32.add("a", linear(255, 97, 0.1f), Activation::relu);
+  fp32.add("b", linear(97, 33, 0.1f), Activation::gelu);
+  fp32.add("c", linear(33, 10, 0.1f), Activation::softmax);
+  for (ForwardMode mode : {ForwardMode::weight_only, ForwardMode::dynamic}) {
+    QuantLinearOptions o;
+    o.mode = mode;
+    const Model model = quantize_model_weights(fp32, o);
+    for (std::size_t batch : {1, 5, 64}) {
+      std::vector<float> x(batch * 255);
+      for (float& v : x) v = normal(rng);
+      const std::vector<float> one = model.forward(x, static_cast<std::ptrdiff_t>(batch));
+      for (std::size_t count : {2, 3}) {
+        if (count > max_threads()) break;
+        ThreadsFor on(count, 1);
+        INFO(to_string(mode) << ", batch " << batch << ", " << count << " threads");
+        CHECK(same_bits(model.forward(x, static_cast<std::ptrdiff_t>(batch)), one));
+        // A NaN in the last row: the check of that row's block finds it, the calling thread says where.
+        std::vector<float> bad = x;
+        bad[bad.size() - 2] = std::nanf("");
+        CHECK_THROWS_WITH(model.forward(bad, static_cast<std::ptrdiff_t>(batch)),
+                          Catch::Contains("forward input contains NaN at index " + std::to_string(bad.size() - 2)));
+      }
+    }
+  }
+  // Finite weights whose product overflows float32 in the last batch row only.
+  Model huge;
+  huge.add("wide", linear(8, 4, 1e30f), Activation::identity);
+  std::vector<float> x(64 * 8, 0.5f);
+  for (std::size_t i = 63 * 8; i < x.size(); ++i) x[i] = 3e30f;
+  for (std::size_t count : {1, 2, 3}) {
+    if (count > max_threads()) break;
+    ThreadsFor on(count, 1);
+    CHECK_THROWS_WITH(huge.forward(x, 64), Catch::Contains("output of layer 'wide' contains"));
   }
 }
 
