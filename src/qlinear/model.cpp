@@ -37,7 +37,7 @@ void Layer::forward_into(Span<const float> x, std::ptrdiff_t batch, Span<float> 
   // The activation, then a check that the output is finite: finite weights and inputs can still
   // overflow float32; say where, rather than let the next layer blame its input or return Inf to
   // the caller. One pass over each block of batch rows while it is in cache, on the kernels'
-  // threads (serial, these passes were a tenth of a two-thread forward); the error is thrown here.
+  // threads (serial, these passes were a twentieth of a two-thread forward); the error is thrown here.
   const auto rows = static_cast<std::size_t>(batch);
   const std::size_t features = out_features();
   std::atomic<bool> finite{true};
