@@ -3,8 +3,8 @@
 // performance.now() has 5 µs resolution), opens the page and relays its log.
 //
 //   node bench/chromium.mjs        (bench/run.sh builds the probes and ONNX models first)
-// Environment: as node.mjs (BENCH_SIMD: Chromium runs relaxed SIMD, so auto means relaxed), and
-// CHROMIUM_PATH.
+// Environment: as node.mjs (BENCH_SIMD: Chromium runs relaxed SIMD, so auto means relaxed where its
+// dot is one instruction: lib/loader.js), and CHROMIUM_PATH.
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';

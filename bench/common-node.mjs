@@ -4,20 +4,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 
-export const BUILD = new URL('./build/', import.meta.url);
-// The packaged modules (web/package/lib/loader.js picks one: BENCH_SIMD=auto|relaxed|simd128, and
-// the threaded one for BENCH_THREADS > 1).
-const WASM_FILES = {
-  'wasm-simd128': new URL('../web/package/dist/qlinear_wasm.wasm', import.meta.url),
-  'wasm-relaxed-simd': new URL('../web/package/dist/qlinear_wasm_relaxed.wasm', import.meta.url),
-  'wasm-simd128 threaded': new URL('../web/package/dist/threaded/qlinear_wasm_threaded.wasm', import.meta.url),
-};
+import { PACKAGED_MODULES } from '../web/package/dist/manifest.js';
 
+export const BUILD = new URL('./build/', import.meta.url);
 // The module a run loaded (capabilities().build), for the table header: its kernels, file, size,
-// hash and date.
+// hash and date. The file is the package's manifest entry for those kernels and threads
+// (web/package/lib/loader.js picks one: BENCH_SIMD=auto|relaxed|simd128, threaded for
+// BENCH_THREADS > 1).
 export function wasmInfo(build) {
   const kernels = build.threads ? `${build.kernels} threaded` : build.kernels;
-  const file = WASM_FILES[kernels];
+  const file = PACKAGED_MODULES.find((m) => m.kernels === build.kernels && m.threaded === build.threads)?.wasm;
   if (!file) return `kernels ${kernels}`;
   const wasm = statSync(file);
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);

@@ -3,7 +3,8 @@
 // tests/native/CMakeLists.txt):
 //
 //   node scripts/relax_wasm.mjs --objdump llvm-objdump-14 [--object kernels.o]
-//                               [--glue a.mjs --same-as b.mjs] in.wasm out.wasm
+//        [--glue a.mjs (--same-as b.mjs | --glue-out out.mjs [--worker-same-as b.worker.js])]
+//        in.wasm out.wasm
 //
 // Emscripten 3.1.6's clang 14 cannot emit i32x4.relaxed_dot_i8x16_i7x16_add_s, so the kernels
 // (w8a8_relaxed_dot_wasm.cpp, relaxed_dot_i8x16_i7x16_add) emit the prototype relaxed f64x2.fms in its
@@ -15,11 +16,14 @@
 //   - V8 validates the module (this Node's relaxed SIMD, on by default from Node 21, or turned on
 //     with --experimental-wasm-relaxed-simd);
 //   - with --glue/--same-as: the build's Emscripten glue equals the SIMD128 module's but for the
-//     .wasm file name, so that lib/loader.js can load either .wasm with the one glue.
+//     module's name, so that lib/loader.js can load either .wasm with the one glue;
+//   - with --glue/--glue-out (a threaded build, whose glue holds static data addresses that differ
+//     from its sibling's): the glue is written to out.mjs under the output's name, naming the
+//     sibling's worker script, which --worker-same-as checks equals this build's but for the name.
 // The output is written under a temporary name and renamed only when every check passed; any
 // failure leaves no output behind, so the build step runs again next time.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -37,9 +41,13 @@ function fail(message) {
   if (output) rmSync(pending, { force: true });
   process.exit(1);
 }
-if (files.length !== 2 || !options.objdump || !!options.glue !== !!options['same-as'])
-  fail('usage: relax_wasm.mjs --objdump PATH [--object FILE.o] [--glue A.mjs --same-as B.mjs] in.wasm out.wasm');
+const glueOut = options['glue-out'];
+if (files.length !== 2 || !options.objdump || !!options.glue !== !!(options['same-as'] || glueOut) ||
+    (options['same-as'] && glueOut) || (options['worker-same-as'] && !glueOut))
+  fail('usage: relax_wasm.mjs --objdump PATH [--object FILE.o] ' +
+    '[--glue A.mjs (--same-as B.mjs | --glue-out OUT.mjs [--worker-same-as B.worker.js])] in.wasm out.wasm');
 rmSync(output, { force: true });
+if (glueOut) rmSync(glueOut, { force: true });
 
 const PLACEHOLDER = [0xfd, 0xd0, 0x01]; // f64x2.fms (prototype opcode 0xd0, as clang 14 emits it)
 const RELAXED_DOT = [0xfd, 0x93, 0x02]; // i32x4.relaxed_dot_i8x16_i7x16_add_s (0x113)
@@ -92,12 +100,27 @@ const validates = (flags) => spawnSync(process.execPath, [...flags, '--input-typ
 if (!validates([]) && !validates(['--experimental-wasm-relaxed-simd']))
   fail('V8 does not validate the rewritten module, even with relaxed SIMD on');
 
-if (options.glue) {
-  const name = (file) => basename(file, '.mjs') + '.wasm';
+// A module's name is in its glue as its .wasm's, and in a threaded build as its worker script's
+// and (in the worker script) as the glue's.
+const name = (file) => basename(basename(file, '.mjs'), '.worker.js');
+let glue = null;
+if (options['same-as']) {
   const ours = readFileSync(options.glue, 'utf8').replaceAll(name(options.glue), name(options['same-as']));
   if (ours !== readFileSync(options['same-as'], 'utf8'))
-    fail(`${options.glue} differs from ${options['same-as']} beyond the .wasm name: lib/loader.js cannot load both .wasm files with one glue`);
+    fail(`${options.glue} differs from ${options['same-as']} beyond the module's name: lib/loader.js cannot load both .wasm files with one glue`);
+} else if (glueOut) {
+  glue = readFileSync(options.glue, 'utf8');
+  const siblingWorker = options['worker-same-as'];
+  if (siblingWorker) {
+    const ourWorker = options.glue.replace(/\.mjs$/, '.worker.js');
+    if (!existsSync(ourWorker)) fail(`${ourWorker} does not exist: is ${options.glue} a threaded build?`);
+    if (readFileSync(ourWorker, 'utf8').replaceAll(name(options.glue), name(siblingWorker)) !== readFileSync(siblingWorker, 'utf8'))
+      fail(`${ourWorker} differs from ${siblingWorker} beyond the module's name: the threaded modules cannot share one worker script`);
+    glue = glue.replaceAll(`${name(options.glue)}.worker.js`, `${name(siblingWorker)}.worker.js`);
+  }
+  glue = glue.replaceAll(name(options.glue), name(glueOut));
 }
 
+if (glue !== null) writeFileSync(glueOut, glue);
 renameSync(pending, output);
 console.log(`relax_wasm: ${rewritten} relaxed dots, ${output}`);

@@ -1,6 +1,6 @@
 // init({ threads }) in Chromium. On the demo server's cross-origin isolated pages, a module
-// Worker loads the threaded module with 2 workers of its own and gives the same bits as the
-// single-threaded module on the main page; on a page served without the isolation headers,
+// Worker loads a threaded module (SIMD128, then relaxed SIMD) with 2 workers of its own and gives
+// the same bits as the single-threaded SIMD128 module on the main page; on a page served without the isolation headers,
 // threads are refused with the reason, and capabilities() says it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,23 +59,28 @@ test('a module Worker on a cross-origin isolated page runs 2 threads, with the b
   await page.goto(session.url);
   const packageUrl = new URL('/package/qlinear.js', session.url).href;
   const single = await page.evaluate(forwardHashes, packageUrl, { simd: 'simd128', threads: 1 });
-  // The same function in a module Worker (as the demo runs qlinear), told its package URL.
-  const threaded = await page.evaluate(async ({ source, packageUrl }) => {
+  // The same function in a module Worker (as the demo runs qlinear), told its package URL: the
+  // threaded SIMD128 module, then the threaded relaxed-SIMD one (Chromium runs relaxed SIMD).
+  const inWorker = (options) => page.evaluate(async ({ source, packageUrl, options }) => {
     const code = `const forwardHashes = ${source};\n` +
-      `forwardHashes(${JSON.stringify(packageUrl)}, { threads: 2 }).then((r) => postMessage(r), (e) => postMessage({ error: String(e) }));`;
+      `forwardHashes(${JSON.stringify(packageUrl)}, ${JSON.stringify(options)}).then((r) => postMessage(r), (e) => postMessage({ error: String(e) }));`;
     const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
     const result = await new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); });
     worker.terminate();
     return result;
-  }, { source: forwardHashes.toString(), packageUrl });
-  assert.equal(threaded.error, undefined, threaded.error);
+  }, { source: forwardHashes.toString(), packageUrl, options });
   assert.equal(single.crossOriginIsolated, true);
   assert.equal(single.build.threads, false);
-  assert.equal(threaded.build.threads, true);
-  assert.equal(threaded.build.threadCount, 2);
-  assert.deepEqual(threaded.threads, { count: 2, possible: true, reason: '2 threads: init({ threads: 2 })' });
-  assert.equal(Object.keys(threaded.results).length, 12);
-  assert.deepEqual(threaded.results, single.results);
+  for (const simd of ['simd128', 'relaxed']) {
+    const threaded = await inWorker({ threads: 2, simd });
+    assert.equal(threaded.error, undefined, threaded.error);
+    assert.equal(threaded.build.threads, true);
+    assert.equal(threaded.build.threadCount, 2);
+    assert.equal(threaded.build.kernels, simd === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd128');
+    assert.deepEqual(threaded.threads, { count: 2, possible: true, reason: '2 threads: init({ threads: 2 })' });
+    assert.equal(Object.keys(threaded.results).length, 12);
+    assert.deepEqual(threaded.results, single.results, `2 threads, ${simd}`);
+  }
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -26,9 +26,9 @@ export interface InitOptions {
    * How many threads the int8 kernels run on (1 to 64; results are the same bits for any count).
    * Default: min(4, ceil(cores / 2)) where threads are possible (Node with
    * process.getBuiltinModule, 20.16+; a cross-origin isolated page or worker), else 1, and 1 with
-   * simd: 'relaxed', wasmUrl or wasmBinary. More than 1 loads the threaded module (SIMD128
-   * kernels) and rejects with a QlinearError saying why where threads are not possible, or with
-   * simd: 'relaxed', wasmUrl or wasmBinary.
+   * wasmUrl or wasmBinary. More than 1 loads a threaded module (the relaxed-SIMD or the SIMD128
+   * one, as `simd` picks) and rejects with a QlinearError saying why where threads are not
+   * possible, or with wasmUrl or wasmBinary.
    */
   threads?: number;
 }

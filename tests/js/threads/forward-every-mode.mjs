@@ -1,7 +1,8 @@
-// Run by threads.test.mjs as `node forward-every-mode.mjs THREADS|default`: init({ threads }) and every
-// forward mode on layers of odd shapes, large enough that the core splits them across threads
-// (more than 128 K multiply-adds a thread); prints one JSON line: the build and a SHA-256 of every
-// output's bytes, case by case, which must not depend on the thread count.
+// Run by threads.test.mjs as `node forward-every-mode.mjs THREADS|default [SIMD]`: init({ threads, simd })
+// and every forward mode on layers of odd shapes, large enough that the core splits them across
+// threads (more than 128 K multiply-adds a thread); prints one JSON line: the build and a SHA-256
+// of every output's bytes, case by case, which must depend neither on the thread count nor on the
+// kernels (SIMD128 or relaxed SIMD).
 import { createHash } from 'node:crypto';
 
 import { init, capabilities, Linear, QuantLinear } from '../../../web/package/qlinear.js';
@@ -9,7 +10,8 @@ import { mulberry32 } from '../random.mjs';
 
 // `default`: init() without the option.
 const threads = process.argv[2] === 'default' ? undefined : Number(process.argv[2]);
-await init(threads === undefined ? {} : { threads });
+const simd = process.argv[3];
+await init({ ...(threads === undefined ? {} : { threads }), ...(simd ? { simd } : {}) });
 
 const random = mulberry32(17);
 const values = (n, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);

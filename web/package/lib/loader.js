@@ -1,6 +1,7 @@
 // Loading the wasm module: which of the packaged builds the engine should run (the relaxed-SIMD
 // probe), reading the .wasm where the glue cannot (Node), and what the module reports about itself.
 import createQlinearModule from '../dist/qlinear_wasm.mjs';
+import { PACKAGED_MODULES } from '../dist/manifest.js';
 import { checkKeys } from './checks.js';
 import { QlinearError } from './objects.js';
 import { memory } from './heap.js';
@@ -11,12 +12,15 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
 let modulePromise = null;
 let wasm = null;
 
-// The two packaged modules: the same program, with the W8A8 kernels on SIMD128 or on relaxed
-// SIMD's int8 dot (bindings/CMakeLists.txt). Written out in full so that bundlers see them.
-const PACKAGED_WASM = {
-  simd128: new URL('../dist/qlinear_wasm.wasm', import.meta.url),
-  relaxed: new URL('../dist/qlinear_wasm_relaxed.wasm', import.meta.url),
-};
+// The packaged modules (dist/manifest.js, written by the build: bindings/CMakeLists.txt): the same
+// program with the W8A8 kernels on SIMD128 or on relaxed SIMD's int8 dot, each single-threaded and
+// threaded.
+function packagedModule(kernels, threaded) {
+  const module = PACKAGED_MODULES.find((m) => m.kernels === kernels && m.threaded === threaded);
+  if (!module)
+    throw new QlinearError(`init(): this package has no ${threaded ? 'threaded' : 'single-threaded'} ${kernels} module (dist/manifest.js)`);
+  return module;
+}
 
 // A 55-byte module whose one function returns lane 3 of
 // i32x4.relaxed_dot_i8x16_i7x16_add_s(splat a, splat b, splat c), that is 4ab + c.
@@ -70,13 +74,14 @@ export function relaxedDotIsFast() {
 
 const SIMD_CHOICES = ['auto', 'relaxed', 'simd128'];
 
-function packagedWasmFor(simd) {
+// Which kernels the `simd` option asks for here: 'wasm-simd128' or 'wasm-relaxed-simd'.
+function kernelsFor(simd) {
   if (!SIMD_CHOICES.includes(simd))
     throw new TypeError(`init(): simd must be one of ${SIMD_CHOICES.map((c) => `'${c}'`).join(', ')}, not ${JSON.stringify(simd)}`);
   if (simd === 'relaxed' && !relaxedSimdWorks())
     throw new QlinearError("init({ simd: 'relaxed' }): this engine does not run relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s " +
       "(or runs it wrong); leave simd at 'auto' to use the SIMD128 module here");
-  return simd === 'simd128' || (simd === 'auto' && !relaxedDotIsFast()) ? PACKAGED_WASM.simd128 : PACKAGED_WASM.relaxed;
+  return simd === 'simd128' || (simd === 'auto' && !relaxedDotIsFast()) ? 'wasm-simd128' : 'wasm-relaxed-simd';
 }
 
 // In Node, Emscripten 3.1.6's glue would call fetch() on a file path (and fail), so the bytes
@@ -90,12 +95,12 @@ async function readWasmInNode(wasmUrl) {
 }
 
 // What the first init() call asked for and what it resolved to (the thread count, the packaged
-// single-threaded module), to tell whether a later call asks for the same.
+// module), to tell whether a later call asks for the same.
 let initOptions = null;
 let initResolved = null;
 
 // The `threads` option checked: a whole number from 1 to MAX_THREADS, more than 1 only where the
-// threaded module can run, and then with the packaged SIMD128 kernels.
+// threaded modules can run, and then with a packaged module.
 function checkThreads(options) {
   const { threads } = options;
   if (threads === undefined) return;
@@ -104,12 +109,9 @@ function checkThreads(options) {
   if (threads === 1) return;
   const support = threadSupport();
   if (!support.possible) throw new QlinearError(`init({ threads: ${threads} }): threads are not possible here: ${support.reason}`);
-  if (options.simd === 'relaxed')
-    throw new QlinearError(`init({ threads: ${threads}, simd: 'relaxed' }): the threaded module has the SIMD128 kernels only; ` +
-      "leave simd at 'auto' or ask for 'simd128'");
   if (options.wasmUrl !== undefined || options.wasmBinary !== undefined)
     throw new QlinearError(`init({ threads: ${threads} }): wasmUrl and wasmBinary name a single-threaded module; ` +
-      'the threaded one is the package\'s own (dist/threaded/)');
+      'the threaded ones are the package\'s own (dist/threaded/)');
 }
 
 /**
@@ -120,15 +122,15 @@ function checkThreads(options) {
  * count). The default is ONNX Runtime Web's, min(4, ceil(cores / 2)), where threads are possible
  * (Node 20.16+ or 22.3+; a cross-origin isolated page or worker), else 1; asking for more than 1 where they
  * are not is an error saying why (capabilities().threads says it too). More than one thread loads
- * the threaded module (SIMD128 kernels, JS-emulated C++ exceptions: about a microsecond more per
- * call on small models); one thread loads a single-threaded module. A later init() returns the
- * same promise if the options it gives agree with what the first call loaded.
+ * a threaded module (JS-emulated C++ exceptions: about a microsecond more per call on small
+ * models); one thread loads a single-threaded module. A later init() returns the same promise if
+ * the options it gives agree with what the first call loaded.
  *
- * Of the two single-threaded modules, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
+ * Of the two modules for that thread count, `simd: 'auto'` (the default) takes the relaxed-SIMD one where the
  * engine runs relaxed SIMD's int8 dot correctly and as one instruction (V8 on x64 CPUs with
  * AVX-VNNI: recent Chrome, for example; relaxedDotIsFast) and the SIMD128 one elsewhere;
- * 'relaxed' (refused where the dot computes wrong) or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names the module
- * itself, and then `simd` only matters for 'relaxed' being refused where it cannot run.
+ * 'relaxed' (refused where the dot computes wrong) or 'simd128' asks for one. A `wasmUrl` or `wasmBinary` names a
+ * single-threaded module itself, and then `simd` only matters for 'relaxed' being refused where it cannot run.
  * @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, simd?: 'auto' | 'relaxed' | 'simd128', threads?: number }} [options]
  */
 export function init(options = {}) {
@@ -149,11 +151,11 @@ export function init(options = {}) {
   initResolved = resolved;
   modulePromise = (async () => {
     if (resolved.threads > 1) {
-      wasm = await createThreadedModule(resolved.threads);
+      wasm = checkKernels(await createThreadedModule(resolved.threads, resolved.packaged), resolved.packaged);
       return { version: VERSION };
     }
     const moduleArgs = {};
-    const wasmUrl = options.wasmUrl ?? resolved.packagedWasm;
+    const wasmUrl = options.wasmUrl ?? resolved.packaged.wasm;
     if (options.wasmBinary) moduleArgs.wasmBinary = options.wasmBinary;
     else if (isNode) {
       const bytes = await readWasmInNode(wasmUrl);
@@ -166,7 +168,7 @@ export function init(options = {}) {
     if (module._buildInfo().kernels === 'wasm-relaxed-simd' && !relaxedSimdWorks())
       throw new QlinearError('init(): the given module is the relaxed-SIMD build (qlinear_wasm_relaxed.wasm), which this engine ' +
         'does not run (or runs wrong); give it qlinear_wasm.wasm');
-    wasm = module;
+    wasm = options.wasmUrl || options.wasmBinary ? module : checkKernels(module, resolved.packaged);
     return { version: VERSION };
   })();
   modulePromise.catch(() => {
@@ -175,22 +177,25 @@ export function init(options = {}) {
   return modulePromise;
 }
 
-// The thread count and the packaged single-threaded module these options load, and why that many
-// threads (for capabilities()). One thread where a module is named (wasmUrl, wasmBinary) or
-// simd: 'relaxed' is asked for (there is no threaded relaxed-SIMD module); else the default.
+// A packaged module that does not run the kernels the manifest says is a broken build or package.
+function checkKernels(module, packaged) {
+  const { kernels } = module._buildInfo();
+  if (kernels !== packaged.kernels)
+    throw new QlinearError(`init(): ${packaged.wasm.href} runs ${kernels} kernels, but dist/manifest.js says ${packaged.kernels}: rebuild the package`);
+  return module;
+}
+
+// The thread count and the packaged module these options load, and why that many threads (for
+// capabilities()). One thread where a module is named (wasmUrl, wasmBinary); else the default.
 function resolveInit(options) {
-  const packagedWasm = options.threads > 1 ? null : packagedWasmFor(options.simd ?? 'auto');
+  const kernels = kernelsFor(options.simd ?? 'auto');
+  const resolved = (threads, why) => ({ threads, packaged: packagedModule(kernels, threads > 1), why });
   if (options.threads !== undefined)
-    return { threads: options.threads, packagedWasm, why: options.threads > 1 ? `init({ threads: ${options.threads} })` : 'init({ threads: 1 })' };
+    return resolved(options.threads, options.threads > 1 ? `init({ threads: ${options.threads} })` : 'init({ threads: 1 })');
   if (options.wasmUrl !== undefined || options.wasmBinary !== undefined)
-    return { threads: 1, packagedWasm, why: 'init() was given a single-threaded module (wasmUrl or wasmBinary)' };
-  if (options.simd === 'relaxed') return { threads: 1, packagedWasm, why: "init({ simd: 'relaxed' }): the relaxed-SIMD module is single-threaded" };
+    return resolved(1, 'init() was given a single-threaded module (wasmUrl or wasmBinary)');
   const threads = defaultThreads(hardwareThreads());
-  return {
-    threads,
-    packagedWasm: threads > 1 ? null : packagedWasm,
-    why: `the default, min(4, ceil(cores / 2)) = ${threads}${threads > 1 ? '' : ' here'}`,
-  };
+  return resolved(threads, `the default, min(4, ceil(cores / 2)) = ${threads}${threads > 1 ? '' : ' here'}`);
 }
 
 // A later init() gets the module loaded first if every option it gives agrees with what the
@@ -198,10 +203,7 @@ function resolveInit(options) {
 function sameAsFirst(options) {
   return Object.keys(options).every((key) => {
     if (key === 'threads') return options.threads === initResolved.threads;
-    if (key === 'simd') {
-      if (initResolved.threads > 1) return options.simd !== 'relaxed';
-      return packagedWasmFor(options.simd).href === initResolved.packagedWasm.href;
-    }
+    if (key === 'simd') return kernelsFor(options.simd) === initResolved.packaged.kernels;
     return options[key] === initOptions[key];
   });
 }

@@ -1,24 +1,18 @@
-// Loading the threaded module (SIMD128 kernels on pthreads; bindings/CMakeLists.txt) for
-// init({ threads }) above 1: its glue, the .wasm and Emscripten's worker script, which every
-// worker runs and which imports the glue again. Loaded by URL (not bundled), so that a bundler
+// Loading a threaded module (pthreads; bindings/CMakeLists.txt) for init({ threads }) above 1:
+// its glue, its .wasm and Emscripten's worker script, which every worker runs and which imports
+// the glue again (the URLs are dist/manifest.js's). Loaded by URL (not bundled), so that a bundler
 // copies the glue as a file that the workers can import too.
 import { QlinearError, unwrap } from './objects.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 
-export const THREADED = {
-  glue: new URL('../dist/threaded/qlinear_wasm_threaded.mjs', import.meta.url),
-  wasm: new URL('../dist/threaded/qlinear_wasm_threaded.wasm', import.meta.url),
-  worker: new URL('../dist/threaded/qlinear_wasm_threaded.worker.js', import.meta.url),
-};
-
 // The worker script as a blob: URL of this page's origin, whatever the script's own URL is: a
 // bundler may inline it as a data: URL (Vite does, under 4 KiB), whose opaque origin could not
 // import the glue, and a page cannot start a worker from another origin's (a CDN's) URL.
-async function workerScriptUrl() {
-  const response = await fetch(THREADED.worker);
+async function workerScriptUrl(worker) {
+  const response = await fetch(worker);
   if (!response.ok)
-    throw new QlinearError(`init(): could not load the threaded module's worker script ${THREADED.worker.href} (HTTP ${response.status})`);
+    throw new QlinearError(`init(): could not load the threaded module's worker script ${worker.href} (HTTP ${response.status})`);
   return URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
 }
 
@@ -39,24 +33,28 @@ function watchWorkers(workers) {
   return { failed, stop: () => { stopped = true; } };
 }
 
-/** Creates the threaded module with `threads` − 1 workers, started before it resolves. */
-export async function createThreadedModule(threads) {
-  const { default: createThreaded } = await import(/* @vite-ignore */ /* webpackIgnore: true */ THREADED.glue.href);
+/**
+ * Creates a threaded module (`packaged`: its dist/manifest.js entry, with the glue, .wasm and
+ * worker script URLs) with `threads` − 1 workers, started before it resolves.
+ */
+export async function createThreadedModule(threads, packaged) {
+  const { glue, wasm, worker } = packaged;
+  const { default: createThreaded } = await import(/* @vite-ignore */ /* webpackIgnore: true */ glue.href);
   const moduleArgs = {
     qlinearWorkers: threads - 1,
     // What each worker imports: the glue's own URL (in a bundle, the copied file, not the app).
-    mainScriptUrlOrBlob: THREADED.glue.href,
+    mainScriptUrlOrBlob: glue.href,
   };
   let workerUrl = null;
   if (isNode) {
     // threadSupport() checked that Node has process.getBuiltinModule.
     const { fileURLToPath } = process.getBuiltinModule('node:url');
-    moduleArgs.wasmBinary = await process.getBuiltinModule('node:fs').promises.readFile(THREADED.wasm);
+    moduleArgs.wasmBinary = await process.getBuiltinModule('node:fs').promises.readFile(wasm);
     // Node's Worker takes a path, not a file: URL.
-    moduleArgs.locateFile = (path) => fileURLToPath(path.endsWith('.worker.js') ? THREADED.worker : THREADED.wasm);
+    moduleArgs.locateFile = (path) => fileURLToPath(path.endsWith('.worker.js') ? worker : wasm);
   } else {
-    workerUrl = await workerScriptUrl();
-    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? workerUrl : THREADED.wasm.href);
+    workerUrl = await workerScriptUrl(worker);
+    moduleArgs.locateFile = (path) => (path.endsWith('.worker.js') ? workerUrl : wasm.href);
   }
   // The factory fills moduleArgs in (MODULARIZE): its PThread and the pool's workers exist as
   // soon as it returns.
