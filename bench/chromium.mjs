@@ -6,14 +6,11 @@
 // Environment: as node.mjs (BENCH_SIMD: Chromium runs relaxed SIMD, so auto means relaxed where its
 // dot is one instruction: lib/loader.js), and CHROMIUM_PATH.
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
-import { chromium } from 'playwright-core';
 import { markdown } from './core.mjs';
 import { BUILD, BENCH_SIMD, BENCH_THREADS, machineInfo, optionsFromEnv, resultsName, wasmInfo } from './common-node.mjs';
 import { makeOnnxModels } from './make_onnx_models.mjs';
+import { launchChromium, startServer } from './chromium_server.mjs';
 
 makeOnnxModels({ log: () => {} });
 
@@ -24,55 +21,8 @@ const PAGE = `<!doctype html>
 <script type="module" src="/bench/browser.mjs"></script>
 </head><body><p>qlinear benchmark: see the console.</p></body></html>`;
 
-function startServer() {
-  const options = {
-    dev: true,
-    setHeaders(res) {
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    },
-  };
-  const roots = {
-    '/web/': sirv(fileURLToPath(new URL('../web', import.meta.url)), options),
-    '/bench/': sirv(fileURLToPath(new URL('.', import.meta.url)), options),
-  };
-  const server = http.createServer((req, res) => {
-    const notFound = () => {
-      res.statusCode = 404;
-      res.end('not found');
-    };
-    if (req.url === '/favicon.ico') {
-      res.statusCode = 204;
-      return res.end();
-    }
-    const path = req.url.split('?')[0];
-    if (path === '/' || path === '/index.html') {
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-      return res.end(PAGE);
-    }
-    for (const [prefix, serve] of Object.entries(roots)) {
-      if (req.url.startsWith(prefix)) {
-        req.url = req.url.slice(prefix.length - 1);
-        return serve(req, res, notFound);
-      }
-    }
-    return notFound();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/` }));
-  });
-}
-
-const { server, url } = await startServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  // tests/browser/browser.mjs's flags: root user, and no traffic to hosts this network refuses.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const { server, url } = await startServer(PAGE);
+const browser = await launchChromium();
 let failed = false;
 try {
   const page = await browser.newPage();
