@@ -8,7 +8,8 @@
 #  5. runs the benchmark in Node, then in headless Chromium, each on 1 thread and on 2
 #     (BENCH_THREADS_MANY); logs, JSON and markdown tables go to bench/build/ (log-<runtime>.txt,
 #     results-<runtime>[-threads2].json and .md, threads-<runtime>-2.md: the threads column;
-#     threads-alone-<runtime>.md: qlinear alone on 1 and 2 threads, bench/threads_alone.mjs).
+#     threads-alone-<runtime>.md: qlinear and ONNX Runtime Web each alone on 1 and 2 threads,
+#     bench/threads_alone.mjs).
 # Environment: BENCH_ROUNDS, BENCH_BUDGET_MS, BENCH_SAMPLE_MS, BENCH_ONLY (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ for runtime in "${runtimes[@]}"; do
     esac
   done
   node bench/threads.mjs "$runtime" "$many"
-  # qlinear alone on 1 and on $many threads (no second runtime's thread pool in the process; in
-  # Chromium, from a module Worker).
+  # qlinear and ORT each alone on 1 and on $many threads (no second runtime's thread pool in the
+  # process; in Chromium, each from a module Worker of its own).
   node bench/threads_alone.mjs "$many" 3 "$runtime" | tee "bench/build/threads-alone-$runtime.md"
 done
