@@ -144,6 +144,14 @@ std::size_t check_w8a8(const std::vector<Case>& all, W8A8Kernel kernel, unsigned
 
 TEST_CASE("packed W8A8 equals the scalar reference bit for bit on odd shapes", "[kernels][packed]") {
   CHECK(check_w8a8(cases(), linear_w8a8_packed, 11) == 2 * cases().size());
+#if !defined(__EMSCRIPTEN__) && defined(__x86_64__)
+  // The EVEX ymm tiles directly wherever the CPU runs them: the dispatch picks them for 1-3 rows
+  // only on CPUs with AVX-512 VNNI and no AVX-VNNI, and here they run every batch size.
+  if (x86::avx512_vnni_available()) {
+    INFO("AVX-512 VNNI tiles on ymm");
+    CHECK(check_w8a8(cases(), x86::linear_w8a8_avx512_vnni_ymm, 17) == 2 * cases().size());
+  }
+#endif
 }
 
 TEST_CASE("packed W8A8 equals the scalar reference bit for bit from 16 batch rows on", "[kernels][packed]") {

@@ -3,7 +3,7 @@
 //
 //   W8A8   16+ batch rows   AMX (one thread) > AVX-512 VNNI GEMM     w8a8_gemm_x86_avx512_vnni_amx.cpp
 //          4+ batch rows    AVX-512 VNNI tiles                       w8a8_w8a32_tiles_x86_avx2_avx512.cpp
-//          otherwise        AVX-VNNI > AVX2 tiles                    w8a8_w8a32_tiles_x86_avx2_avx512.cpp
+//          otherwise        AVX-VNNI > AVX-512 VNNI on ymm > AVX2   w8a8_w8a32_tiles_x86_avx2_avx512.cpp
 //                           SSE4.1 tiles (the baseline)              w8a8_w8a32_tiles_x86_sse41.cpp
 //   W8A32                   AVX2 + FMA tiles > SSE4.1 tiles
 #include <cpuid.h>
@@ -38,8 +38,8 @@ bool request_amx() {
 
 // Which levels this CPU (and OS: __builtin_cpu_supports checks the saved register state) runs.
 // The VNNI bits are read from CPUID directly: clang 14's __builtin_cpu_supports does not know
-// "avxvnni". AVX-VNNI: leaf 7.1 EAX[4]; AVX-512 BW: leaf 7.0 EBX[30]; AVX-512 VNNI: leaf 7.0 ECX[11];
-// AMX-TILE and AMX-INT8: leaf 7.0 EDX[24] and EDX[25].
+// "avxvnni". AVX-VNNI: leaf 7.1 EAX[4]; AVX-512 BW and VL: leaf 7.0 EBX[30] and EBX[31]; AVX-512
+// VNNI: leaf 7.0 ECX[11]; AMX-TILE and AMX-INT8: leaf 7.0 EDX[24] and EDX[25].
 bool supported(Isa level) {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -51,7 +51,7 @@ bool supported(Isa level) {
       return avx2 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4)) != 0;
     case Isa::avx512_vnni:
       return avx2 && __builtin_cpu_supports("avx512f") && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
-             (ebx & (1u << 30)) != 0 && (ecx & (1u << 11)) != 0;
+             (ebx & (1u << 30)) != 0 && (ebx & (1u << 31)) != 0 && (ecx & (1u << 11)) != 0;
     case Isa::amx:
       return supported(Isa::avx512_vnni) && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
              (edx & (1u << 24)) != 0 && (edx & (1u << 25)) != 0 && request_amx();
@@ -76,11 +76,17 @@ Isa isa() {
   return chosen;
 }
 
-// AVX-512 tiles only from 4 batch rows on: at batch 1 they are no faster (memory bound) and on
-// small layers slower (64-lane steps with a masked tail, a wider reduction per output): W4's
-// layers took 7 us instead of 4.
+// Below 4 batch rows the 64-lane AVX-512 tiles were slower on small layers where they were first
+// measured (a masked tail, a wider reduction per output: W4's layers took 7 us instead of 4), and
+// on Zen 4 slower than the ymm ones at batch 1 (bench/README.md, "Native"), so small batches
+// run vpdpbusd on ymm registers: in its VEX form where the CPU has AVX-VNNI, else in its EVEX form
+// where it has AVX-512 VNNI (Zen 4, Ice Lake, Cascade Lake), else the AVX2 tiles. Returns avx_vnni,
+// avx512_vnni (meaning the EVEX ymm tiles), avx2 or sse41.
 Isa isa_for_small_batches() {
-  static const Isa chosen = best_up_to(Isa::avx_vnni);
+  static const Isa chosen = [] {
+    const Isa best = best_up_to(Isa::avx512_vnni);
+    return best == Isa::avx512_vnni && supported(Isa::avx_vnni) ? Isa::avx_vnni : best;
+  }();
   return chosen;
 }
 
@@ -102,6 +108,7 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
   if (level >= Isa::avx512_vnni && x.batch >= 4) return x86::linear_w8a8_avx512_vnni(x, w, bias, y);
   const Isa small = isa_for_small_batches();
   if (small == Isa::avx_vnni) return x86::linear_w8a8_avx_vnni(x, w, bias, y);
+  if (small == Isa::avx512_vnni) return x86::linear_w8a8_avx512_vnni_ymm(x, w, bias, y);
   if (small == Isa::avx2) return x86::linear_w8a8_avx2(x, w, bias, y);
   x86::linear_w8a8_sse41(x, w, bias, y);
 }

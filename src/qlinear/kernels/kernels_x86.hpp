@@ -21,6 +21,9 @@ void linear_w8a32_avx2(const float* x, std::size_t x_stride, std::size_t batch, 
 void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
+// The AVX-VNNI tiles' vpdpbusd in its EVEX encoding (AVX-512 VNNI + VL) on ymm: small batches on
+// CPUs with AVX-512 VNNI but no AVX-VNNI.
+void linear_w8a8_avx512_vnni_ymm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 // Batched (16 batch rows and more): a broadcast GEMM over activation panels of 16 rows.
 void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 // The same panels as the B operand of AMX tdpbsud, 32 output rows x 32 batch rows a block.

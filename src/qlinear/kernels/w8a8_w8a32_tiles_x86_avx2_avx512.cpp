@@ -9,7 +9,8 @@
 // W8A8, AVX-VNNI: vpdpbusd multiplies the uint8 activations by the int8 weights as they are
 //   stored and adds groups of 4 products into i32 lanes, exactly (no saturation: that is
 //   vpdpbusds): 32 MACs an instruction, no widening at all.
-// W8A8, AVX-512 VNNI: the same vpdpbusd on 512-bit vectors, 64 MACs an instruction.
+// W8A8, AVX-512 VNNI: the same vpdpbusd on 512-bit vectors, 64 MACs an instruction; and, for
+//   small batches on CPUs without AVX-VNNI, its EVEX encoding on 256-bit vectors (AVX-512 VL).
 // W8A32, AVX2: vpmovsxbd from memory + vcvtdq2ps, minus the zero point, vfmadd231ps.
 #include <immintrin.h>
 
@@ -20,6 +21,8 @@
 #define QLINEAR_AVX2_ENTRY __attribute__((target("avx2,fma"), noinline))
 #define QLINEAR_VNNI __attribute__((target("avx2,fma,avxvnni"), always_inline)) inline
 #define QLINEAR_VNNI_ENTRY __attribute__((target("avx2,fma,avxvnni"), noinline))
+#define QLINEAR_VNNI_EVEX_YMM __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni"), always_inline)) inline
+#define QLINEAR_VNNI_EVEX_YMM_ENTRY __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni"), noinline))
 
 namespace qlinear::kernels::x86 {
 
@@ -67,38 +70,45 @@ struct W8A8Avx2Tile {
 };
 
 // The same tile with vpdpbusd on the uint8 activations, 32 lanes a step; xstride is the weight
-// stride rounded up to 32 (zeros beyond), and a last half step reads 16 weight bytes.
-template <int R, int G>
-struct W8A8VnniTile {
-  using XType = uint8_t;
-  static constexpr std::size_t kLanes = 32;
-  static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;
-  template <bool kHalf>
-  QLINEAR_VNNI static void step(__m256i (&acc)[G][R], const uint8_t* xp, const int8_t* const (&wp)[R], std::size_t k) {
-    __m256i xv[G];
-    for (int b = 0; b < G; ++b) xv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * b));
-    for (int r = 0; r < R; ++r) {
-      const __m256i wv = kHalf ? _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp[r] + k)))
-                               : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp[r] + k));
-      for (int b = 0; b < G; ++b) acc[b][r] = _mm256_dpbusd_avx_epi32(acc[b][r], xv[b], wv);
-    }
-  }
-  QLINEAR_VNNI_ENTRY static void run(const uint8_t* xg, std::size_t, const PackedWeights& w, std::size_t j,
-                                     int32_t raw[G][R]) {
-    const std::size_t stride = w.stride;
-    const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
-    __m256i acc[G][R];
-    for (int b = 0; b < G; ++b)
-      for (int r = 0; r < R; ++r) acc[b][r] = _mm256_setzero_si256();
-    const uint8_t* xp = xg;
-    std::size_t k = 0;
-    for (; k + 32 <= stride; k += 32, xp += 32 * G) step<false>(acc, xp, wp, k);
-    if (k < stride) step<true>(acc, xp, wp, k);
-    for (int b = 0; b < G; ++b)
-      for (int r = 0; r < R; ++r) raw[b][r] = hsum_i32(acc[b][r]);
-  }
-};
+// stride rounded up to 32 (zeros beyond), and a last half step reads 16 weight bytes. vpdpbusd on
+// ymm comes in two encodings: VEX (AVX-VNNI: Alder Lake, Sapphire Rapids) and EVEX (AVX-512 VNNI
+// with VL: Cascade Lake, Ice Lake, Zen 4, which have no AVX-VNNI). The tile is the same for both;
+// only the target attribute and the intrinsic's name differ, and since a target attribute cannot
+// depend on a template parameter, the tile is written once here and stamped out for each.
+#define QLINEAR_DPBUSD_YMM_TILE(NAME, INLINE, ENTRY, DPBUSD)                                                   \
+  template <int R, int G>                                                                                       \
+  struct NAME {                                                                                                 \
+    using XType = uint8_t;                                                                                      \
+    static constexpr std::size_t kLanes = 32;                                                                   \
+    static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;                                            \
+    template <bool kHalf>                                                                                       \
+    INLINE static void step(__m256i (&acc)[G][R], const uint8_t* xp, const int8_t* const (&wp)[R], std::size_t k) { \
+      __m256i xv[G];                                                                                            \
+      for (int b = 0; b < G; ++b) xv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * b));  \
+      for (int r = 0; r < R; ++r) {                                                                             \
+        const __m256i wv = kHalf ? _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp[r] + k))) \
+                                 : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp[r] + k));            \
+        for (int b = 0; b < G; ++b) acc[b][r] = DPBUSD(acc[b][r], xv[b], wv);                                   \
+      }                                                                                                         \
+    }                                                                                                           \
+    ENTRY static void run(const uint8_t* xg, std::size_t, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) { \
+      const std::size_t stride = w.stride;                                                                      \
+      const int8_t* wp[R];                                                                                      \
+      for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;                                  \
+      __m256i acc[G][R];                                                                                        \
+      for (int b = 0; b < G; ++b)                                                                               \
+        for (int r = 0; r < R; ++r) acc[b][r] = _mm256_setzero_si256();                                        \
+      const uint8_t* xp = xg;                                                                                   \
+      std::size_t k = 0;                                                                                        \
+      for (; k + 32 <= stride; k += 32, xp += 32 * G) step<false>(acc, xp, wp, k);                              \
+      if (k < stride) step<true>(acc, xp, wp, k);                                                               \
+      for (int b = 0; b < G; ++b)                                                                               \
+        for (int r = 0; r < R; ++r) raw[b][r] = hsum_i32(acc[b][r]);                                            \
+    }                                                                                                           \
+  };
+
+QLINEAR_DPBUSD_YMM_TILE(W8A8VnniTile, QLINEAR_VNNI, QLINEAR_VNNI_ENTRY, _mm256_dpbusd_avx_epi32)
+QLINEAR_DPBUSD_YMM_TILE(W8A8Avx512VnniYmmTile, QLINEAR_VNNI_EVEX_YMM, QLINEAR_VNNI_EVEX_YMM_ENTRY, _mm256_dpbusd_epi32)
 
 // The same with 512-bit vpdpbusd (AVX-512 VNNI): 64 MACs an instruction, 64 lanes a step; the
 // last step's weights are a masked load (masked-out bytes are not read), the activations are
@@ -205,6 +215,10 @@ void linear_w8a8_avx2(const QuantizedRowsView& x, const PackedWeights& w, const 
 
 void linear_w8a8_avx_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
   detail::drive_w8a8<W8A8VnniTile>(x, w, bias, y);
+}
+
+void linear_w8a8_avx512_vnni_ymm(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
+  detail::drive_w8a8<W8A8Avx512VnniYmmTile>(x, w, bias, y);
 }
 
 void linear_w8a8_avx512_vnni(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
