@@ -117,6 +117,28 @@ struct BindingType<T, std::enable_if_t<qlinear::bindings::AsJsValue<T>::value>> 
 
 namespace qlinear::bindings {
 
+// The message of the exception being handled (call it from a catch block): qlinear's own errors
+// say what went wrong; out-of-memory and anything else are named in words.
+inline std::string current_error_message() {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return "out of WebAssembly memory: the wasm heap could not grow for this operation";
+  } catch (const std::length_error&) {
+    return "out of WebAssembly memory: this operation needs more than a 32-bit wasm heap can address";
+  } catch (const Error& e) {
+    return e.what();
+  } catch (...) {
+    // Any other kind, named in words (the core names what it was doing where it can).
+    try {
+      rethrow_as_error("qlinear");
+    } catch (const Error& e) {
+      return e.what();
+    }
+  }
+  return "qlinear: an unknown error";  // not reached: rethrow_as_error always throws an Error
+}
+
 // Runs fn: its value, or, if it threw, a JS Error *object* with the message. The C++ exception is
 // fully unwound first, so the module stays usable; web/package/lib/objects.js throws the Error.
 template <typename Fn>
@@ -124,19 +146,8 @@ val guarded(Fn&& fn) {
   std::string message;
   try {
     return fn();
-  } catch (const std::bad_alloc&) {
-    message = "out of WebAssembly memory: the wasm heap could not grow for this operation";
-  } catch (const std::length_error&) {
-    message = "out of WebAssembly memory: this operation needs more than a 32-bit wasm heap can address";
-  } catch (const Error& e) {
-    message = e.what();
   } catch (...) {
-    // Any other kind, named in words (the core names what it was doing where it can).
-    try {
-      rethrow_as_error("qlinear");
-    } catch (const Error& e) {
-      message = e.what();
-    }
+    message = current_error_message();
   }
   return val::global("Error").new_(val(message));
 }
@@ -147,14 +158,20 @@ inline std::string& last_error() {
   return message;
 }
 
-// guarded() for hot calls that take and return only numbers (no emval handles to make): 0 on
-// success, 1 with the message kept for _takeError().
+// guarded() for hot calls that take and return only numbers: 0 on success, 1 with the message
+// kept for _takeError(). No emval handle is made on success: in the threaded module (JavaScript-
+// emulated exceptions) a call that may throw while one is alive goes through an invoke_*
+// trampoline, a JS function around the call (a forward pass had two, the try's and one for the
+// handle; now only the try's).
 template <typename Fn>
 int guarded_status(Fn&& fn) {
-  val error = guarded([&] { return fn(), val::undefined(); });
-  if (error.isUndefined()) return 0;
-  last_error() = error["message"].as<std::string>();
-  return 1;
+  try {
+    fn();
+    return 0;
+  } catch (...) {
+    last_error() = current_error_message();
+    return 1;
+  }
 }
 
 // Fn bound so that it returns its result as a JS value, or the Error it threw:
