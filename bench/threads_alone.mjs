@@ -35,9 +35,13 @@ async function child(library, threads) {
   process.stdout.write(JSON.stringify(result));
 }
 
+// A run that has not answered by then is stuck (a pool keeping the child alive, a thread that
+// died): the benchmark stops with an error rather than hang. A run takes 15-30 s here.
+const RUN_TIMEOUT_MS = 10 * 60 * 1000;
+
 function inNode(library, threads) {
   return JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', library, String(threads)],
-    { encoding: 'utf8', maxBuffer: 1 << 24 }));
+    { encoding: 'utf8', maxBuffer: 1 << 24, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' }));
 }
 
 // Chromium: one browser, a new context (its own renderer) per run; the page starts a module Worker
@@ -51,7 +55,7 @@ async function chromiumRunner() {
     try {
       const page = await context.newPage();
       await page.goto(url);
-      const result = await page.evaluate(async ({ library, threads }) => {
+      const result = await page.evaluate(async ({ library, threads, timeoutMs }) => {
         // (A blob: script resolves no relative URL: the imports name the origin.)
         const o = location.origin;
         const measure = library === 'qlinear' ? `
@@ -75,10 +79,11 @@ async function chromiumRunner() {
         const answer = await new Promise((resolve) => {
           worker.onmessage = (e) => resolve(e.data);
           worker.onerror = (e) => resolve({ error: e.message || 'the Worker failed to load its module (see the browser log)' });
+          setTimeout(() => resolve({ error: `no answer from the Worker in ${timeoutMs / 1000} s` }), timeoutMs);
         });
         worker.terminate();
         return answer;
-      }, { library, threads });
+      }, { library, threads, timeoutMs: RUN_TIMEOUT_MS });
       if (result.error) throw new Error(`Chromium, ${library} on ${threads} thread(s): ${result.error}`);
       return result;
     } finally {
@@ -111,7 +116,14 @@ async function parent(many, count, runtime) {
     await runner.close();
   }
   const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-  const at = (library, threads, i, name) => median(runs[library][threads].map((r) => r.rows[i].ms[name]));
+  // The row of one workload and batch in a run (each library lists them in WORKLOADS' order, but
+  // the rows are matched by name, not position).
+  const rowOf = (run, workload, batch) => {
+    const row = run.rows.find((r) => r.workload === workload && r.batch === batch);
+    if (!row) throw new Error(`threads_alone: no ${workload} batch ${batch} row in a run`);
+    return row;
+  };
+  const at = (library, threads, row, name) => median(runs[library][threads].map((r) => rowOf(r, row.workload, row.batch).ms[name]));
   const f = (v) => (v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
   const x = (v) => `${v.toFixed(2)}×`;
   const columns = [['qlinear', 'W8A8'], ['qlinear', 'W8A8, output reused'], ['qlinear', 'W8A32'], ['ort', 'ORT int8'], ['ort', 'ORT fp32']];
@@ -120,15 +132,15 @@ async function parent(many, count, runtime) {
     `per library and thread count (each the median of ${SAMPLES} samples of ${SAMPLE_MS} ms)\n`);
   console.log(`| workload | batch | ${columns.map(([, n]) => `${n} 1t | ${many}t | ÷`).join(' | ')} | ORT int8 ÷ W8A8 reused, 1t | ${many}t | ORT fp32 ÷ W8A32, 1t | ${many}t |`);
   console.log(`|---|---:|${columns.map(() => '---:|---:|---:').join('|')}|---:|---:|---:|---:|`);
-  runs.qlinear[1][0].rows.forEach((row, i) => {
+  for (const row of runs.qlinear[1][0].rows) {
     const cells = columns.map(([library, name]) => {
-      const one = at(library, 1, i, name), more = at(library, many, i, name);
+      const one = at(library, 1, row, name), more = at(library, many, row, name);
       return `${f(one)} | ${f(more)} | ${x(one / more)}`;
     });
-    const ratio = (t, ortName, qlName) => x(at('ort', t, i, ortName) / at('qlinear', t, i, qlName));
+    const ratio = (t, ortName, qlName) => x(at('ort', t, row, ortName) / at('qlinear', t, row, qlName));
     console.log(`| ${row.workload} | ${row.batch} | ${cells.join(' | ')} | ${ratio(1, 'ORT int8', 'W8A8, output reused')} | ` +
       `${ratio(many, 'ORT int8', 'W8A8, output reused')} | ${ratio(1, 'ORT fp32', 'W8A32')} | ${ratio(many, 'ORT fp32', 'W8A32')} |`);
-  });
+  }
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[4]));

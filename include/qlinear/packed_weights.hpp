@@ -43,9 +43,10 @@ struct PackedWeights {
 
 // Which implementation of the packed int8 kernels (src/qlinear/kernels/packed.hpp) runs: "wasm-simd128" ("wasm-relaxed-simd" in the
 // relaxed-SIMD module, whose batch-1 and 7-bit W8A8 kernels use relaxed SIMD's int8 dot), or natively "sse4.1",
-// "avx2", "avx-vnni", "avx512-vnni" or "amx-int8" (the widest W8A8 kernels: AVX-512 VNNI tiles
-// from 4 batch rows on and its broadcast GEMM from 16, or AMX tdpbsud from 16 batch rows; W8A32
-// uses AVX2 from "avx2" up), chosen at run time from CPUID (and, for AMX, Linux's permission);
+// "avx2", "avx-vnni", "avx512-vnni" or "amx-int8" (the widest W8A8 kernels: with "avx512-vnni"
+// its tiles from 4 batch rows on, its broadcast GEMM from 16, and below 4 rows vpdpbusd on ymm
+// (the VEX form where the CPU has AVX-VNNI, else the EVEX one); AMX tdpbsud from 16 batch rows;
+// W8A32 uses AVX2 from "avx2" up), chosen at run time from CPUID (and, for AMX, Linux's permission);
 // QLINEAR_X86_ISA=sse41|avx2|avx-vnni|avx512-vnni|amx-int8 caps it.
 const char* packed_kernels_isa();
 

@@ -60,7 +60,7 @@ bool supported(Isa level) {
 }
 
 // The widest level available under `ceiling` and the QLINEAR_X86_ISA cap
-// (sse41|avx2|avx-vnni|avx512-vnni), so tests and benchmarks can run each kernel on one machine.
+// (sse41|avx2|avx-vnni|avx512-vnni|amx-int8), so tests and benchmarks can run each kernel on one machine.
 Isa best_up_to(Isa ceiling) {
   int cap = static_cast<int>(ceiling);
   if (const char* name = std::getenv("QLINEAR_X86_ISA"))

@@ -30,8 +30,9 @@ void linear_w8a8_avx512_gemm(const QuantizedRowsView& x, const PackedWeights& w,
 // Callers make sure the thread may use AMX (amx_available()).
 void linear_w8a8_amx(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y);
 
-// Whether this CPU runs linear_w8a8_avx512_gemm, and linear_w8a8_amx (asking Linux for the AMX
-// state the first time), whatever QLINEAR_X86_ISA says: for tests of each batched kernel.
+// Whether this CPU runs the AVX-512 VNNI kernels (linear_w8a8_avx512_gemm, linear_w8a8_avx512_vnni
+// and its ymm form), and linear_w8a8_amx (asking Linux for the AMX state the first time), whatever
+// QLINEAR_X86_ISA says: for tests that run each kernel directly.
 bool avx512_vnni_available();
 bool amx_available();
 

@@ -69,46 +69,23 @@ struct W8A8Avx2Tile {
   }
 };
 
-// The same tile with vpdpbusd on the uint8 activations, 32 lanes a step; xstride is the weight
-// stride rounded up to 32 (zeros beyond), and a last half step reads 16 weight bytes. vpdpbusd on
-// ymm comes in two encodings: VEX (AVX-VNNI: Alder Lake, Sapphire Rapids) and EVEX (AVX-512 VNNI
-// with VL: Cascade Lake, Ice Lake, Zen 4, which have no AVX-VNNI). The tile is the same for both;
-// only the target attribute and the intrinsic's name differ, and since a target attribute cannot
-// depend on a template parameter, the tile is written once here and stamped out for each.
-#define QLINEAR_DPBUSD_YMM_TILE(NAME, INLINE, ENTRY, DPBUSD)                                                   \
-  template <int R, int G>                                                                                       \
-  struct NAME {                                                                                                 \
-    using XType = uint8_t;                                                                                      \
-    static constexpr std::size_t kLanes = 32;                                                                   \
-    static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;                                            \
-    template <bool kHalf>                                                                                       \
-    INLINE static void step(__m256i (&acc)[G][R], const uint8_t* xp, const int8_t* const (&wp)[R], std::size_t k) { \
-      __m256i xv[G];                                                                                            \
-      for (int b = 0; b < G; ++b) xv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * b));  \
-      for (int r = 0; r < R; ++r) {                                                                             \
-        const __m256i wv = kHalf ? _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp[r] + k))) \
-                                 : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp[r] + k));            \
-        for (int b = 0; b < G; ++b) acc[b][r] = DPBUSD(acc[b][r], xv[b], wv);                                   \
-      }                                                                                                         \
-    }                                                                                                           \
-    ENTRY static void run(const uint8_t* xg, std::size_t, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) { \
-      const std::size_t stride = w.stride;                                                                      \
-      const int8_t* wp[R];                                                                                      \
-      for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;                                  \
-      __m256i acc[G][R];                                                                                        \
-      for (int b = 0; b < G; ++b)                                                                               \
-        for (int r = 0; r < R; ++r) acc[b][r] = _mm256_setzero_si256();                                        \
-      const uint8_t* xp = xg;                                                                                   \
-      std::size_t k = 0;                                                                                        \
-      for (; k + 32 <= stride; k += 32, xp += 32 * G) step<false>(acc, xp, wp, k);                              \
-      if (k < stride) step<true>(acc, xp, wp, k);                                                               \
-      for (int b = 0; b < G; ++b)                                                                               \
-        for (int r = 0; r < R; ++r) raw[b][r] = hsum_i32(acc[b][r]);                                            \
-    }                                                                                                           \
-  };
+// The same tile with vpdpbusd on the uint8 activations, 32 lanes a step, in
+// w8a8_tile_dpbusd_ymm_x86.inc. vpdpbusd on ymm comes in two encodings: VEX (AVX-VNNI: Alder Lake,
+// Sapphire Rapids) and EVEX (AVX-512 VNNI with VL: Cascade Lake, Ice Lake, Zen 4, which have no
+// AVX-VNNI). The tile is the same for both; only the target attribute and the intrinsic's name
+// differ, and since a target attribute cannot depend on a template parameter, the file is
+// included once for each.
+#define QLINEAR_TILE_NAME W8A8VnniTile
+#define QLINEAR_TILE_INLINE QLINEAR_VNNI
+#define QLINEAR_TILE_ENTRY QLINEAR_VNNI_ENTRY
+#define QLINEAR_TILE_DPBUSD _mm256_dpbusd_avx_epi32
+#include "qlinear/kernels/w8a8_tile_dpbusd_ymm_x86.inc"
 
-QLINEAR_DPBUSD_YMM_TILE(W8A8VnniTile, QLINEAR_VNNI, QLINEAR_VNNI_ENTRY, _mm256_dpbusd_avx_epi32)
-QLINEAR_DPBUSD_YMM_TILE(W8A8Avx512VnniYmmTile, QLINEAR_VNNI_EVEX_YMM, QLINEAR_VNNI_EVEX_YMM_ENTRY, _mm256_dpbusd_epi32)
+#define QLINEAR_TILE_NAME W8A8Avx512VnniYmmTile
+#define QLINEAR_TILE_INLINE QLINEAR_VNNI_EVEX_YMM
+#define QLINEAR_TILE_ENTRY QLINEAR_VNNI_EVEX_YMM_ENTRY
+#define QLINEAR_TILE_DPBUSD _mm256_dpbusd_epi32
+#include "qlinear/kernels/w8a8_tile_dpbusd_ymm_x86.inc"
 
 // The same with 512-bit vpdpbusd (AVX-512 VNNI): 64 MACs an instruction, 64 lanes a step; the
 // last step's weights are a masked load (masked-out bytes are not read), the activations are
