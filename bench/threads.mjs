@@ -30,6 +30,11 @@ for (const runtime of runtimes) {
   out.push(`### ${runtime === 'node' ? 'Node' : 'Chromium'}: 1 thread against ${threads} (median ms per forward)`, '');
   out.push(`${one.date} and ${many.date}; ${many.info.cpu}, ${many.info.nproc} CPUs; 1 thread: ${one.info.qlinearWasm}; ` +
     `${threads} threads: ${many.info.qlinearWasm}.`, '');
+  // What this table is not: with more threads than cores to spare, the two libraries' pools in one
+  // process take each other's cores, and the figures swing from run to run (bench/README.md).
+  out.push(`qlinear and ONNX Runtime Web ran in one process, each with its own pool of ${threads} threads: where the ` +
+    `machine has few cores their idle threads take the cores the other's job needs. threads-alone-${runtime}.md ` +
+    '(bench/threads_alone.mjs) has each library alone.', '');
   out.push(`| workload | batch | W8A8 1t | W8A8 ${t} | ${t} ÷ 1t | W8A8 output reused 1t | ${t} | ${t} ÷ 1t | ORT int8 1t | ORT int8 ${t} | ORT int8 ${t} ÷ W8A8 ${t} | ` +
     `W8A32 1t | W8A32 ${t} | ${t} ÷ 1t | ORT fp32 ${t} ÷ W8A32 ${t} | W8A8 ${t}, batch 1: of the bandwidth bound |`);
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
