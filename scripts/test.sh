@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every test, each layer run even when an earlier one failed:
-#   1. the Catch2 suite through ctest: native (g++), under ASan + UBSan (clang), and wasm (Node);
+#   1. the Catch2 suite through ctest: native (g++), under ASan + UBSan (clang), under
+#      ThreadSanitizer (clang: the thread pool and every kernel on 1-3 threads), and wasm (Node);
 #   2. a short run of every libFuzzer target (QLINEAR_FUZZ_SECONDS each, default 20);
 #   3. node:test tests of the JS package (API, files, CLI, lifetimes) and its TypeScript types;
 #   4. browser tests: playwright-core driving Debian's Chromium against the served page.
@@ -11,7 +12,7 @@ stage_start=$SECONDS
 took() { echo "== $1: $((SECONDS - stage_start)) s"; stage_start=$SECONDS; }
 bash scripts/bootstrap.sh || exit 1
 took "bootstrap"
-for preset in native wasm sanitize; do
+for preset in native wasm sanitize tsan; do
   bash scripts/build.sh "$preset" || exit 1
   took "build $preset"
 done
@@ -26,6 +27,12 @@ run() {
 }
 run "ctest native" ctest --preset native --output-on-failure -j2
 run "ctest asan+ubsan" ctest --preset sanitize --output-on-failure -j2
+# LLVM 14's ThreadSanitizer cannot place its shadow memory when the kernel randomizes mmap with
+# more than 28 bits (vm.mmap_rnd_bits = 32 on newer kernels): its cases run without address
+# randomization wherever the system lets a process ask for that.
+tsan_prefix=()
+setarch "$(uname -m)" -R true 2>/dev/null && tsan_prefix=(setarch "$(uname -m)" -R)
+run "ctest tsan" "${tsan_prefix[@]}" ctest --preset tsan --output-on-failure -j2
 run "ctest wasm" ctest --preset wasm --output-on-failure -j2
 run "fuzz smoke" bash scripts/fuzz.sh "${QLINEAR_FUZZ_SECONDS:-20}"
 run "typescript types" npx tsc -p tests/js/tsconfig.json
