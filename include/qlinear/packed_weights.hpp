@@ -23,6 +23,18 @@ constexpr std::size_t kPackedSlack = 0;
 constexpr std::size_t kPackedSlack = 64;
 #endif
 
+// Rows are stored in groups of kPackedRowGroup, interleaved one vector (16 bytes) at a time:
+// [out_features / group][stride / 16][group][16] (kernels/packed.hpp: packed_offset). In wasm
+// (groups of 4) a tile of four rows at batch 1 then reads one contiguous stream, 64 bytes a step,
+// where four plain rows were four streams 4 KiB apart that the hardware prefetcher followed badly:
+// 12.5 -> 26.8 GMAC/s on a 4096 x 4096 layer with its weights from memory (bench/README.md,
+// "Interleaved rows"). Natively the group is 1 (plain rows), which the x86 kernels assume.
+#ifdef __wasm_simd128__
+constexpr std::size_t kPackedRowGroup = 4;
+#else
+constexpr std::size_t kPackedRowGroup = 1;
+#endif
+
 // int8 rows padded to a multiple of 16 (one 128-bit vector), quint8 shifted by -128 into int8
 // (q - z is unchanged when both move), and per row the scale, zero point and Σ q that the W8A8
 // zero-point correction needs.
@@ -30,7 +42,8 @@ struct PackedWeights {
   std::size_t out_features = 0;
   std::size_t in_features = 0;
   std::size_t stride = 0;          // in_features rounded up to kPackedAlignment
-  std::vector<int8_t> values;      // [out_features][stride], then kPackedSlack bytes; padding is 0
+  std::vector<int8_t> values;      // rows in groups (above; the last group padded with zero rows),
+                                   // then kPackedSlack bytes; padding is 0
   std::vector<float> scale;        // per output row
   std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of `values`
   std::vector<int32_t> row_sum;    // Σ_k values[j][k]

@@ -18,6 +18,9 @@
 
 namespace qlinear::kernels {
 
+// Every x86 kernel reads plain rows, row j at values + j * stride (packed_weights.hpp).
+static_assert(kPackedRowGroup == 1, "the x86 kernels assume ungrouped packed rows");
+
 namespace {
 
 // The widest kernels this CPU runs, decided once. Ordered: each level may be capped to a lower one.

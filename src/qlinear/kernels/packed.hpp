@@ -19,9 +19,21 @@ PackedWeights pack_weights(const QuantizedWeightsView& w);
 // The stored integers again, unshifted and unpadded: qint8 bit patterns or quint8 values.
 std::vector<uint8_t> unpack_weights(const PackedWeights& w);
 
+// Where weight (row, k) is in PackedWeights::values: rows in groups of kPackedRowGroup, each
+// row's 16-byte pieces kPackedRowStep bytes apart (packed_weights.hpp).
+constexpr std::size_t kPackedRowStep = kPackedAlignment * kPackedRowGroup;
+inline std::size_t packed_offset(std::size_t stride, std::size_t row, std::size_t k) {
+  return row / kPackedRowGroup * kPackedRowGroup * stride + k / kPackedAlignment * kPackedRowStep +
+         row % kPackedRowGroup * kPackedAlignment + k % kPackedAlignment;
+}
+// A row's first piece; the kernels step a row pointer by kPackedRowStep per 16 weights.
+inline const int8_t* packed_row(const PackedWeights& w, std::size_t row) {
+  return w.values.data() + packed_offset(w.stride, row, 0);
+}
+
 // w[row][k] − zero_point[row] as stored (the integer a dequantized weight is scale[row] times).
 inline int32_t centred_weight(const PackedWeights& w, std::size_t row, std::size_t k) {
-  return w.values[row * w.stride + k] - w.zero_point[row];
+  return w.values[packed_offset(w.stride, row, k)] - w.zero_point[row];
 }
 
 // Row stride for activations fed to the packed kernels: padding entries must be 0.

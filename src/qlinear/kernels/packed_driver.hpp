@@ -125,8 +125,8 @@ void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const 
 // padded to a multiple of L with zeros), so a tile reads it through one pointer and constant
 // offsets (V8 folds those into the load; separate row pointers each cost an address computation
 // per step). Tiles Tile<R, G>::run(xg, xstride, w, j, raw) leave raw[g][r] = Σ_k xq·wq for R
-// weight rows from j, corrected for both zero points here; R is Tile<1, G>::kRows (kRowsLong for
-// rows of 4 KiB or more) where it fits, else 1. Output rows are cut into blocks of about 256 KiB
+// weight rows from j, corrected for both zero points here; R is Tile<1, G>::kRows where it fits,
+// else 1. Output rows are cut into blocks of about 256 KiB
 // of weights (L2) and every group passes over a block before the next, so weights come from
 // memory once per call and from L2 once per group.
 // Batch rows are taken in groups of 4, then 2, then 1.
@@ -168,11 +168,10 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
     for (; j + R <= j1; j += R) run(r, g, j, b0);
     for (; j < j1; ++j) run(Int<1>{}, g, j, b0);
   };
-  // Tile<1, G>::kRows rows a tile, or kRowsLong when rows are a 4 KiB page or more.
+  // Tile<1, G>::kRows rows a tile.
   auto pass = [&](auto g, std::size_t b0, std::size_t j0, std::size_t j1) {
-    constexpr int G = decltype(g)::value, R = Tile<1, G>::kRows, RLong = Tile<1, G>::kRowsLong;
-    if (RLong != R && stride >= 4096) rows_from(Int<RLong>{}, g, j0, j1, b0);
-    else rows_from(Int<R>{}, g, j0, j1, b0);
+    constexpr int G = decltype(g)::value;
+    rows_from(Int<Tile<1, G>::kRows>{}, g, j0, j1, b0);
   };
   // Each thread's rows (partition.hpp) in L2 blocks.
   const std::size_t block = std::max<std::size_t>(4, (std::size_t{256} << 10) / std::max<std::size_t>(stride, 1) / 4 * 4);

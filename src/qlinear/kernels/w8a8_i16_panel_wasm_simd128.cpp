@@ -47,6 +47,9 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
   const int8_t* wr[R];
   if constexpr (kWiden)
     for (int r = 0; r < R; ++r) wr[r] = rows[r];
+  // A packed row's 16-byte pieces are kPackedRowStep apart: its pointer moves 8 bytes a step,
+  // then on to the next piece.
+  [[maybe_unused]] std::size_t step = 8;  // used by the widening tiles only
   for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
     v128_t xv[G];
     for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 8 * b);
@@ -54,7 +57,7 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
       v128_t wv;
       if constexpr (kWiden) {
         wv = wasm_i16x8_load8x8(wr[r]);
-        wr[r] += 8;
+        wr[r] += step;
         // Else clang keeps the 4 row pointers in one i32x4 and extracts a lane for every load.
         asm("" : "+r"(wr[r]));
         wasm_v128_store(wp + 8 * r, wv);
@@ -63,6 +66,7 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
       }
       for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
     }
+    if constexpr (kWiden) step ^= 8 ^ (kPackedRowStep - 8);
   }
   for (int b = 0; b < G; ++b) {
     int32_t* out = sums + b * P;
@@ -114,7 +118,7 @@ void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
       const int8_t* rows[P];
-      for (int r = 0; r < P; ++r) rows[r] = w.values.data() + (j + r) * stride + k0;
+      for (int r = 0; r < P; ++r) rows[r] = packed_row(w, j + r) + k0 / kPackedAlignment * kPackedRowStep;
       auto group = [&](std::size_t b, std::size_t g, auto widen) {
         constexpr bool W = decltype(widen)::value;
         int32_t* out = sums + b * P;

@@ -37,8 +37,8 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 // [0, 127]), stored [k / 16][plane][16]; two dots per weight vector:
 // Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Per 16 MACs that is one load and two dots, where
 // W8A8Tile::gemv (w8a8_tiles_wasm_simd128.cpp) has two sign-extending loads, two dots and two adds. 4 rows a tile (8
-// accumulators of V8's 16 vector registers; 6 rows measured no faster), with W8A8Tile::gemv's
-// touches ahead for rows under a page.
+// accumulators of V8's 16 vector registers; 6 rows measured no faster), one packed row group,
+// read as one stream (no touches ahead: see W8A8Tile::gemv).
 //
 // With 8-bit activations only at batch 1: from 2 rows on, the SIMD128 tiles and panels are
 // faster. Two dots per 16 MACs peak at about the i32x4.dot_i16x8_s rate (probe in Chromium: a
@@ -49,29 +49,22 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 // kHigh false: the row has no byte over 127 (7-bit activations), so the x >> 7 plane is all zero
 // and its dots are skipped.
 template <int R, bool kHigh>
-__attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const int8_t* w0, std::size_t stride,
-                                                 const int8_t* touch, const int8_t* touch_last, int32_t* sums) {
+__attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const PackedWeights& w, std::size_t j,
+                                                 int32_t* sums) {
+  const std::size_t stride = w.stride;
   v128_t low[R], high[R];
   for (int r = 0; r < R; ++r) low[r] = high[r] = wasm_i32x4_splat(0);
   const int8_t* wp[R];
-  for (int r = 0; r < R; ++r) wp[r] = w0 + r * stride;
-  uint32_t sink = 0;
+  for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
   for (const uint8_t *xp = planes, *const end = planes + 2 * stride; xp != end; xp += 32) {
-    if (touch) {
-      uint32_t word;
-      std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
-      sink += word;
-      touch += 64;
-    }
     const v128_t xl = wasm_v128_load(xp), xh = kHigh ? wasm_v128_load(xp + 16) : xl;
     for (int r = 0; r < R; ++r) {
       const v128_t wv = wasm_v128_load(wp[r]);
-      wp[r] += 16;
+      wp[r] += kPackedRowStep;
       low[r] = relaxed_dot_i8x16_i7x16_add(wv, xl, low[r]);
       if constexpr (kHigh) high[r] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[r]);
     }
   }
-  asm volatile("" : : "r"(sink));  // the touches must happen
   v128_t acc[R];
   for (int r = 0; r < R; ++r) acc[r] = kHigh ? wasm_i32x4_add(low[r], wasm_i32x4_shl(high[r], 7)) : low[r];
   store_sums_i32<R>(acc, sums);
@@ -96,19 +89,16 @@ void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, 
     wasm_v128_store(planes + 2 * k + 16, wasm_u8x16_shr(v, 7));
   }
   const int32_t x_sum = detail::sum_u8(x.values, kin);
-  const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
-  const bool touch_ahead = stride < 4096;
   auto rows_with = [&](auto high, std::size_t j0, std::size_t j1) {
     constexpr bool kHigh = decltype(high)::value;
     int32_t sums[4];
     std::size_t j = j0;
     for (; j + 4 <= j1; j += 4) {
-      const int8_t* rows = w.values.data() + j * stride;
-      relaxed_gemv_tile<4, kHigh>(planes, rows, stride, touch_ahead ? rows + 4 * stride : nullptr, touch_last, sums);
+      relaxed_gemv_tile<4, kHigh>(planes, w, j, sums);
       detail::w8a8_outputs<4>(sums, x, 0, x_sum, w, j, bias, y + j);
     }
     for (; j < j1; ++j) {
-      relaxed_gemv_tile<1, kHigh>(planes, w.values.data() + j * stride, stride, nullptr, touch_last, sums);
+      relaxed_gemv_tile<1, kHigh>(planes, w, j, sums);
       detail::w8a8_outputs<1>(sums, x, 0, x_sum, w, j, bias, y + j);
     }
   };
@@ -127,18 +117,19 @@ void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, 
 // from batch 4 on, bench/wasm/chromium_ab.mjs with AB_ACTIVATIONS=pytorch; 6 rows at 2 was up to
 // 9 % slower than 4).
 template <int R, int G>
-__attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const int8_t* w0, std::size_t stride, int32_t* raw) {
+__attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const PackedWeights& w, std::size_t j, int32_t* raw) {
+  const std::size_t stride = w.stride;
   v128_t acc[G][R];
   for (int b = 0; b < G; ++b)
     for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
   const int8_t* wp[R];
-  for (int r = 0; r < R; ++r) wp[r] = w0 + r * stride;
+  for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
   for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 16 * G) {
     v128_t xv[G];
     for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 16 * b);
     for (int r = 0; r < R; ++r) {
       const v128_t wv = wasm_v128_load(wp[r]);
-      wp[r] += 16;
+      wp[r] += kPackedRowStep;
       for (int b = 0; b < G; ++b) acc[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xv[b], acc[b][r]);
     }
   }
@@ -147,7 +138,7 @@ __attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const int8_t* w0
 
 // Called through volatile pointers, so that binaryen does not inline them into the driver (see
 // i16_tile).
-using Relaxed7TileFn = void (*)(const uint8_t*, const int8_t*, std::size_t, int32_t*);
+using Relaxed7TileFn = void (*)(const uint8_t*, const PackedWeights&, std::size_t, int32_t*);
 template <int R, int G>
 Relaxed7TileFn volatile relaxed7_tile_fn = &relaxed7_tile<R, G>;
 
@@ -156,9 +147,8 @@ struct W8A8Relaxed7Tile {
   using XType = uint8_t;
   static constexpr std::size_t kLanes = 16;
   static constexpr int kRows = G == 1 ? 8 : G == 2 ? 4 : 3;
-  static constexpr int kRowsLong = kRows;
-  static void run(const uint8_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
-    relaxed7_tile_fn<R, G>(xg, w.values.data() + j * stride, stride, &raw[0][0]);
+  static void run(const uint8_t* xg, std::size_t /*stride*/, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+    relaxed7_tile_fn<R, G>(xg, w, j, &raw[0][0]);
   }
 };
 

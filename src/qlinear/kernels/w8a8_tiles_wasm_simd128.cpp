@@ -9,8 +9,6 @@
 // accumulator, so its dependency chain is one add per 16 MACs.
 #include <wasm_simd128.h>
 
-#include <cstring>
-
 #include "qlinear/kernels/kernels_wasm.hpp"
 
 namespace qlinear::kernels {
@@ -22,41 +20,21 @@ struct W8A8Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 8;
   static constexpr int kRows = G == 4 ? 2 : 4;
-  // Batch 1 with rows of a page or more (K >= 4096): 8 rows a tile, 8 lanes a step (the general
-  // loop below; 8 accumulators + 8 weight vectors + 1 activation vector spill a little). With
-  // the weights coming from memory it streams 11 % faster than 4 rows (more streams in flight:
-  // measured 1 row 4-6, 2 rows 8.2, 4 rows 9.7, 8 rows 10.8 GMAC/s at K 4096, bash
-  // bench/wasm/run.sh 5 0 cold), and about 3 % slower with them in cache.
-  static constexpr int kRowsLong = G == 1 ? 8 : kRows;
-
-  // Batch 1: 16 lanes a step, the two dots summed before they reach the accumulator. kTouch: each
-  // step also touches one cache line of the next tile's rows (the R·stride bytes right after
-  // these; 64 bytes a step covers them in time). Wasm has no prefetch instruction, and with rows
-  // shorter than a 4 KiB page several rows share a page, which the hardware prefetcher streams
-  // badly: measured with cold weights (bench/wasm/run.sh 5 0 cold), K 1024 6.2 -> 8.4 GMAC/s, K 784
-  // 6.3 -> 8.4, and warm K 1024 18 -> 21. At K >= 4096 (a page a row) the touches cost up to 12 %,
-  // so that loop has none.
-  template <bool kTouch>
-  static void gemv(const int16_t* xp, const int16_t* end, const int8_t* (&wp)[R], const PackedWeights& w,
-                   v128_t (&acc)[G][R]) {
-    const int8_t* touch = wp[R - 1] + w.stride;
-    const int8_t* const touch_last = w.values.data() + w.values.size() - 4;
-    uint32_t sink = 0;
+  // Batch 1: 16 lanes a step, the two dots summed before they reach the accumulator. The R rows
+  // from a multiple of 4 are one packed row group, a single contiguous stream (packed_weights.hpp),
+  // which the hardware prefetcher follows without help: touching the next group ahead (as this
+  // loop did over plain rows, where it helped) now cost 20-30 % with the weights coming from
+  // memory at K 784 and 1024, and 8 rows a tile (two streams) was slower than 4 (bench/README.md,
+  // "Interleaved rows").
+  static void gemv(const int16_t* xp, const int16_t* end, const int8_t* (&wp)[R], v128_t (&acc)[G][R]) {
     for (; xp != end; xp += 16) {
-      if constexpr (kTouch) {
-        uint32_t word;
-        std::memcpy(&word, touch < touch_last ? touch : touch_last, 4);
-        sink += word;
-        touch += 64;
-      }
       const v128_t xl = wasm_v128_load(xp), xh = wasm_v128_load(xp + 8);
       for (int r = 0; r < R; ++r) {
         const v128_t wl = wasm_i16x8_load8x8(wp[r]), wh = wasm_i16x8_load8x8(wp[r] + 8);
         acc[0][r] = wasm_i32x4_add(acc[0][r], wasm_i32x4_add(wasm_i32x4_dot_i16x8(xl, wl), wasm_i32x4_dot_i16x8(xh, wh)));
-        wp[r] += 16;
+        wp[r] += kPackedRowStep;
       }
     }
-    if constexpr (kTouch) asm volatile("" : : "r"(sink));  // the touches must happen
   }
 
   // xstride == stride here (a multiple of 16, so of kLanes).
@@ -67,21 +45,26 @@ struct W8A8Tile {
     // Every stream is a pointer bumped once a step (rather than base + k), which V8 turns into
     // loads from [memory + pointer + constant] without an address computation per load.
     const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
+    for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
     const int16_t* xp = xg;
     const int16_t* const end = xg + G * stride;
-    if constexpr (G == 1 && R <= 4) {
-      if (stride < 4096) gemv<true>(xp, end, wp, w, acc);
-      else gemv<false>(xp, end, wp, w, acc);
+    if constexpr (G == 1) {
+      gemv(xp, end, wp, acc);
     } else {
+      // 8 lanes a step. A row's 16-byte pieces are kPackedRowStep apart, so its pointer moves 8
+      // bytes, then on to the next piece. (A loop over whole pieces, two dots each, made clang
+      // merge the pairs and keep 4 activation vectors live: W8A32 at batch 1, whose two int16
+      // parts run here, lost 10-16 %.)
+      std::size_t step = 8;
       for (; xp != end; xp += 8 * G) {
         v128_t xv[G];
         for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 8 * b);
         for (int r = 0; r < R; ++r) {
           const v128_t wv = wasm_i16x8_load8x8(wp[r]);
           for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
-          wp[r] += 8;
+          wp[r] += step;
         }
+        step ^= 8 ^ (kPackedRowStep - 8);
       }
     }
     for (int b = 0; b < G; ++b) store_sums_i32<R>(acc[b], raw[b]);
@@ -97,7 +80,7 @@ void w8a8_tiles_wasm_simd128(const QuantizedRowsView& x, const PackedWeights& w,
 void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const PackedWeights& w, int32_t* raw) {
   const std::size_t n = w.out_features, stride = w.stride;
   auto with_group = [&](auto g) {
-    constexpr int G = decltype(g)::value, R = W8A8Tile<1, G>::kRows, RLong = W8A8Tile<1, G>::kRowsLong;
+    constexpr int G = decltype(g)::value, R = W8A8Tile<1, G>::kRows;
     auto tiles = [&](auto r, std::size_t j0, std::size_t j1) {
       constexpr int Rows = decltype(r)::value;
       std::size_t j = j0;
@@ -112,10 +95,8 @@ void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const Packe
       while (j + Rows <= j1) one(detail::Int<Rows>{});
       while (j < j1) one(detail::Int<1>{});
     };
-    for_each_row_block(n, G * stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
-      if (RLong != R && stride >= 4096) tiles(detail::Int<RLong>{}, j0, j1);
-      else tiles(detail::Int<R>{}, j0, j1);
-    });
+    for_each_row_block(n, G * stride, detail::kRowQuantum,
+                       [&](std::size_t j0, std::size_t j1) { tiles(detail::Int<R>{}, j0, j1); });
   };
   if (group == 4) with_group(detail::Int<4>{});
   else if (group == 2) with_group(detail::Int<2>{});

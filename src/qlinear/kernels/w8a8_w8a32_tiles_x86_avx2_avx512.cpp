@@ -47,7 +47,7 @@ template <int R, int G>
 struct W8A8Avx2Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 16;
-  static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;
+  static constexpr int kRows = G == 4 ? 2 : 4;
   QLINEAR_AVX2_ENTRY static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j,
                                      int32_t raw[G][R]) {
     const int8_t* wp[R];
@@ -125,7 +125,7 @@ template <int R, int G>
 struct W8A8Avx512Tile {
   using XType = uint8_t;
   static constexpr std::size_t kLanes = 64;
-  static constexpr int kRows = 4, kRowsLong = kRows;
+  static constexpr int kRows = 4;
   QLINEAR_AVX512 static void step(__m512i (&acc)[G][R], const uint8_t* xp, const int8_t* const (&wp)[R], std::size_t k,
                                   __mmask64 mask) {
     __m512i xv[G];

@@ -40,7 +40,7 @@ template <int R, int G>
 struct W8A8Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 8;
-  static constexpr int kRows = G == 4 ? 2 : 4, kRowsLong = kRows;
+  static constexpr int kRows = G == 4 ? 2 : 4;
   static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
     const int8_t* wp[R];
     for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
