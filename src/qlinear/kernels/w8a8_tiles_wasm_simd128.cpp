@@ -9,6 +9,8 @@
 // accumulator, so its dependency chain is one add per 16 MACs.
 #include <wasm_simd128.h>
 
+#include <cassert>
+
 #include "qlinear/kernels/kernels_wasm.hpp"
 
 namespace qlinear::kernels {
@@ -51,19 +53,23 @@ struct W8A8Tile {
     if constexpr (G == 1) {
       gemv(xp, end, wp, acc);
     } else {
-      // 8 lanes a step. A row's 16-byte pieces are kPackedRowStep apart, so its pointer moves 8
-      // bytes, then on to the next piece. (A loop over whole pieces, two dots each, made clang
-      // merge the pairs and keep 4 activation vectors live: W8A32 at batch 1, whose two int16
-      // parts run here, lost 10-16 %.)
+      // 8 lanes a step. A row's 16-byte pieces are kPackedRowStep apart, so the pointer moves 8
+      // bytes, then on to the next piece. The tiles of the driver and of i16_row_dots start R rows
+      // from a multiple of R (R = 4, 2 or 1), so their rows lie in one packed row group: one
+      // pointer and constant offsets (a pointer per row cost W8A32 at batch 1, whose two int16
+      // parts run here, about 10 % on small layers). A loop over whole pieces, two dots each,
+      // made clang merge the pairs and keep 4 activation vectors live (10-16 % slower).
+      assert(j % kPackedRowGroup + R <= kPackedRowGroup);
+      const int8_t* p = wp[0];
       std::size_t step = 8;
       for (; xp != end; xp += 8 * G) {
         v128_t xv[G];
         for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 8 * b);
         for (int r = 0; r < R; ++r) {
-          const v128_t wv = wasm_i16x8_load8x8(wp[r]);
+          const v128_t wv = wasm_i16x8_load8x8(p + kPackedAlignment * r);
           for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
-          wp[r] += step;
         }
+        p += step;
         step ^= 8 ^ (kPackedRowStep - 8);
       }
     }
