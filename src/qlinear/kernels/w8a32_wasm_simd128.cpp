@@ -101,13 +101,15 @@ inline void convert_panel(const PackedWeights& w, std::size_t j, std::size_t k0,
     const v128_t minus_bias = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
     const int8_t* piece = packed_row(w, j + r) + k0 / kPackedAlignment * kPackedRowStep;
     float* out = panel + 4 * r;
-    // 8 weights a step, two steps per 16-byte piece (len is a multiple of 16).
-    for (std::size_t k = 0; k < len; k += 8, out += 8 * P) {
-      v128_t f0, f1;
-      weights_to_f32(piece + k % kPackedAlignment, minus_bias, f0, f1);
+    // A 16-byte piece a step (len is a multiple of 16), 8 weights at a time.
+    for (std::size_t k = 0; k < len; k += kPackedAlignment, piece += kPackedRowStep, out += 16 * P) {
+      v128_t f0, f1, f2, f3;
+      weights_to_f32(piece, minus_bias, f0, f1);
+      weights_to_f32(piece + 8, minus_bias, f2, f3);
       wasm_v128_store(out, f0);
       wasm_v128_store(out + 4 * P, f1);
-      if (k % kPackedAlignment != 0) piece += kPackedRowStep;
+      wasm_v128_store(out + 8 * P, f2);
+      wasm_v128_store(out + 12 * P, f3);
     }
   }
 }

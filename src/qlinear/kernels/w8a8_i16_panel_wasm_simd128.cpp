@@ -30,9 +30,10 @@ constexpr int kI16PanelRows = 4;
 
 // wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
 // Adds the R x G totals to sums[b][r0 + r] (rows P apart).
-// kWiden: the panel is not written yet; the tile reads the int8 rows rows[r] (sign-extending
-// loads, as W8A8Tile) and stores what it widened into the panel as it goes, which was faster than
-// a separate widening pass before the tiles (that was 3-6 % slower at batch 16).
+// kWiden: the panel is not written yet; the tile reads the int8 rows (sign-extending loads, as
+// W8A8Tile) from `rows`, the first of its R rows in one packed row group (the others 16 bytes
+// apart, packed_weights.hpp), and stores what it widened into the panel as it goes, which was
+// faster than a separate widening pass before the tiles (that was 3-6 % slower at batch 16).
 //
 // Each tile is a function of its own: noinline for clang, and called through a volatile pointer
 // (tile_fn below) so that binaryen, which inlines any function with a single call site, leaves it
@@ -40,14 +41,11 @@ constexpr int kI16PanelRows = 4;
 // gives a function with too many virtual registers its mid-tier register allocator, which spills
 // in these loops (node --no-turbo-use-mid-tier-regalloc-for-huge-functions brought back the 35).
 template <int R, int G, int P, bool kWiden = false>
-__attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums, const int8_t* const* rows = nullptr) {
+__attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums, const int8_t* rows = nullptr) {
   v128_t acc[G][R];
   for (int b = 0; b < G; ++b)
     for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-  const int8_t* wr[R];
-  if constexpr (kWiden)
-    for (int r = 0; r < R; ++r) wr[r] = rows[r];
-  // A packed row's 16-byte pieces are kPackedRowStep apart: its pointer moves 8 bytes a step,
+  // The packed rows' 16-byte pieces are kPackedRowStep apart: the pointer moves 8 bytes a step,
   // then on to the next piece.
   [[maybe_unused]] std::size_t step = 8;  // used by the widening tiles only
   for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
@@ -56,17 +54,17 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
     for (int r = 0; r < R; ++r) {
       v128_t wv;
       if constexpr (kWiden) {
-        wv = wasm_i16x8_load8x8(wr[r]);
-        wr[r] += step;
-        // Else clang keeps the 4 row pointers in one i32x4 and extracts a lane for every load.
-        asm("" : "+r"(wr[r]));
+        wv = wasm_i16x8_load8x8(rows + kPackedAlignment * r);
         wasm_v128_store(wp + 8 * r, wv);
       } else {
         wv = wasm_v128_load(wp + 8 * r);
       }
       for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
     }
-    if constexpr (kWiden) step ^= 8 ^ (kPackedRowStep - 8);
+    if constexpr (kWiden) {
+      rows += step;
+      step ^= 8 ^ (kPackedRowStep - 8);
+    }
   }
   for (int b = 0; b < G; ++b) {
     int32_t* out = sums + b * P;
@@ -80,7 +78,7 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
 
 // The tiles are called through these pointers (volatile: neither clang nor binaryen can see
 // through them), see i16_tile.
-using I16Tile = void (*)(const int16_t*, int16_t*, std::size_t, int32_t*, const int8_t* const*);
+using I16Tile = void (*)(const int16_t*, int16_t*, std::size_t, int32_t*, const int8_t*);
 template <int R, int G, int P, bool W>
 I16Tile volatile tile_fn = &i16_tile<R, G, P, W>;
 
@@ -117,8 +115,8 @@ void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights
     std::fill(sums, sums + batch * P, 0);
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
-      const int8_t* rows[P];
-      for (int r = 0; r < P; ++r) rows[r] = packed_row(w, j + r) + k0 / kPackedAlignment * kPackedRowStep;
+      // The P rows from j, a multiple of P (4, or 1 for the last rows): one packed row group.
+      const int8_t* const rows = packed_row(w, j) + k0 / kPackedAlignment * kPackedRowStep;
       auto group = [&](std::size_t b, std::size_t g, auto widen) {
         constexpr bool W = decltype(widen)::value;
         int32_t* out = sums + b * P;
@@ -126,7 +124,7 @@ void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights
         if (g == 4) {
           if constexpr (P == 4) {
             tile_fn<2, 4, P, W>(xg, panel, len, out, rows);
-            tile_fn<2, 4, P, W>(xg, panel + 16, len, out + 2, rows + 2);
+            tile_fn<2, 4, P, W>(xg, panel + 16, len, out + 2, rows + 2 * kPackedAlignment);
           } else {
             tile_fn<P, 4, P, W>(xg, panel, len, out, rows);
           }
