@@ -46,7 +46,7 @@ struct PackedWeights {
                                    // then kPackedSlack bytes; padding is 0
   std::vector<float> scale;        // per output row
   std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of `values`
-  std::vector<int32_t> row_sum;    // Σ_k values[j][k]
+  std::vector<int32_t> row_sum;    // per row j, Σ_k of its stored values
   bool shifted = false;            // quint8 weights stored as q - 128
 
   std::size_t bytes() const {
