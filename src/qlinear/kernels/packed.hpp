@@ -31,6 +31,11 @@ inline const int8_t* packed_row(const PackedWeights& w, std::size_t row) {
   return w.values.data() + packed_offset(w.stride, row, 0);
 }
 
+// A pointer reading packed rows 8 bytes a step moves by 8 within a 16-byte piece, then on to the
+// row's next piece: starting from kPackedFirstHalfStep, step = next_half_step(step) after each read.
+constexpr std::size_t kPackedFirstHalfStep = 8;
+constexpr std::size_t next_half_step(std::size_t step) { return step ^ (8 ^ (kPackedRowStep - 8)); }
+
 // w[row][k] − zero_point[row] as stored (the integer a dequantized weight is scale[row] times).
 inline int32_t centred_weight(const PackedWeights& w, std::size_t row, std::size_t k) {
   return w.values[packed_offset(w.stride, row, k)] - w.zero_point[row];

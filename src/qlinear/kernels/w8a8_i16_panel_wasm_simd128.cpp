@@ -45,9 +45,7 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
   v128_t acc[G][R];
   for (int b = 0; b < G; ++b)
     for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-  // The packed rows' 16-byte pieces are kPackedRowStep apart: the pointer moves 8 bytes a step,
-  // then on to the next piece.
-  [[maybe_unused]] std::size_t step = 8;  // used by the widening tiles only
+  [[maybe_unused]] std::size_t step = kPackedFirstHalfStep;  // the widening tiles' (packed.hpp)
   for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
     v128_t xv[G];
     for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 8 * b);
@@ -63,7 +61,7 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
     }
     if constexpr (kWiden) {
       rows += step;
-      step ^= 8 ^ (kPackedRowStep - 8);
+      step = next_half_step(step);
     }
   }
   for (int b = 0; b < G; ++b) {

@@ -46,11 +46,11 @@ struct W8A8Tile {
       for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
     // Every stream is a pointer bumped once a step (rather than base + k), which V8 turns into
     // loads from [memory + pointer + constant] without an address computation per load.
-    const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
     const int16_t* xp = xg;
     const int16_t* const end = xg + G * stride;
     if constexpr (G == 1) {
+      const int8_t* wp[R];
+      for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
       gemv(xp, end, wp, acc);
     } else {
       // 8 lanes a step. A row's 16-byte pieces are kPackedRowStep apart, so the pointer moves 8
@@ -60,8 +60,8 @@ struct W8A8Tile {
       // parts run here, about 10 % on small layers). A loop over whole pieces, two dots each,
       // made clang merge the pairs and keep 4 activation vectors live (10-16 % slower).
       assert(j % kPackedRowGroup + R <= kPackedRowGroup);
-      const int8_t* p = wp[0];
-      std::size_t step = 8;
+      const int8_t* p = packed_row(w, j);
+      std::size_t step = kPackedFirstHalfStep;
       for (; xp != end; xp += 8 * G) {
         v128_t xv[G];
         for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 8 * b);
@@ -70,7 +70,7 @@ struct W8A8Tile {
           for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
         }
         p += step;
-        step ^= 8 ^ (kPackedRowStep - 8);
+        step = next_half_step(step);
       }
     }
     for (int b = 0; b < G; ++b) store_sums_i32<R>(acc[b], raw[b]);
