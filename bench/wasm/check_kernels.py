@@ -2,8 +2,8 @@
 """Reads `wasm-objdump -d` of a module holding the packed kernels and fails unless every innermost
 loop doing SIMD arithmetic (i32x4.dot_i16x8_s or f32x4.mul) is free of extract_lane/replace_lane
 (TOOLCHAIN.md: clang 14 scalarizes some vector conversions into per-lane code), the same for the
-loops widening weights into panels (v128.load8x8_s), and the W8A8 dot loops read weights with
-sign-extending loads or plain loads of a widened panel, never through separate extend
+loops widening weights into panels, and the W8A8 dot loops read weights with plain loads (row
+pairs, shifted; or a widened panel) or sign-extending loads, never through separate extend
 instructions. Prints one line per such loop.
 
     /usr/bin/python3 bench/wasm/check_kernels.py build/bench-wasm/kernels_bench.wasm
@@ -53,8 +53,8 @@ def main():
         loads8 = sum("load8x8_s" in o for o in ops)
         muls = sum("f32x4.mul" in o for o in ops)
         extends = sum("extend_" in o for o in ops)
-        # A W8A8 dot loop reads its weights with sign-extending loads, or already widened (from an
-        # i16 panel: plain loads); never with separate extend instructions.
+        # A W8A8 dot loop reads its weights as row pairs or already widened (plain loads), or with
+        # sign-extending loads; never with separate extend instructions.
         ok = lanes == 0 and (dots == 0 or extends == 0)
         failures += not ok
         print(f"func[{func}] loop: {len(ops)} ops, {dots} dot_i16x8_s, {loads8} load8x8_s, {muls} f32x4.mul, "

@@ -23,12 +23,16 @@ constexpr std::size_t kPackedSlack = 0;
 constexpr std::size_t kPackedSlack = 64;
 #endif
 
-// Rows are stored in groups of kPackedRowGroup, interleaved one vector (16 bytes) at a time:
-// [out_features / group][stride / 16][group][16] (kernels/packed.hpp: packed_offset). In wasm
-// (groups of 4) a tile of four rows at batch 1 then reads one contiguous stream, 64 bytes a step,
-// where four plain rows were four streams 4 KiB apart that the hardware prefetcher followed badly:
-// 12.5 -> 26.8 GMAC/s on a 4096 x 4096 layer with its weights from memory (bench/README.md,
-// "Interleaved rows"). Natively the group is 1 (plain rows), which the x86 kernels assume.
+// Natively rows are plain, row j at values + j · stride, which the x86 kernels assume. In wasm
+// rows are stored in groups of kPackedRowGroup = 4, two pairs of rows, 8 weights at a time:
+// [out_features / 4][stride / 8][pair][8][2] (kernels/packed.hpp: packed_offset), the two rows
+// of a pair byte by byte, the even row's byte stored as w + 128 (w ^ 0x80). So a tile of four
+// rows at batch 1 reads one contiguous stream (four plain rows were four streams 4 KiB apart that
+// the hardware prefetcher followed badly: 12.5 -> 26.8 GMAC/s on a 4096 x 4096 layer, weights
+// from memory), and each 16 bytes read as i16x8 is 256 · w_odd + (w_even + 128) lane by lane, which
+// i32x4.dot_i16x8_s multiplies with no widening first: one shift and two dots give both rows
+// (w8a8_tiles_wasm_simd128.cpp), where sign-extending loads cost two instructions more per 16
+// weights (bench/README.md, "Interleaved rows" and "Row pairs").
 #ifdef __wasm_simd128__
 constexpr std::size_t kPackedRowGroup = 4;
 #else
@@ -43,7 +47,7 @@ struct PackedWeights {
   std::size_t in_features = 0;
   std::size_t stride = 0;          // in_features rounded up to kPackedAlignment
   std::vector<int8_t> values;      // rows in groups (above; the last group padded with zero rows),
-                                   // then kPackedSlack bytes; padding is 0
+                                   // then kPackedSlack bytes; padding holds weight 0
   std::vector<float> scale;        // per output row
   std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of `values`
   std::vector<int32_t> row_sum;    // per row j, Σ_k of its stored values

@@ -254,7 +254,7 @@ TEST_CASE("wasm W8A32 at 1-3 rows (int16 split of x) errs by at most max|x|·Σ|
     return row;
   };
   for (std::size_t k : {1, 3, 17, 255, 512, 513, 1000, 4096, 8191})
-    for (std::size_t n : {1, 5, 17})
+    for (std::size_t n : {1, 3, 5, 7, 17})  // 3 and 7: single-row tiles at odd rows too
       for (std::size_t batch : {1, 2, 3})
         for (bool is_unsigned : {false, true}) {
           const Weights w = random_weights(n, k, is_unsigned, true, rng);
@@ -323,7 +323,8 @@ TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[
     const PackedWeights packed = pack_weights(w.view(7, 21));
     CHECK(packed.stride == 32);
     CHECK(unpack_weights(packed) == w.values);
-    // Rows in whole groups of kPackedRowGroup, then the slack; every byte that is no weight is 0.
+    // Rows in whole groups of kPackedRowGroup, then the slack; every byte that is no weight holds
+    // weight 0 as stored there (packed_zero_at: 0, or 0 ^ 0x80 in an even row of the wasm layout).
     const std::size_t rows = (7 + kPackedRowGroup - 1) / kPackedRowGroup * kPackedRowGroup;
     REQUIRE(packed.values.size() == rows * 32 + kPackedSlack);
     std::vector<bool> is_weight(packed.values.size(), false);
@@ -332,7 +333,7 @@ TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[
     std::size_t padding_nonzero = 0, weights = 0;
     for (std::size_t i = 0; i < packed.values.size(); ++i) {
       weights += is_weight[i];
-      padding_nonzero += !is_weight[i] && packed.values[i] != 0;
+      padding_nonzero += !is_weight[i] && packed.values[i] != packed_zero_at(i);
     }
     CHECK(weights == 7 * 21);  // packed_offset maps every weight to a place of its own
     CHECK(padding_nonzero == 0);
@@ -342,16 +343,17 @@ TEST_CASE("pack -> unpack gives the stored integers back, with zero padding", "[
 TEST_CASE("packed W8A8 is exact at the largest inner dimension it accepts, with extreme values", "[kernels][packed]") {
   // |Σ(xq − zx)(wq − zw)| is largest with xq = 255, zx = 0, wq = -128, zw = 127: 65025 per term,
   // 2,147,450,625 over kMaxW8A8InFeatures = 33025 terms, just inside int32. Nine rows and no
-  // bias: at batch 1 a full 8-row tile (rows this long take 8 a tile; its epilogue is vectorized
-  // in wasm) and a single row; at the other batches the batched kernels (wasm's panels from 3
-  // rows, the AVX-512 VNNI GEMM or AMX from 16), whose epilogues wrap in 32 bits too.
+  // bias: full tiles and a single row; at batch 2 and 4 one group of the driver's tiles; from 3
+  // rows the batched kernels (wasm's panels, the AVX-512 VNNI GEMM or AMX from 16), whose
+  // epilogues wrap in 32 bits too. In wasm every pair of rows (each byte -128: an i16 lane of
+  // -32768) makes the tiles' Σ x·L wrap many times over before the odd row's sum is taken out.
   const std::size_t k = kMaxW8A8InFeatures, n = 9;
   const std::vector<uint8_t> weights(n * k, static_cast<uint8_t>(-128));
   const float scale = 1.0f;
   const int32_t zero_point = 127;
   const QuantizedWeightsView view{weights.data(), false, &scale, &zero_point, false, n, k};
   const PackedWeights packed = pack_weights(view);
-  for (std::size_t batch : {1, 3, 16, 17}) {
+  for (std::size_t batch : {1, 2, 3, 4, 16, 17}) {
     std::vector<uint8_t> xq(batch * packed.stride, 0);
     for (std::size_t b = 0; b < batch; ++b) std::fill_n(xq.begin() + static_cast<std::ptrdiff_t>(b * packed.stride), k, 255);
     const std::vector<float> x_scale(batch, 1.0f);

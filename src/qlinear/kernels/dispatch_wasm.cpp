@@ -35,7 +35,7 @@ void linear_w8a8_packed(const QuantizedRowsView& x, const PackedWeights& w, cons
   if (activations_fit_7_bits(x)) return w8a8_7bit_tiles_wasm_relaxed(x, w, bias, y);
 #endif
   // Batches of one group of the driver's (1, 2 or 4 rows) already read each weight once, and the
-  // tiles that sign-extend as they go do less work per weight than a panel's stores and reloads
+  // tiles that widen as they go do less work per weight than a panel's stores and reloads
   // (measured at W2a: batch 2 26.1 -> 24.1 GMAC/s, batch 4 31.9 -> 30.2 with the panel; batch 3
   // 25.4 -> 27.5, 8 33.0 -> 33.5, 16 33.2 -> 34.8).
   if (detail::group_size(x.batch) != x.batch) return w8a8_panel_fn(x, w, bias, y);

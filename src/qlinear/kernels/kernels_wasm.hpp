@@ -41,8 +41,10 @@ bool activations_fit_7_bits(const QuantizedRowsView& x);
 
 // raw[j · group + g] = Σ_k xg[g][k] · w[j][k] (int32, exact while the true sums fit) for every
 // output row j and each of `group` (1, 2 or 4) int16 rows laid out as the W8A8 tiles read a group:
-// [stride / 8][group][8] (w8a8_tiles_wasm_simd128.cpp). Output rows split over the kernels' threads.
-void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const PackedWeights& w, int32_t* raw);
+// [stride / 8][group][8] (w8a8_tiles_wasm_simd128.cpp); x_sums[g] = Σ_k xg[g][k] (wrapping int32).
+// Output rows split over the kernels' threads.
+void i16_row_dots_wasm_simd128(const int16_t* xg, std::size_t group, const int32_t* x_sums, const PackedWeights& w,
+                               int32_t* raw);
 
 // W8A32 (f32 activations, int8 weights, f32 out), w8a32_wasm_simd128.cpp: tiles converting the
 // weights as they go, and an f32 panel converted once per call.

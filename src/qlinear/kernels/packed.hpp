@@ -19,26 +19,36 @@ PackedWeights pack_weights(const QuantizedWeightsView& w);
 // The stored integers again, unshifted and unpadded: qint8 bit patterns or quint8 values.
 std::vector<uint8_t> unpack_weights(const PackedWeights& w);
 
-// Where weight (row, k) is in PackedWeights::values: rows in groups of kPackedRowGroup, each
-// row's 16-byte pieces kPackedRowStep bytes apart (packed_weights.hpp).
-constexpr std::size_t kPackedRowStep = kPackedAlignment * kPackedRowGroup;
+// Where weight (row, k) is in PackedWeights::values (packed_weights.hpp), and the byte stored
+// there is the weight ^ packed_flip(row).
+#ifdef __wasm_simd128__
+// wasm: groups of 4 rows, two row pairs, 8 weights of each at a time, the pair's bytes alternating
+// (even row, odd row). A pair's 8 weights are one 16-byte vector, kPackedPairBytes after the
+// group's other pair; its next 8 weights are kPackedPairStep bytes on.
+constexpr std::size_t kPackedPairBytes = 16;
+constexpr std::size_t kPackedPairStep = 8 * kPackedRowGroup;
 inline std::size_t packed_offset(std::size_t stride, std::size_t row, std::size_t k) {
-  return row / kPackedRowGroup * kPackedRowGroup * stride + k / kPackedAlignment * kPackedRowStep +
-         row % kPackedRowGroup * kPackedAlignment + k % kPackedAlignment;
+  return row / kPackedRowGroup * kPackedRowGroup * stride + k / 8 * kPackedPairStep +
+         row % kPackedRowGroup / 2 * kPackedPairBytes + k % 8 * 2 + row % 2;
 }
-// A row's first piece; the kernels step a row pointer by kPackedRowStep per 16 weights.
-inline const int8_t* packed_row(const PackedWeights& w, std::size_t row) {
-  return w.values.data() + packed_offset(w.stride, row, 0);
+// Even rows store w + 128 (mod 256), so that an i16 lane of a pair vector is 256 · w_odd + (w_even
+// + 128) exactly (its low byte read unsigned).
+constexpr int8_t packed_flip(std::size_t row) { return row % 2 == 0 ? int8_t{-128} : int8_t{0}; }
+// The stored weight 0 at offset i of values (padding holds it): even offsets are even rows' bytes.
+constexpr int8_t packed_zero_at(std::size_t offset) { return packed_flip(offset); }
+// The first 16-byte vector of the pair that holds `row` (its even row first).
+inline const int8_t* packed_pair(const PackedWeights& w, std::size_t row) {
+  return w.values.data() + packed_offset(w.stride, row & ~std::size_t{1}, 0);
 }
-
-// A pointer reading packed rows 8 bytes a step moves by 8 within a 16-byte piece, then on to the
-// row's next piece: starting from kPackedFirstHalfStep, step = next_half_step(step) after each read.
-constexpr std::size_t kPackedFirstHalfStep = 8;
-constexpr std::size_t next_half_step(std::size_t step) { return step ^ (8 ^ (kPackedRowStep - 8)); }
+#else
+inline std::size_t packed_offset(std::size_t stride, std::size_t row, std::size_t k) { return row * stride + k; }
+constexpr int8_t packed_flip(std::size_t) { return 0; }
+constexpr int8_t packed_zero_at(std::size_t) { return 0; }
+#endif
 
 // w[row][k] − zero_point[row] as stored (the integer a dequantized weight is scale[row] times).
 inline int32_t centred_weight(const PackedWeights& w, std::size_t row, std::size_t k) {
-  return w.values[packed_offset(w.stride, row, k)] - w.zero_point[row];
+  return static_cast<int8_t>(w.values[packed_offset(w.stride, row, k)] ^ packed_flip(row)) - w.zero_point[row];
 }
 
 // Row stride for activations fed to the packed kernels: padding entries must be 0.

@@ -14,6 +14,7 @@ PackedWeights pack_weights(const QuantizedWeightsView& w) {
   const int32_t shift = w.is_unsigned ? -128 : 0;
   const std::size_t rows = (p.out_features + kPackedRowGroup - 1) / kPackedRowGroup * kPackedRowGroup;
   p.values.assign(rows * p.stride + kPackedSlack, 0);
+  for (std::size_t i = 0; i < rows * p.stride; ++i) p.values[i] = packed_zero_at(i);
   p.scale.resize(p.out_features);
   p.zero_point.resize(p.out_features);
   p.row_sum.resize(p.out_features);
@@ -21,7 +22,7 @@ PackedWeights pack_weights(const QuantizedWeightsView& w) {
     int32_t sum = 0;
     for (std::size_t k = 0; k < p.in_features; ++k) {
       const int32_t v = w.at(j, k) + shift;
-      p.values[packed_offset(p.stride, j, k)] = static_cast<int8_t>(v);
+      p.values[packed_offset(p.stride, j, k)] = static_cast<int8_t>(static_cast<int8_t>(v) ^ packed_flip(j));
       sum += v;
     }
     p.scale[j] = w.scale(j);
@@ -35,7 +36,7 @@ std::vector<uint8_t> unpack_weights(const PackedWeights& w) {
   std::vector<uint8_t> out(w.out_features * w.in_features);
   for (std::size_t j = 0; j < w.out_features; ++j)
     for (std::size_t k = 0; k < w.in_features; ++k) {
-      const int32_t v = w.values[packed_offset(w.stride, j, k)] + (w.shifted ? 128 : 0);
+      const int32_t v = static_cast<int8_t>(w.values[packed_offset(w.stride, j, k)] ^ packed_flip(j)) + (w.shifted ? 128 : 0);
       out[j * w.in_features + k] = static_cast<uint8_t>(v);
     }
   return out;

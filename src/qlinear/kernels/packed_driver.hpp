@@ -29,10 +29,13 @@ inline int32_t sum_u8(const uint8_t* p, std::size_t n) {
 // the compiler can turn it into a few vector instructions (a tile's epilogue was a fifth of a
 // small layer's time as R scalar calls in int64). The correction runs in wrapping 32-bit arithmetic: the true
 // Σ(xq − zx)(wq − zw) fits int32 (K <= kMaxW8A8InFeatures), so its value mod 2³² is itself,
-// whatever the partial terms do; uint32 keeps the wrapping defined.
+// whatever the partial terms do; uint32 keeps the wrapping defined. even_row_offset: the raw sums
+// of the even rows among them are Σxq·(wq + even_row_offset) (the wasm i16 panel's), which
+// moves that row's zw in the zw·Σxq term only.
 template <int R>
 inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std::size_t b, int32_t x_sum,
-                         const PackedWeights& w, std::size_t j, const float* bias, float* out) {
+                         const PackedWeights& w, std::size_t j, const float* bias, float* out,
+                         int32_t even_row_offset = 0) {
 #ifdef __wasm_simd128__
   // clang 14 leaves the loops below scalar in wasm (about 20 instructions an output); the same
   // operations, four lanes at a time. i32x4 arithmetic wraps like the uint32 below.
@@ -41,11 +44,14 @@ inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std
     const v128_t kzx = wasm_i32x4_splat(static_cast<int32_t>(static_cast<uint32_t>(w.in_features) *
                                                              static_cast<uint32_t>(x.row_zero_point[b])));
     const v128_t sx = wasm_f32x4_splat(x.row_scale[b]);
+    const v128_t even_plus = j % 2 == 0 ? wasm_i32x4_make(even_row_offset, 0, even_row_offset, 0)
+                                        : wasm_i32x4_make(0, even_row_offset, 0, even_row_offset);
     for (int r = 0; r < R; r += 4) {
       const v128_t zw = wasm_v128_load(w.zero_point.data() + j + r);
       const v128_t raw = wasm_v128_load(raw_dot + r), row_sum = wasm_v128_load(w.row_sum.data() + j + r);
       const v128_t exact = wasm_i32x4_add(
-          wasm_i32x4_sub(wasm_i32x4_sub(raw, wasm_i32x4_mul(zx, row_sum)), wasm_i32x4_mul(zw, xs)), wasm_i32x4_mul(kzx, zw));
+          wasm_i32x4_sub(wasm_i32x4_sub(raw, wasm_i32x4_mul(zx, row_sum)), wasm_i32x4_mul(wasm_i32x4_add(zw, even_plus), xs)),
+          wasm_i32x4_mul(kzx, zw));
       v128_t y = wasm_f32x4_mul(wasm_f32x4_mul(sx, wasm_v128_load(w.scale.data() + j + r)), wasm_f32x4_convert_i32x4(exact));
       // + 0 without a bias, as the reference does: it turns a -0 into +0.
       wasm_v128_store(out + r, wasm_f32x4_add(y, bias ? wasm_v128_load(bias + j + r) : wasm_f32x4_splat(0.0f)));
@@ -63,7 +69,8 @@ inline void w8a8_outputs(const int32_t* raw_dot, const QuantizedRowsView& x, std
   float dots[R];
   for (int r = 0; r < R; ++r) {
     const auto z = static_cast<uint32_t>(zw[r]);
-    const uint32_t exact = static_cast<uint32_t>(raw_dot[r]) - zx * static_cast<uint32_t>(row_sum[r]) - z * xs + k * zx * z;
+    const uint32_t z_plus = z + ((j + r) % 2 == 0 ? static_cast<uint32_t>(even_row_offset) : 0u);
+    const uint32_t exact = static_cast<uint32_t>(raw_dot[r]) - zx * static_cast<uint32_t>(row_sum[r]) - z_plus * xs + k * zx * z;
     dots[r] = sx * sw[r] * static_cast<float>(static_cast<int32_t>(exact));
   }
   // + 0 without a bias, as the reference does: it turns a -0 into +0.
@@ -124,7 +131,8 @@ void drive_w8a32(const float* x, std::size_t x_stride, std::size_t batch, const 
 // group of G rows is stored interleaved, kLanes lanes of each row in turn ([k / L][G][L], rows
 // padded to a multiple of L with zeros), so a tile reads it through one pointer and constant
 // offsets (V8 folds those into the load; separate row pointers each cost an address computation
-// per step). Tiles Tile<R, G>::run(xg, xstride, w, j, raw) leave raw[g][r] = Σ_k xq·wq for R
+// per step). Tiles Tile<R, G>::run(xg, xstride, w, j, x_sums, raw) (x_sums: Σ_k xq of each of the
+// group's rows) leave raw[g][r] = Σ_k xq·wq for R
 // weight rows from j, corrected for both zero points here; R is Tile<1, G>::kRows where it fits,
 // else 1. Output rows are cut into blocks of about 256 KiB
 // of weights (L2) and every group passes over a block before the next, so weights come from
@@ -158,7 +166,7 @@ void drive_w8a8(const QuantizedRowsView& x, const PackedWeights& w, const float*
   auto run = [&](auto r, auto g, std::size_t j, std::size_t b0) {
     constexpr int Rows = decltype(r)::value, G = decltype(g)::value;
     int32_t raw[G][Rows];
-    Tile<Rows, G>::run(xs + b0 * xstride, xstride, w, j, raw);
+    Tile<Rows, G>::run(xs + b0 * xstride, xstride, w, j, x_sums + b0, raw);
     for (int bb = 0; bb < G; ++bb)
       w8a8_outputs<Rows>(raw[bb], x, b0 + bb, x_sums[b0 + bb], w, j, bias, y + (b0 + bb) * n + j);
   };

@@ -115,7 +115,12 @@ void w8a32_split_i16_wasm_simd128(const float* x, std::size_t x_stride, std::siz
     SplitRow split[2];
     for (std::size_t r = 0; r < rows; ++r)
       split[r] = split_row(x + (b0 + r) * x_stride, k, stride, bits, xs, group, 2 * r);
-    i16_row_dots_wasm_simd128(xs, group, w, raw);
+    int32_t part_sums[4];  // Σ of each int16 row of the group, wrapping (as the tiles' int32 sums)
+    for (std::size_t r = 0; r < rows; ++r) {
+      part_sums[2 * r] = static_cast<int32_t>(static_cast<uint32_t>(split[r].hi_sum));
+      part_sums[2 * r + 1] = static_cast<int32_t>(static_cast<uint32_t>(split[r].lo_sum));
+    }
+    i16_row_dots_wasm_simd128(xs, group, part_sums, w, raw);
     const double lo_step = std::ldexp(1.0, -bits);
     for (std::size_t r = 0; r < rows; ++r) {
       float* out = y + (b0 + r) * n;

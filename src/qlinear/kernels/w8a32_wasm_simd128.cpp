@@ -3,11 +3,12 @@
 // rows an f32 panel (dispatch_wasm.cpp chooses).
 //
 // W8A32: int8 → f32 without the int → float conversion instruction: the bytes, zero-extended to
-// i16 and flipped to w + 128 ∈ [0, 255], are interleaved with the i16 0x4B00, which makes each
-// 32-bit lane the float 2²³ + (w + 128); subtracting 2²³ + 128 + zw leaves w − zw, exact (both
-// are integers below 2²⁴). Four instructions per 8 weights (load8x8_u, xor, two unpacks) plus the
-// subtraction, where extend + convert took twice that and needed an asm barrier to keep clang 14
-// from scalarizing it. From 4 batch rows on, each weight is converted once per call into a small
+// i16 as w + 128 ∈ [0, 255] (an even row of a packed pair holds its bytes so; an odd row's are
+// shifted down and flipped: packed_weights.hpp), are interleaved with the i16 0x4B00, which makes
+// each 32-bit lane the float 2²³ + (w + 128); subtracting 2²³ + 128 + zw leaves w − zw, exact
+// (both are integers below 2²⁴). Three or four instructions per 8 weights (and, or shift and
+// xor; two unpacks) plus the subtraction, where extend + convert took twice that and needed an
+// asm barrier to keep clang 14 from scalarizing it. From 4 batch rows on, each weight is converted once per call into a small
 // f32 panel and the inner loop is a plain f32 GEMM tile (w8a32_batched).
 #include <wasm_simd128.h>
 
@@ -25,10 +26,15 @@ inline float hsum_f32(v128_t v) {
   return wasm_f32x4_extract_lane(wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2)), 0);
 }
 
-// 8 int8 weights minus the zero point as two f32x4 (see the top of the file); minus_bias is the
-// f32 splat 2²³ + 128 + zw.
-inline void weights_to_f32(const int8_t* p, v128_t minus_bias, v128_t& f0, v128_t& f1) {
-  const v128_t u = wasm_v128_xor(wasm_u16x8_load8x8(p), wasm_i16x8_const_splat(0x80));
+// The 8 weights of one row in a row pair's vector l (packed_weights.hpp) as i16 lanes w + 128.
+inline v128_t row_plus_128(v128_t l, bool odd) {
+  return odd ? wasm_v128_xor(wasm_u16x8_shr(l, 8), wasm_i16x8_const_splat(0x80))
+             : wasm_v128_and(l, wasm_i16x8_const_splat(0xff));
+}
+
+// 8 weights as i16 lanes w + 128, minus the zero point, as two f32x4 (see the top of the file);
+// minus_bias is the f32 splat 2²³ + 128 + zw.
+inline void weights_to_f32(v128_t u, v128_t minus_bias, v128_t& f0, v128_t& f1) {
   const v128_t magic = wasm_i16x8_const_splat(0x4B00);
   f0 = wasm_f32x4_sub(wasm_i16x8_shuffle(u, magic, 0, 8, 1, 9, 2, 10, 3, 11), minus_bias);
   f1 = wasm_f32x4_sub(wasm_i16x8_shuffle(u, magic, 4, 12, 5, 13, 6, 14, 7, 15), minus_bias);
@@ -42,12 +48,11 @@ struct W8A32Tile {
     for (int r = 0; r < R; ++r) minus_bias[r] = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
     for (int b = 0; b < B; ++b)
       for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
+    // Each row through its pair's vectors, 8 weights a step; R = 2 from an even row (the
+    // driver's tiles start at multiples of R), R = 1 any row.
     const int8_t* wp[R];
-    for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
-    // No touching ahead as in W8A8Tile::gemv here: measured, it made cold K 1024 35 % faster
-    // but warm K 1024 8 % slower; this loop is compute bound while the weights are warm.
-    // 8 weights a step through the packed rows (packed.hpp: next_half_step).
-    std::size_t step = kPackedFirstHalfStep;
+    for (int r = 0; r < R; ++r) wp[r] = packed_pair(w, j + r);
+    const bool odd_one = j % 2 == 1;
     for (const float *xp = x, *const end = x + stride; xp != end; xp += 8) {
       v128_t x0[B], x1[B];
       for (int b = 0; b < B; ++b) {
@@ -56,12 +61,11 @@ struct W8A32Tile {
       }
       for (int r = 0; r < R; ++r) {
         v128_t f0, f1;
-        weights_to_f32(wp[r], minus_bias[r], f0, f1);
-        wp[r] += step;
+        weights_to_f32(row_plus_128(wasm_v128_load(wp[r]), R == 1 ? odd_one : r % 2 == 1), minus_bias[r], f0, f1);
+        wp[r] += kPackedPairStep;
         for (int b = 0; b < B; ++b)
           acc[b][r] = wasm_f32x4_add(acc[b][r], wasm_f32x4_add(wasm_f32x4_mul(x0[b], f0), wasm_f32x4_mul(x1[b], f1)));
       }
-      step = next_half_step(step);
     }
     for (int b = 0; b < B; ++b)
       for (int r = 0; r < R; ++r) sums[b][r] = hsum_f32(acc[b][r]);
@@ -98,17 +102,15 @@ template <int P>
 inline void convert_panel(const PackedWeights& w, std::size_t j, std::size_t k0, std::size_t len, float* panel) {
   for (int r = 0; r < P; ++r) {
     const v128_t minus_bias = wasm_f32x4_splat(8388608.0f + 128.0f + static_cast<float>(w.zero_point[j + r]));
-    const int8_t* piece = packed_row(w, j + r) + k0 / kPackedAlignment * kPackedRowStep;
+    const int8_t* pair = packed_pair(w, j + r) + k0 / 8 * kPackedPairStep;
+    const bool odd = (j + r) % 2 == 1;
     float* out = panel + 4 * r;
-    // A 16-byte piece a step (len is a multiple of 16), 8 weights at a time.
-    for (std::size_t k = 0; k < len; k += kPackedAlignment, piece += kPackedRowStep, out += 16 * P) {
-      v128_t f0, f1, f2, f3;
-      weights_to_f32(piece, minus_bias, f0, f1);
-      weights_to_f32(piece + 8, minus_bias, f2, f3);
+    // 8 weights a step (len is a multiple of 16), from the row's pair vector.
+    for (std::size_t k = 0; k < len; k += 8, pair += kPackedPairStep, out += 8 * P) {
+      v128_t f0, f1;
+      weights_to_f32(row_plus_128(wasm_v128_load(pair), odd), minus_bias, f0, f1);
       wasm_v128_store(out, f0);
       wasm_v128_store(out + 4 * P, f1);
-      wasm_v128_store(out + 8 * P, f2);
-      wasm_v128_store(out + 12 * P, f3);
     }
   }
 }

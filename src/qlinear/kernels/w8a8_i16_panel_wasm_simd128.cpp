@@ -17,8 +17,8 @@ namespace {
 // w8a32_batched. Each weight is widened to i16 once per call into a small panel of kI16PanelRows
 // rows ([k / 8][4][8], K taken 1024 lanes at a time so that it stays in L1), and every group of
 // batch rows then runs tiles over it whose inner loop is only plain loads, dots and adds (16
-// vector-ALU instructions per 64 MACs, as the dot peak probe), where W8A8Tile also sign-extends
-// every weight vector it loads (18). The first group's tiles do the widening as they go.
+// vector-ALU instructions per 64 MACs, as the dot peak probe), where W8A8Tile also shifts every
+// row-pair vector it loads (17). The first group's tiles do the widening as they go.
 // Activations are widened once per call into interleaved groups of 4, 2, 1 rows (as the driver's).
 // Tiles: 2 rows x 4 batch rows (twice per panel), 4 x 2, 4 x 1. The zero-point correction and
 // scaling run on the panel's 4 outputs at a time, in i32 lanes (wrapping, and exact since the
@@ -30,10 +30,16 @@ constexpr int kI16PanelRows = 4;
 
 // wp: the panel (P rows interleaved) at its row r0; xg: a group of G rows; len lanes of each.
 // Adds the R x G totals to sums[b][r0 + r] (rows P apart).
-// kWiden: the panel is not written yet; the tile reads the int8 rows (sign-extending loads, as
-// W8A8Tile) from `rows`, the first of its R rows in one packed row group (the others 16 bytes
-// apart, packed_weights.hpp), and stores what it widened into the panel as it goes, which was
-// faster than a separate widening pass before the tiles (that was 3-6 % slower at batch 16).
+// kWiden: the panel is not written yet; the tile reads its R rows from the packed row pairs at
+// `rows` (packed_weights.hpp: R = 4 two pairs kPackedPairBytes apart, R = 2 one pair, R = 1 the
+// even or, if `odd`, the odd row of one), widens them and stores them into the panel as it goes,
+// which was faster than a separate widening pass before the tiles (that was 3-6 % slower at batch
+// 16). An odd row's bytes are an arithmetic shift away; an even row goes into the panel as the
+// pair vector itself, L = 256 · w_odd + (w_even + 128) (w8a8_tiles_wasm_simd128.cpp), so that
+// every tile but R = 1 leaves Σ x·L − 256 · Σ x·w_odd = Σ x·(w_even + 128) for it, and the
+// zero-point correction takes the 128 with it (detail::w8a8_outputs). A tile of one row widens
+// an even row to w + 128 (L & 0xff). Widening the even row to w itself cost two more
+// instructions and a register: V8 then spilled an accumulator, and batch 16 ran 15-20 % slower.
 //
 // Each tile is a function of its own: noinline for clang, and called through a volatile pointer
 // (tile_fn below) so that binaryen, which inlines any function with a single call site, leaves it
@@ -41,42 +47,58 @@ constexpr int kI16PanelRows = 4;
 // gives a function with too many virtual registers its mid-tier register allocator, which spills
 // in these loops (node --no-turbo-use-mid-tier-regalloc-for-huge-functions brought back the 35).
 template <int R, int G, int P, bool kWiden = false>
-__attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums, const int8_t* rows = nullptr) {
+__attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::size_t len, int32_t* sums,
+                                        const int8_t* rows, bool odd) {
   v128_t acc[G][R];
   for (int b = 0; b < G; ++b)
     for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-  [[maybe_unused]] std::size_t step = kPackedFirstHalfStep;  // the widening tiles' (packed.hpp)
   for (const int16_t* const end = xg + G * len; xg != end; xg += 8 * G, wp += 8 * P) {
     v128_t xv[G];
     for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xg + 8 * b);
-    for (int r = 0; r < R; ++r) {
-      v128_t wv;
-      if constexpr (kWiden) {
-        wv = wasm_i16x8_load8x8(rows + kPackedAlignment * r);
-        wasm_v128_store(wp + 8 * r, wv);
-      } else {
-        wv = wasm_v128_load(wp + 8 * r);
-      }
-      for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
-    }
     if constexpr (kWiden) {
-      rows += step;
-      step = next_half_step(step);
+      v128_t wv[R];
+      if constexpr (R == 1) {
+        const v128_t l = wasm_v128_load(rows);
+        wv[0] = odd ? wasm_i16x8_shr(l, 8) : wasm_v128_and(l, wasm_i16x8_const_splat(0xff));
+      } else {
+        for (int q = 0; q < R / 2; ++q) {
+          const v128_t l = wasm_v128_load(rows + kPackedPairBytes * q);
+          wv[2 * q] = l;
+          wv[2 * q + 1] = wasm_i16x8_shr(l, 8);
+        }
+      }
+      rows += kPackedPairStep;
+      for (int r = 0; r < R; ++r) {
+        wasm_v128_store(wp + 8 * r, wv[r]);
+        for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv[r]));
+      }
+    } else {
+      for (int r = 0; r < R; ++r) {
+        const v128_t wv = wasm_v128_load(wp + 8 * r);
+        for (int b = 0; b < G; ++b) acc[b][r] = wasm_i32x4_add(acc[b][r], wasm_i32x4_dot_i16x8(xv[b], wv));
+      }
     }
   }
+  // Rows in pairs (R = 2, 4): the even row's Σ x·L less 256 times the odd row's, wrapping.
   for (int b = 0; b < G; ++b) {
     int32_t* out = sums + b * P;
     if constexpr (R == 4) {
-      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3])));
+      const v128_t v = sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3]);
+      const v128_t odd_rows = wasm_i32x4_shuffle(v, wasm_i32x4_splat(0), 1, 4, 3, 4);
+      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), wasm_i32x4_sub(v, wasm_i32x4_shl(odd_rows, 8))));
+    } else if constexpr (R == 2) {
+      const auto s = static_cast<uint32_t>(hsum_i32(acc[b][0])), t = static_cast<uint32_t>(hsum_i32(acc[b][1]));
+      out[0] = static_cast<int32_t>(static_cast<uint32_t>(out[0]) + s - 256u * t);
+      out[1] = static_cast<int32_t>(static_cast<uint32_t>(out[1]) + t);
     } else {
-      for (int r = 0; r < R; ++r) out[r] += hsum_i32(acc[b][r]);
+      out[0] += hsum_i32(acc[b][0]);
     }
   }
 }
 
 // The tiles are called through these pointers (volatile: neither clang nor binaryen can see
 // through them), see i16_tile.
-using I16Tile = void (*)(const int16_t*, int16_t*, std::size_t, int32_t*, const int8_t*);
+using I16Tile = void (*)(const int16_t*, int16_t*, std::size_t, int32_t*, const int8_t*, bool);
 template <int R, int G, int P, bool W>
 I16Tile volatile tile_fn = &i16_tile<R, G, P, W>;
 
@@ -114,30 +136,32 @@ void w8a8_i16_panel_wasm_simd128(const QuantizedRowsView& x, const PackedWeights
     for (std::size_t k0 = 0; k0 < stride; k0 += kChunk) {
       const std::size_t len = std::min(kChunk, stride - k0);
       // The P rows from j, a multiple of P (4, or 1 for the last rows): one packed row group.
-      const int8_t* const rows = packed_row(w, j) + k0 / kPackedAlignment * kPackedRowStep;
+      const int8_t* const rows = packed_pair(w, j) + k0 / 8 * kPackedPairStep;
+      const bool odd = j % 2 == 1;
       auto group = [&](std::size_t b, std::size_t g, auto widen) {
         constexpr bool W = decltype(widen)::value;
         int32_t* out = sums + b * P;
         const int16_t* xg = xs + b * stride + k0 * g;
         if (g == 4) {
           if constexpr (P == 4) {
-            tile_fn<2, 4, P, W>(xg, panel, len, out, rows);
-            tile_fn<2, 4, P, W>(xg, panel + 16, len, out + 2, rows + 2 * kPackedAlignment);
+            tile_fn<2, 4, P, W>(xg, panel, len, out, rows, false);
+            tile_fn<2, 4, P, W>(xg, panel + 16, len, out + 2, rows + kPackedPairBytes, false);
           } else {
-            tile_fn<P, 4, P, W>(xg, panel, len, out, rows);
+            tile_fn<P, 4, P, W>(xg, panel, len, out, rows, odd);
           }
         } else if (g == 2) {
-          tile_fn<P, 2, P, W>(xg, panel, len, out, rows);
+          tile_fn<P, 2, P, W>(xg, panel, len, out, rows, odd);
         } else {
-          tile_fn<P, 1, P, W>(xg, panel, len, out, rows);
+          tile_fn<P, 1, P, W>(xg, panel, len, out, rows, odd);
         }
       };
       group(0, detail::group_size(batch), std::true_type{});
       for (std::size_t b = detail::group_size(batch); b < batch; b += detail::group_size(batch - b))
         group(b, detail::group_size(batch - b), std::false_type{});
     }
+    // Even rows were in the panel as w + 128 (i16_tile).
     for (std::size_t b = 0; b < batch; ++b)
-      detail::w8a8_outputs<P>(sums + b * P, x, b, x_sums[b], w, j, bias, y + b * n + j);
+      detail::w8a8_outputs<P>(sums + b * P, x, b, x_sums[b], w, j, bias, y + b * n + j, 128);
   };
   for_each_row_block(n, batch * stride, detail::kRowQuantum, [&](std::size_t j0, std::size_t j1) {
     std::size_t j = j0;

@@ -32,13 +32,43 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
                                                            reinterpret_cast<f64x2>(acc)));
 }
 
-// W8A8 at batch 1 on relaxed SIMD: the weights' bytes straight from the packed rows; the
-// activation row's quint8 bytes split once per call into two planes, x & 127 and x >> 7 (both in
-// [0, 127]), stored [k / 16][plane][16]; two dots per weight vector:
-// Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Per 16 MACs that is one load and two dots, where
-// W8A8Tile::gemv (w8a8_tiles_wasm_simd128.cpp) has two sign-extending loads, two dots and two adds. 4 rows a tile (8
-// accumulators of V8's 16 vector registers; 6 rows measured no faster), one packed row group,
-// read as one stream (no touches ahead: see W8A8Tile::gemv).
+// The packed weights come a row pair at a time (packed_weights.hpp): 8 weights of two rows, bytes
+// alternating, the even row's flipped (w ^ 0x80). One shuffle puts each row's 8 bytes in a half
+// and an xor unflips the even row's, so a dot against 8 activations repeated in both halves
+// (v128.load64_splat) leaves [even, even, odd, odd] partial sums in its lanes.
+inline v128_t pair_rows_i8(v128_t l) {
+  const v128_t rows = wasm_i8x16_shuffle(l, l, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  return wasm_v128_xor(rows, wasm_i64x2_const(static_cast<int64_t>(0x8080808080808080u), 0));
+}
+
+// out[r] for R rows from j, from one accumulator per row pair (lanes [even, even, odd, odd]);
+// R = 1 takes row j of its pair, which may be the odd one.
+template <int R>
+inline void store_pair_sums(const v128_t* acc, std::size_t j, int32_t* out) {
+  if constexpr (R % 4 == 0) {
+    for (int q = 0; q < R / 2; q += 2)
+      wasm_v128_store(out + 2 * q, wasm_i32x4_add(wasm_i32x4_shuffle(acc[q], acc[q + 1], 0, 2, 4, 6),
+                                                  wasm_i32x4_shuffle(acc[q], acc[q + 1], 1, 3, 5, 7)));
+  } else {
+    for (int q = 0; q < (R + 1) / 2; ++q) {
+      const int32_t even = wasm_i32x4_extract_lane(acc[q], 0) + wasm_i32x4_extract_lane(acc[q], 1);
+      const int32_t odd = wasm_i32x4_extract_lane(acc[q], 2) + wasm_i32x4_extract_lane(acc[q], 3);
+      if constexpr (R == 1) {
+        out[0] = j % 2 == 0 ? even : odd;
+      } else {
+        out[2 * q] = even;
+        out[2 * q + 1] = odd;
+      }
+    }
+  }
+}
+
+// W8A8 at batch 1 on relaxed SIMD: the activation row's quint8 bytes split once per call into two
+// planes, x & 127 and x >> 7 (both in [0, 127]), stored [k / 8][plane][8]; two dots per weight
+// vector: Σ w·x = Σ w·(x & 127) + 128 · Σ w·(x >> 7). Per 16 MACs that is one load, the shuffle
+// and xor above and two dots, where W8A8Tile::gemv (w8a8_tiles_wasm_simd128.cpp) has a shift, four
+// dots and four adds. 4 rows a tile (one packed row group, read as one stream: no touches ahead,
+// see W8A8Tile::gemv).
 //
 // With 8-bit activations only at batch 1: from 2 rows on, the SIMD128 tiles and panels are
 // faster. Two dots per 16 MACs peak at about the i32x4.dot_i16x8_s rate (probe in Chromium: a
@@ -51,23 +81,22 @@ inline v128_t relaxed_dot_i8x16_i7x16_add(v128_t w, v128_t x7, v128_t acc) {
 template <int R, bool kHigh>
 __attribute__((noinline)) void relaxed_gemv_tile(const uint8_t* planes, const PackedWeights& w, std::size_t j,
                                                  int32_t* sums) {
+  constexpr int kPairs = (R + 1) / 2;
   const std::size_t stride = w.stride;
-  v128_t low[R], high[R];
-  for (int r = 0; r < R; ++r) low[r] = high[r] = wasm_i32x4_splat(0);
-  const int8_t* wp[R];
-  for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
-  for (const uint8_t *xp = planes, *const end = planes + 2 * stride; xp != end; xp += 32) {
-    const v128_t xl = wasm_v128_load(xp), xh = kHigh ? wasm_v128_load(xp + 16) : xl;
-    for (int r = 0; r < R; ++r) {
-      const v128_t wv = wasm_v128_load(wp[r]);
-      wp[r] += kPackedRowStep;
-      low[r] = relaxed_dot_i8x16_i7x16_add(wv, xl, low[r]);
-      if constexpr (kHigh) high[r] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[r]);
+  v128_t low[kPairs], high[kPairs];
+  for (int q = 0; q < kPairs; ++q) low[q] = high[q] = wasm_i32x4_splat(0);
+  const int8_t* p = packed_pair(w, j);  // R = 4 from a multiple of 4: one packed row group
+  for (const uint8_t *xp = planes, *const end = planes + 2 * stride; xp != end; xp += 16, p += kPackedPairStep) {
+    const v128_t xl = wasm_v128_load64_splat(xp), xh = kHigh ? wasm_v128_load64_splat(xp + 8) : xl;
+    for (int q = 0; q < kPairs; ++q) {
+      const v128_t wv = pair_rows_i8(wasm_v128_load(p + kPackedPairBytes * q));
+      low[q] = relaxed_dot_i8x16_i7x16_add(wv, xl, low[q]);
+      if constexpr (kHigh) high[q] = relaxed_dot_i8x16_i7x16_add(wv, xh, high[q]);
     }
   }
-  v128_t acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = kHigh ? wasm_i32x4_add(low[r], wasm_i32x4_shl(high[r], 7)) : low[r];
-  store_sums_i32<R>(acc, sums);
+  v128_t acc[kPairs];
+  for (int q = 0; q < kPairs; ++q) acc[q] = kHigh ? wasm_i32x4_add(low[q], wasm_i32x4_shl(high[q], 7)) : low[q];
+  store_pair_sums<R>(acc, j, sums);
 }
 
 void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, const float* bias, float* y) {
@@ -75,7 +104,7 @@ void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, 
   uint8_t* planes = scratch<uint8_t>(ScratchSlot::tile_activations, 2 * stride);
   const v128_t low_bits = wasm_i8x16_splat(0x7f);
   v128_t high_any = wasm_i8x16_splat(0);
-  for (std::size_t k = 0; k < stride; k += 16) {
+  for (std::size_t k = 0; k < stride; k += 16) {  // stride is a multiple of 16
     v128_t v;
     if (k + 16 <= kin) {
       v = wasm_v128_load(x.values + k);
@@ -85,8 +114,10 @@ void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, 
       v = wasm_v128_load(tail);
     }
     high_any = wasm_v128_or(high_any, v);
-    wasm_v128_store(planes + 2 * k, wasm_v128_and(v, low_bits));
-    wasm_v128_store(planes + 2 * k + 16, wasm_u8x16_shr(v, 7));
+    const v128_t low = wasm_v128_and(v, low_bits), high = wasm_u8x16_shr(v, 7);
+    wasm_v128_store(planes + 2 * k, wasm_i8x16_shuffle(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    wasm_v128_store(planes + 2 * k + 16,
+                    wasm_i8x16_shuffle(low, high, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
   }
   const int32_t x_sum = detail::sum_u8(x.values, kin);
   auto rows_with = [&](auto high, std::size_t j0, std::size_t j1) {
@@ -111,29 +142,32 @@ void w8a8_gemv_relaxed_impl(const QuantizedRowsView& x, const PackedWeights& w, 
 
 // 7-bit activations (no byte over 127: PyTorch's 'pytorch' scheme, or static mode calibrated with
 // reduce_range) from 2 batch rows on: one dot per 16 MACs, twice the i32x4.dot_i16x8_s rate
-// (probe in Chromium: tiles of 4 rows x 2 and 3 x 3 at 81 and 88 GMAC/s, against 35-39 for the
-// i16 panel tile). The driver's layout with bytes, [k / 16][G][16]. Tiles: 8 rows at 1 batch row,
-// 4 at 2, 3 at 4 (12 accumulators and 4 activation vectors: 1.09-1.24x faster than 2 rows at 4
-// from batch 4 on, bench/wasm/chromium_ab.mjs with AB_ACTIVATIONS=pytorch; 6 rows at 2 was up to
-// 9 % slower than 4).
+// (probe in Chromium, on plain rows: tiles of 4 rows x 2 and 3 x 3 at 81 and 88 GMAC/s, against
+// 35-39 for the i16 panel tile). The driver's layout with bytes, [k / 8][G][8], each batch row's
+// 8 bytes repeated into both halves of a vector by its load. Tiles: 8 rows (4 row pairs) at 1
+// batch row, 4 at 2 and at 4 (with 3 rows at 4, on plain rows, 1.09-1.24x faster than 2 from
+// batch 4 on, bench/wasm/chromium_ab.mjs with AB_ACTIVATIONS=pytorch; row pairs need an even
+// count, and 6 would want more than V8's 16 vector registers). Each pair has its own pointer:
+// 8 rows span two packed row groups.
 template <int R, int G>
 __attribute__((noinline)) void relaxed7_tile(const uint8_t* xg, const PackedWeights& w, std::size_t j, int32_t* raw) {
+  constexpr int kPairs = (R + 1) / 2;
   const std::size_t stride = w.stride;
-  v128_t acc[G][R];
+  v128_t acc[G][kPairs];
   for (int b = 0; b < G; ++b)
-    for (int r = 0; r < R; ++r) acc[b][r] = wasm_i32x4_splat(0);
-  const int8_t* wp[R];
-  for (int r = 0; r < R; ++r) wp[r] = packed_row(w, j + r);
-  for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 16 * G) {
+    for (int q = 0; q < kPairs; ++q) acc[b][q] = wasm_i32x4_splat(0);
+  const int8_t* wp[kPairs];
+  for (int q = 0; q < kPairs; ++q) wp[q] = packed_pair(w, j + 2 * q);
+  for (const uint8_t *xp = xg, *const end = xg + G * stride; xp != end; xp += 8 * G) {
     v128_t xv[G];
-    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load(xp + 16 * b);
-    for (int r = 0; r < R; ++r) {
-      const v128_t wv = wasm_v128_load(wp[r]);
-      wp[r] += kPackedRowStep;
-      for (int b = 0; b < G; ++b) acc[b][r] = relaxed_dot_i8x16_i7x16_add(wv, xv[b], acc[b][r]);
+    for (int b = 0; b < G; ++b) xv[b] = wasm_v128_load64_splat(xp + 8 * b);
+    for (int q = 0; q < kPairs; ++q) {
+      const v128_t wv = pair_rows_i8(wasm_v128_load(wp[q]));
+      wp[q] += kPackedPairStep;
+      for (int b = 0; b < G; ++b) acc[b][q] = relaxed_dot_i8x16_i7x16_add(wv, xv[b], acc[b][q]);
     }
   }
-  for (int b = 0; b < G; ++b) store_sums_i32<R>(acc[b], raw + b * R);
+  for (int b = 0; b < G; ++b) store_pair_sums<R>(acc[b], j, raw + b * R);
 }
 
 // Called through volatile pointers, so that binaryen does not inline them into the driver (see
@@ -145,9 +179,10 @@ Relaxed7TileFn volatile relaxed7_tile_fn = &relaxed7_tile<R, G>;
 template <int R, int G>
 struct W8A8Relaxed7Tile {
   using XType = uint8_t;
-  static constexpr std::size_t kLanes = 16;
-  static constexpr int kRows = G == 1 ? 8 : G == 2 ? 4 : 3;
-  static void run(const uint8_t* xg, std::size_t /*stride*/, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+  static constexpr std::size_t kLanes = 8;
+  static constexpr int kRows = G == 1 ? 8 : 4;
+  static void run(const uint8_t* xg, std::size_t /*stride*/, const PackedWeights& w, std::size_t j, const int32_t*,
+                  int32_t raw[G][R]) {
     relaxed7_tile_fn<R, G>(xg, w, j, &raw[0][0]);
   }
 };

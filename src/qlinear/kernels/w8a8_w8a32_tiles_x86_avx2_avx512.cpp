@@ -49,7 +49,7 @@ struct W8A8Avx2Tile {
   static constexpr std::size_t kLanes = 16;
   static constexpr int kRows = G == 4 ? 2 : 4;
   QLINEAR_AVX2_ENTRY static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j,
-                                     int32_t raw[G][R]) {
+                                     const int32_t*, int32_t raw[G][R]) {
     const int8_t* wp[R];
     for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
     __m256i acc[G][R];
@@ -136,7 +136,7 @@ struct W8A8Avx512Tile {
     }
   }
   QLINEAR_AVX512_ENTRY static void run(const uint8_t* xg, std::size_t, const PackedWeights& w, std::size_t j,
-                                       int32_t raw[G][R]) {
+                                       const int32_t*, int32_t raw[G][R]) {
     const std::size_t stride = w.stride;
     const int8_t* wp[R];
     for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;

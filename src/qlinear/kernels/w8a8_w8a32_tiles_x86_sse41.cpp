@@ -1,6 +1,6 @@
 // SSE4.1 tiles for the packed kernels' driver (packed_driver.hpp): the x86-64 baseline every
-// current machine has, and the same algorithm as the wasm SIMD128 tiles: sign-extending loads +
-// _mm_madd_epi16 for W8A8, int8 → f32 via pmovsxbd + cvtdq2ps for W8A32. dispatch_x86.cpp runs
+// current machine has, on plain rows: sign-extending loads + _mm_madd_epi16 for W8A8, int8 → f32
+// via pmovsxbd + cvtdq2ps for W8A32. dispatch_x86.cpp runs
 // them where CPUID finds nothing wider.
 #include <smmintrin.h>
 
@@ -41,7 +41,8 @@ struct W8A8Tile {
   using XType = int16_t;
   static constexpr std::size_t kLanes = 8;
   static constexpr int kRows = G == 4 ? 2 : 4;
-  static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, int32_t raw[G][R]) {
+  static void run(const int16_t* xg, std::size_t stride, const PackedWeights& w, std::size_t j, const int32_t*,
+                  int32_t raw[G][R]) {
     const int8_t* wp[R];
     for (int r = 0; r < R; ++r) wp[r] = w.values.data() + (j + r) * stride;
     __m128i acc[G][R];
