@@ -10,6 +10,7 @@ const EXPECT = {
   read_sum: { need: { 'v128.load': 8, 'i32x4.add': 8 } },
   dot_peak: { need: { 'v128.load': 6, 'i32x4.dot_i16x8_s': 8, 'i32x4.add': 8 } },
   dot_int8: { need: { 'v128.load8x8_s': 8, 'v128.load': 2, 'i32x4.dot_i16x8_s': 8 } },
+  dot_pairs: { need: { 'v128.load': 6, 'i16x8.shr_s': 4, 'i32x4.dot_i16x8_s': 8 } },
   f32_peak: { need: { 'v128.load': 8, 'f32x4.mul': 8, 'f32x4.add': 8 } },
 };
 const FORBIDDEN = /extract_lane|replace_lane|^(i32|i64|f32|f64)\.load|^f32\.(mul|add)$|^i32\.mul$/;

@@ -449,7 +449,7 @@ export function markdown(results) {
   lines.push('');
   const p = results.probes;
   lines.push(`Limits (wasm probes, same run): read bandwidth ${p.bandwidth.filter((b) => [256 * 1024, 1 << 20, 4 << 20, 16 << 20, 64 << 20].includes(b.bytes)).map((b) => `${fmtBytes(b.bytes)} ${b.gbPerS.toFixed(1)} GB/s`).join(', ')}; ` +
-    `peak i32x4.dot_i16x8_s ${p.dot.dotPeakGmacs.toFixed(1)} GMAC/s, int8 load+dot loop ${p.dot.dotInt8Gmacs.toFixed(1)} GMAC/s, f32x4 mul+add ${p.dot.f32PeakGmacs.toFixed(1)} GMAC/s.`, '');
+    `peak i32x4.dot_i16x8_s ${p.dot.dotPeakGmacs.toFixed(1)} GMAC/s, int8 load+dot loop ${p.dot.dotInt8Gmacs.toFixed(1)} GMAC/s, int8 row-pair loop ${p.dot.dotPairsGmacs.toFixed(1)} GMAC/s, f32x4 mul+add ${p.dot.f32PeakGmacs.toFixed(1)} GMAC/s.`, '');
   lines.push('| workload | batch | limit | qlinear W8A8 | qlinear W8A32 | ORT Web (fp32 graph at batch 1, int8 graph batched) |');
   lines.push('|---|---:|---|---:|---:|---:|');
   for (const k of results.cases) {

@@ -80,6 +80,9 @@ export async function runProbes({ bandwidthBytes, dotBytes, sizes, log = () => {
   d.fill(x16, 2 * k, 4);
   const real = timeReps((reps) => d.dot_int8(w8, x16, k, reps));
   const dotInt8 = (4 * k) / (real.msPerRep * 1e6);
+  // dot_pairs: the same 4 rows × 512 weights as two row pairs (packed layout), same activations.
+  const pairs = timeReps((reps) => d.dot_pairs(w8, x16, k, reps));
+  const dotPairs = (4 * k) / (pairs.msPerRep * 1e6);
   // f32_peak: 256 f32x4 vectors (4 KiB) times one vector.
   const nf = 256;
   const af = d.reserve(nf * 16);
@@ -88,9 +91,10 @@ export async function runProbes({ bandwidthBytes, dotBytes, sizes, log = () => {
   new Float32Array(d.memory.buffer, bf, 4).fill(0.25);
   const fp = timeReps((reps) => d.f32_peak(af, bf, nf, reps));
   const f32Peak = (nf * 4) / (fp.msPerRep * 1e6);
-  const dot = { dotPeakGmacs: dotPeak, dotInt8Gmacs: dotInt8, f32PeakGmacs: f32Peak };
+  const dot = { dotPeakGmacs: dotPeak, dotInt8Gmacs: dotInt8, dotPairsGmacs: dotPairs, f32PeakGmacs: f32Peak };
   log(`  peak i32x4.dot_i16x8_s (operands in L1):        ${dotPeak.toFixed(1)} GMAC/s`);
   log(`  int8 sign-extending load + dot (4-row GEMV):   ${dotInt8.toFixed(1)} GMAC/s`);
+  log(`  int8 row pairs, shift + dot (4-row GEMV):      ${dotPairs.toFixed(1)} GMAC/s`);
   log(`  f32x4 mul + add (operands in L1):              ${f32Peak.toFixed(1)} GMAC/s`);
   return { bandwidth, dot };
 }
