@@ -49,8 +49,8 @@ struct PackedWeights {
   std::vector<int8_t> values;      // rows in groups (above; the last group padded with zero rows),
                                    // then kPackedSlack bytes; padding holds weight 0
   std::vector<float> scale;        // per output row
-  std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of `values`
-  std::vector<int32_t> row_sum;    // per row j, Σ_k of its stored values
+  std::vector<int32_t> zero_point;  // per output row, in the shifted (int8) domain of the weights
+  std::vector<int32_t> row_sum;    // per row j, Σ_k of its weights in that domain (before any flip)
   bool shifted = false;            // quint8 weights stored as q - 128
 
   std::size_t bytes() const {
