@@ -13,6 +13,7 @@
 #include <wasm_simd128.h>
 
 #include <algorithm>
+#include <cassert>
 #include <vector>
 
 #include "qlinear/kernels/kernels_wasm.hpp"
@@ -50,6 +51,7 @@ struct W8A32Tile {
       for (int r = 0; r < R; ++r) acc[b][r] = wasm_f32x4_splat(0.0f);
     // Each row through its pair's vectors, 8 weights a step; R = 2 from an even row (the
     // driver's tiles start at multiples of R), R = 1 any row.
+    assert(R == 1 || j % 2 == 0);
     const int8_t* wp[R];
     for (int r = 0; r < R; ++r) wp[r] = packed_pair(w, j + r);
     const bool odd_one = j % 2 == 1;
