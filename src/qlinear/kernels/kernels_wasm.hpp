@@ -19,6 +19,14 @@ inline int32_t hsum_i32(v128_t v) {
   return wasm_i32x4_extract_lane(wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2)), 0);
 }
 
+// Two row pairs' totals [S0, T0, S1, T1] (S = Σ x·L over a pair's vectors, T = Σ x·w_odd; row
+// pairs in packed_weights.hpp) as the four rows' [S0 − 256·T0, T0, S1 − 256·T1, T1]: the even
+// rows' Σ x·(w + 128), wrapping as the sums themselves do.
+inline v128_t unpair_sums_i32(v128_t st) {
+  const v128_t odd_rows = wasm_i32x4_shuffle(st, wasm_i32x4_splat(0), 1, 4, 3, 4);
+  return wasm_i32x4_sub(st, wasm_i32x4_shl(odd_rows, 8));
+}
+
 // Stores the totals of acc[r] (r < R) into out[r].
 template <int R>
 inline void store_sums_i32(const v128_t* acc, int32_t* out) {

@@ -83,9 +83,8 @@ __attribute__((noinline)) void i16_tile(const int16_t* xg, int16_t* wp, std::siz
   for (int b = 0; b < G; ++b) {
     int32_t* out = sums + b * P;
     if constexpr (R == 4) {
-      const v128_t v = sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3]);
-      const v128_t odd_rows = wasm_i32x4_shuffle(v, wasm_i32x4_splat(0), 1, 4, 3, 4);
-      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), wasm_i32x4_sub(v, wasm_i32x4_shl(odd_rows, 8))));
+      const v128_t rows = unpair_sums_i32(sum4_i32(acc[b][0], acc[b][1], acc[b][2], acc[b][3]));
+      wasm_v128_store(out, wasm_i32x4_add(wasm_v128_load(out), rows));
     } else if constexpr (R == 2) {
       const auto s = static_cast<uint32_t>(hsum_i32(acc[b][0])), t = static_cast<uint32_t>(hsum_i32(acc[b][1]));
       out[0] = static_cast<int32_t>(static_cast<uint32_t>(out[0]) + s - 256u * t);

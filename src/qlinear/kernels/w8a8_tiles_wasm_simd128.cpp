@@ -28,10 +28,8 @@ template <int R>
 inline void pair_sums(const v128_t* s, const v128_t* t, int32_t x_sum, std::size_t j, int32_t* raw) {
   const uint32_t bias = 128u * static_cast<uint32_t>(x_sum);
   if constexpr (R == 4) {
-    const v128_t st = sum4_i32(s[0], t[0], s[1], t[1]);  // [S0, T0, S1, T1]
-    const v128_t odd = wasm_i32x4_shuffle(st, wasm_i32x4_splat(0), 1, 4, 3, 4);
-    const v128_t minus = wasm_i32x4_add(wasm_i32x4_shl(odd, 8), wasm_i32x4_make(static_cast<int32_t>(bias), 0, static_cast<int32_t>(bias), 0));
-    wasm_v128_store(raw, wasm_i32x4_sub(st, minus));
+    const v128_t rows = unpair_sums_i32(sum4_i32(s[0], t[0], s[1], t[1]));
+    wasm_v128_store(raw, wasm_i32x4_sub(rows, wasm_i32x4_make(static_cast<int32_t>(bias), 0, static_cast<int32_t>(bias), 0)));
   } else {
     const auto sq = static_cast<uint32_t>(hsum_i32(s[0])), tq = static_cast<uint32_t>(hsum_i32(t[0]));
     const auto even = static_cast<int32_t>(sq - 256u * tq - bias), odd = static_cast<int32_t>(tq);
